@@ -1,0 +1,64 @@
+import type { Readable } from 'node:stream';
+import type { Descriptor } from './manifest.js';
+
+/** What a manifest resolves to without fetching its body (a HEAD). */
+export interface ManifestHead {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly size: number;
+}
+
+export interface RawManifest {
+  readonly bytes: Uint8Array;
+  readonly mediaType: string;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Identity of a repository on a registry. Two locations with the same `registry` can share blobs by
+ * cross-repository mount (OCI distribution-spec "Mounting a blob from another repository").
+ */
+export interface Location {
+  readonly registry: string;
+  readonly repository: string;
+}
+
+/**
+ * Read side of the copy engine. Contract:
+ * - `resolve` MUST NOT fetch the manifest body when the registry returns a digest on HEAD
+ *   (the engine relies on this for zero-GET no-op runs); it returns undefined for "not found".
+ * - `fetchManifest` returns the exact bytes; the caller verifies the digest when it asked by digest.
+ * - `fetchBlob` streams; `offset` asks for the bytes from there on (HTTP Range) for resumption.
+ */
+export interface ImageSource extends Location {
+  resolve(reference: string, options?: CallOptions): Promise<ManifestHead | undefined>;
+  fetchManifest(reference: string, options?: CallOptions): Promise<RawManifest>;
+  fetchBlob(descriptor: Descriptor, options?: CallOptions & { offset?: number }): Promise<Readable>;
+}
+
+/**
+ * Write side. Contract:
+ * - `pushBlob` consumes `body` completely and commits the blob under `descriptor.digest` only if the
+ *   stream ends without error; an errored stream leaves nothing behind (the upload session is cancelled).
+ * - `pushManifest` by digest stores without tagging; by tag it also moves the tag (call it last).
+ * - Every method is idempotent.
+ */
+export interface ImageTarget extends Location {
+  resolve(reference: string, options?: CallOptions): Promise<ManifestHead | undefined>;
+  hasBlob(digest: string, options?: CallOptions): Promise<boolean>;
+  pushBlob(descriptor: Descriptor, body: Readable, options?: CallOptions): Promise<void>;
+  pushManifest(reference: string, manifest: RawManifest, options?: CallOptions): Promise<void>;
+}
+
+/** Optional capability: cross-repository blob mount within one registry. */
+export interface BlobMounter {
+  /** Returns true when the registry mounted the blob (201), false when it could not (202/404). */
+  mountBlob(digest: string, fromRepository: string, options?: CallOptions): Promise<boolean>;
+}
+
+export function canMount(target: ImageTarget): target is ImageTarget & BlobMounter {
+  return typeof (target as Partial<BlobMounter>).mountBlob === 'function';
+}
