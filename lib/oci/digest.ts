@@ -44,6 +44,7 @@ export class DigestVerifier extends Transform {
   constructor(
     private readonly expected: { digest: string; size?: number },
     resume?: { hash: Hash; offset: number },
+    private readonly onBytes?: (bytes: number) => void,
   ) {
     super({ highWaterMark: 1 << 20 });
     if (!isSha256Digest(expected.digest)) throw new Error(`unsupported digest algorithm: ${expected.digest}`);
@@ -62,6 +63,7 @@ export class DigestVerifier extends Transform {
       return;
     }
     this.hash.update(chunk);
+    this.onBytes?.(chunk.length);
     done(null, chunk);
   }
 

@@ -1,0 +1,160 @@
+import { pipeline } from 'node:stream/promises';
+import {
+  canMount,
+  DigestMismatchError,
+  DigestVerifier,
+  type CallOptions,
+  type Descriptor,
+  type ImageSource,
+  type ImageTarget,
+} from '../oci/index.js';
+import { toCopyError } from './errors.js';
+import type { CopyObserver } from './events.js';
+
+export type BlobOutcome = 'skipped' | 'mounted' | 'copied';
+
+interface InFlight {
+  readonly repository: string;
+  readonly done: Promise<BlobOutcome>;
+}
+
+/**
+ * Run-wide blob bookkeeping shared by every image of one run:
+ * - a blob already being pushed to the same repository is awaited, not pushed twice;
+ * - a blob pushed (or seen) in another repository of the same registry is mounted, not re-uploaded;
+ * - a blob being pushed to another repository of that registry is awaited, then mounted.
+ */
+export class BlobCoordinator {
+  private readonly known = new Map<string, Set<string>>();
+  private readonly inflight = new Map<string, InFlight[]>();
+
+  /** Records that `registry/repository` holds `digest`. */
+  remember(registry: string, repository: string, digest: string): void {
+    const key = `${registry}@${digest}`;
+    let set = this.known.get(key);
+    if (!set) this.known.set(key, (set = new Set()));
+    set.add(repository);
+  }
+
+  mountCandidates(registry: string, repository: string, digest: string): string[] {
+    return [...(this.known.get(`${registry}@${digest}`) ?? [])].filter((r) => r !== repository);
+  }
+
+  inFlight(registry: string, digest: string): readonly InFlight[] {
+    return this.inflight.get(`${registry}@${digest}`) ?? [];
+  }
+
+  track(registry: string, digest: string, entry: InFlight): void {
+    const key = `${registry}@${digest}`;
+    const list = [...(this.inflight.get(key) ?? []), entry];
+    this.inflight.set(key, list);
+    const clear = (): void => {
+      const rest = (this.inflight.get(key) ?? []).filter((e) => e !== entry);
+      if (rest.length) this.inflight.set(key, rest);
+      else this.inflight.delete(key);
+    };
+    entry.done.then(clear, clear);
+  }
+}
+
+export interface BlobTransferContext {
+  readonly source: ImageSource;
+  readonly target: ImageTarget;
+  readonly coordinator: BlobCoordinator;
+  readonly observer?: CopyObserver;
+  /** Whole-blob re-attempts after a failed stream (each re-reads the source). @default 2 */
+  readonly streamRetries: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Ensures one blob exists at the target: exists -> mount -> stream, deduplicated across the run. */
+export function transferBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<BlobOutcome> {
+  const { target, coordinator } = ctx;
+  const same = coordinator.inFlight(target.registry, blob.digest).find((e) => e.repository === target.repository);
+  let done: Promise<BlobOutcome>;
+  if (same) {
+    // if the other image's push fails (or is aborted with its image), try on our own
+    done = same.done.then(
+      () => 'skipped' as const,
+      () => ensureBlob(ctx, blob),
+    );
+  } else {
+    done = ensureBlob(ctx, blob);
+    coordinator.track(target.registry, blob.digest, { repository: target.repository, done });
+  }
+  return done.then((outcome) => {
+    coordinator.remember(target.registry, target.repository, blob.digest);
+    ctx.observer?.({ type: 'blob', action: outcome, digest: blob.digest, size: Math.max(blob.size, 0) });
+    return outcome;
+  });
+}
+
+async function ensureBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<BlobOutcome> {
+  const { source, target, coordinator, signal } = ctx;
+  const opts: CallOptions = { signal };
+  let exists: boolean;
+  try {
+    exists = await target.hasBlob(blob.digest, opts);
+  } catch (err) {
+    throw toCopyError(err, 'copy-blob', 'destination', target.repository, blob.digest);
+  }
+  if (exists) return 'skipped';
+  if (canMount(target)) {
+    const others = coordinator.inFlight(target.registry, blob.digest).filter((e) => e.repository !== target.repository);
+    await Promise.allSettled(others.map((e) => e.done));
+    const candidates = coordinator.mountCandidates(target.registry, target.repository, blob.digest);
+    if (source.registry === target.registry && source.repository !== target.repository) candidates.unshift(source.repository);
+    for (const from of new Set(candidates)) {
+      try {
+        if (await target.mountBlob(blob.digest, from, opts)) return 'mounted';
+      } catch {
+        // a refused mount is not a failure: fall through to the next candidate, then to a copy
+      }
+    }
+  }
+  await streamBlob(ctx, blob);
+  return 'copied';
+}
+
+async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<void> {
+  const { source, target, signal } = ctx;
+  for (let attempt = 0; ; attempt++) {
+    let origin: 'source' | 'destination' = 'source';
+    try {
+      const body = await source.fetchBlob(blob, { signal });
+      const size = blob.size >= 0 ? blob.size : undefined;
+      const verifier = new DigestVerifier({ digest: blob.digest, size }, undefined, (n) => ctx.observer?.({ type: 'bytes', bytes: n }));
+      let sourceFailed = false;
+      body.once('error', () => (sourceFailed = true));
+      const feeding = pipeline(body, verifier).catch((err: unknown) => {
+        sourceFailed = true;
+        throw err;
+      });
+      origin = 'destination';
+      const pushing = target.pushBlob({ ...blob, size: size ?? -1 }, verifier, { signal });
+      const [fed, pushed] = await Promise.allSettled([feeding, pushing]);
+      if (fed.status === 'rejected') {
+        origin = 'source';
+        throw fed.reason;
+      }
+      if (pushed.status === 'rejected') {
+        origin = sourceFailed ? 'source' : 'destination';
+        throw pushed.reason;
+      }
+      return;
+    } catch (err) {
+      const retryable = !signal?.aborted && isRetryableBlobError(err);
+      if (!retryable || attempt >= ctx.streamRetries) {
+        throw toCopyError(err, 'copy-blob', origin, origin === 'source' ? source.repository : target.repository, blob.digest);
+      }
+      ctx.observer?.({ type: 'retry', digest: blob.digest, attempt: attempt + 1, reason: (err as Error).message });
+    }
+  }
+}
+
+function isRetryableBlobError(err: unknown): boolean {
+  if (err instanceof DigestMismatchError) return true;
+  const e = err as { retryable?: boolean; code?: string };
+  if (e?.retryable === true) return true;
+  return typeof e?.code === 'string' && /^(ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_BODY_TIMEOUT|ERR_STREAM_PREMATURE_CLOSE)$/.test(e.code);
+}

@@ -1,0 +1,154 @@
+import pLimit from 'p-limit';
+import {
+  manifestBlobs,
+  parseManifest,
+  platformOf,
+  sha256Digest,
+  type ImageSource,
+  type ImageTarget,
+  type Manifest,
+  type RawManifest,
+} from '../oci/index.js';
+import { BlobCoordinator, transferBlob, type BlobOutcome } from './blob-transfer.js';
+import { CopyError, toCopyError } from './errors.js';
+import type { CopyObserver } from './events.js';
+
+export interface CopyOptions {
+  /** Blobs of one image in flight at once. @default 4: enough to hide latency, below registry limits. */
+  readonly blobConcurrency?: number;
+  /**
+   * What to do when the target tag exists with another digest: `always` overwrite (the original's
+   * default), `never` leave it, `if-changed` is the same as `always` because equal digests skip anyway.
+   * @default 'if-changed'
+   */
+  readonly overwrite?: 'always' | 'never' | 'if-changed';
+  readonly streamRetries?: number;
+  /** Shared across the images of a run for dedup and mounts; a fresh one per call otherwise. */
+  readonly coordinator?: BlobCoordinator;
+  readonly observer?: CopyObserver;
+  readonly signal?: AbortSignal;
+}
+
+export interface CopyResult {
+  readonly status: 'copied' | 'skipped';
+  /** For skipped: `up-to-date` (same digest at the target) or `tag-exists` (overwrite: never). */
+  readonly reason?: 'up-to-date' | 'tag-exists';
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly platforms: string[];
+}
+
+interface Walk {
+  readonly source: ImageSource;
+  readonly target: ImageTarget;
+  readonly options: CopyOptions;
+  readonly coordinator: BlobCoordinator;
+  readonly limit: ReturnType<typeof pLimit>;
+  readonly platforms: Set<string>;
+}
+
+/**
+ * Copies `sourceRef` (tag or digest) of `source` to `targetRef` (tag or digest) of `target`, byte for byte:
+ * 1. HEAD both manifests; equal digests -> skipped with no GET on the source;
+ * 2. GET the root manifest by digest (verified), walk indexes recursively (all platforms);
+ * 3. blobs: exists -> mount -> stream (verified on the fly), children pushed by digest;
+ * 4. the root manifest is pushed to `targetRef` last, so a tag never names an incomplete image.
+ */
+export async function copyImage(
+  source: ImageSource,
+  sourceRef: string,
+  target: ImageTarget,
+  targetRef: string,
+  options: CopyOptions = {},
+): Promise<CopyResult> {
+  const { signal } = options;
+  const srcName = `${source.registry}/${source.repository}:${sourceRef}`;
+  const head = await source.resolve(sourceRef, { signal }).catch((err: unknown) => {
+    throw toCopyError(err, 'resolve', 'source', srcName);
+  });
+  if (!head) throw new CopyError('SOURCE_NOT_FOUND', 'resolve', 'source', srcName, `source image ${srcName} not found`);
+  const existing = await target.resolve(targetRef, { signal }).catch((err: unknown) => {
+    throw toCopyError(err, 'check-target', 'destination', `${target.registry}/${target.repository}:${targetRef}`);
+  });
+  if (existing?.digest === head.digest) {
+    return { status: 'skipped', reason: 'up-to-date', digest: head.digest, mediaType: head.mediaType, platforms: [] };
+  }
+  if (existing && options.overwrite === 'never') {
+    return { status: 'skipped', reason: 'tag-exists', digest: existing.digest, mediaType: existing.mediaType, platforms: [] };
+  }
+  // one failed blob stops the image's other transfers instead of letting them run on unobserved
+  const stop = new AbortController();
+  const walkSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const walk: Walk = {
+    source,
+    target,
+    options: { ...options, signal: walkSignal },
+    coordinator: options.coordinator ?? new BlobCoordinator(),
+    limit: pLimit(Math.max(1, options.blobConcurrency ?? 4)),
+    platforms: new Set(),
+  };
+  try {
+    const raw = await fetchVerified(walk, head.digest);
+    const root = parseManifest(raw.bytes, raw.mediaType);
+    await copyContent(walk, root);
+    await pushManifest(walk, targetRef, root);
+    return { status: 'copied', digest: root.digest, mediaType: root.mediaType, platforms: [...walk.platforms].sort() };
+  } catch (err) {
+    stop.abort(err);
+    throw err;
+  }
+}
+
+async function fetchVerified(walk: Walk, digest: string): Promise<RawManifest> {
+  const ref = `${walk.source.registry}/${walk.source.repository}@${digest}`;
+  try {
+    const raw = await walk.source.fetchManifest(digest, { signal: walk.options.signal });
+    const actual = sha256Digest(raw.bytes);
+    if (actual !== digest) {
+      throw new CopyError('DIGEST_MISMATCH', 'fetch-manifest', 'source', ref, `manifest ${ref} has digest ${actual}`, digest);
+    }
+    return raw;
+  } catch (err) {
+    throw toCopyError(err, 'fetch-manifest', 'source', ref, digest);
+  }
+}
+
+/** Everything a manifest references, pushed before the manifest itself. */
+async function copyContent(walk: Walk, manifest: Manifest): Promise<void> {
+  if (manifest.kind === 'index') {
+    await Promise.all(manifest.manifests.map((child) => copyChild(walk, child.digest, platformOf(child))));
+    return;
+  }
+  const ctx = {
+    source: walk.source,
+    target: walk.target,
+    coordinator: walk.coordinator,
+    observer: walk.options.observer,
+    streamRetries: walk.options.streamRetries ?? 2,
+    signal: walk.options.signal,
+  };
+  const outcomes: Promise<BlobOutcome>[] = manifestBlobs(manifest).map((blob) => walk.limit(() => transferBlob(ctx, blob)));
+  await Promise.all(outcomes);
+}
+
+async function copyChild(walk: Walk, digest: string, platform: string | undefined): Promise<void> {
+  if (platform) walk.platforms.add(platform);
+  const present = await walk.target.resolve(digest, { signal: walk.options.signal }).catch((err: unknown) => {
+    throw toCopyError(err, 'check-target', 'destination', `${walk.target.registry}/${walk.target.repository}@${digest}`);
+  });
+  if (present) return;
+  const raw = await fetchVerified(walk, digest);
+  const child = parseManifest(raw.bytes, raw.mediaType);
+  await copyContent(walk, child);
+  await pushManifest(walk, digest, child);
+}
+
+async function pushManifest(walk: Walk, reference: string, manifest: Manifest): Promise<void> {
+  const ref = `${walk.target.registry}/${walk.target.repository}:${reference}`;
+  try {
+    await walk.target.pushManifest(reference, { bytes: manifest.bytes, mediaType: manifest.mediaType }, { signal: walk.options.signal });
+  } catch (err) {
+    throw toCopyError(err, 'push-manifest', 'destination', ref, manifest.digest);
+  }
+  walk.options.observer?.({ type: 'manifest', digest: manifest.digest, reference, mediaType: manifest.mediaType });
+}

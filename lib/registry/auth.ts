@@ -1,0 +1,130 @@
+import type { Dispatcher } from 'undici';
+import { registerSecret } from '../util/redact.js';
+import { RegistryError } from './errors.js';
+import type { Challenge } from './www-authenticate.js';
+
+export interface Credentials {
+  readonly username?: string;
+  readonly password?: string;
+  /** A ready bearer token (e.g. a registry access token); used as is, never exchanged. */
+  readonly token?: string;
+}
+
+/** `repository:<name>:<actions>` or `registry:catalog:*` (distribution token scope grammar). */
+export type Scope = string;
+
+export function repoScope(repository: string, actions: 'pull' | 'pull,push'): Scope {
+  return `repository:${repository}:${actions}`;
+}
+
+interface CachedToken {
+  readonly value: string;
+  readonly expiresAt: number;
+}
+
+/** Refresh this long before expiry so a token never dies in the middle of a request. */
+const EXPIRY_MARGIN_MS = 15_000;
+
+/**
+ * Produces the Authorization header for a set of scopes. The scheme is learnt from the ping (or a 401)
+ * and kept; bearer tokens are cached per scope set. Credentials go only to the registry origin and to
+ * the token realm the registry named, and only over TLS unless the registry is configured insecure.
+ */
+export class Authenticator {
+  private challenge: Challenge | undefined;
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly inflight = new Map<string, Promise<CachedToken>>();
+
+  constructor(
+    private readonly credentials: Credentials,
+    private readonly dispatcher: Dispatcher,
+    private readonly allowPlainHttp: boolean,
+  ) {
+    registerSecret(credentials.password);
+    registerSecret(credentials.token);
+  }
+
+  get scheme(): string | undefined {
+    return this.challenge?.scheme;
+  }
+
+  learn(challenge: Challenge | undefined): void {
+    if (challenge) this.challenge = challenge;
+  }
+
+  /** Forgets the cached token for these scopes (after a 401 on a request that carried it). */
+  invalidate(scopes: readonly Scope[]): void {
+    this.tokens.delete(keyOf(scopes));
+  }
+
+  async header(scopes: readonly Scope[], signal?: AbortSignal): Promise<string | undefined> {
+    if (this.credentials.token) return `Bearer ${this.credentials.token}`;
+    const scheme = this.challenge?.scheme;
+    if (scheme === 'basic') return this.basic();
+    if (scheme !== 'bearer') return undefined;
+    const key = keyOf(scopes);
+    const cached = this.tokens.get(key);
+    if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return `Bearer ${cached.value}`;
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.fetchToken(scopes, signal).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const token = await pending;
+    this.tokens.set(key, token);
+    return `Bearer ${token.value}`;
+  }
+
+  private basic(): string | undefined {
+    const { username, password } = this.credentials;
+    if (!username || password === undefined) return undefined;
+    return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  }
+
+  private async fetchToken(scopes: readonly Scope[], signal?: AbortSignal): Promise<CachedToken> {
+    const realm = this.challenge?.params.realm;
+    if (!realm) throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: '(token realm)', detail: 'bearer challenge without realm' });
+    const url = new URL(realm);
+    if (url.protocol !== 'https:' && !this.allowPlainHttp && this.basic()) {
+      throw new RegistryError({
+        code: 'REGISTRY_UNAUTHORIZED',
+        method: 'GET',
+        url: realm,
+        detail: 'refusing to send credentials to a plain-http token realm; set insecure for this registry',
+      });
+    }
+    const service = this.challenge?.params.service;
+    if (service) url.searchParams.set('service', service);
+    for (const scope of scopes) url.searchParams.append('scope', scope);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const basic = this.basic();
+    if (basic) headers.authorization = basic;
+    const started = Date.now();
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal });
+    } catch (cause) {
+      throw new RegistryError({ code: 'REGISTRY_NETWORK', method: 'GET', url: url.toString(), detail: String((cause as Error).message), retryable: true, cause });
+    }
+    const text = await res.body.text();
+    if (res.statusCode !== 200) {
+      throw new RegistryError({
+        code: res.statusCode === 401 || res.statusCode === 403 ? 'REGISTRY_UNAUTHORIZED' : 'REGISTRY_HTTP',
+        method: 'GET',
+        url: url.toString(),
+        status: res.statusCode,
+        detail: 'token request refused',
+      });
+    }
+    const json = JSON.parse(text) as { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
+    const value = json.token ?? json.access_token;
+    if (!value) throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: url.toString(), detail: 'token response without token' });
+    registerSecret(value);
+    const lifetime = (json.expires_in && json.expires_in > 0 ? json.expires_in : 60) * 1000;
+    return { value, expiresAt: started + lifetime };
+  }
+}
+
+function keyOf(scopes: readonly Scope[]): string {
+  return [...scopes].sort().join(' ');
+}

@@ -1,0 +1,243 @@
+import type { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
+import { sleep } from '../util/sleep.js';
+import { Authenticator, type Credentials, type Scope } from './auth.js';
+import { RegistryError, isRetryableNetworkError, isRetryableStatus, parseDiagnostics } from './errors.js';
+import { RateLimiter } from './rate-limit.js';
+import { DEFAULT_RETRY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
+import { parseWwwAuthenticate } from './www-authenticate.js';
+import { apiHost } from './profiles.js';
+
+export interface RegistryOptions {
+  /** Normalised registry name (`docker.io`, `127.0.0.1:5000`, `tcr.example.com`). */
+  readonly registry: string;
+  readonly credentials?: Credentials;
+  /** Plain http (or TLS without verification when the registry speaks https). @default false */
+  readonly insecure?: boolean;
+  /** PEM of extra CAs to trust for this registry and its token realm. */
+  readonly ca?: string;
+  /** Requests per second to this registry, all callers together. @default 100 (the original's default) */
+  readonly qps?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** @default 30 s connect, 60 s to headers, 60 s of silence inside a body (a stalled stream). */
+  readonly timeouts?: { connectMs?: number; headersMs?: number; bodyIdleMs?: number };
+  /** Connections per origin. @default 16 */
+  readonly connections?: number;
+  readonly userAgent?: string;
+  /** Called before each retry; the library itself never logs. */
+  readonly onRetry?: (event: RetryEvent) => void;
+}
+
+export interface RetryEvent {
+  readonly registry: string;
+  readonly method: string;
+  readonly url: string;
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly reason: string;
+}
+
+export interface RegistryRequest {
+  readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  /** `/v2/...` or an absolute URL (an upload Location). */
+  readonly path: string;
+  readonly scopes: readonly Scope[];
+  readonly headers?: Record<string, string>;
+  /** A Buffer is replayed on retry; a stream is sent once (the caller retries the whole transfer). */
+  readonly body?: Buffer | Readable;
+  /** Statuses handed back to the caller; any other fails with RegistryError. */
+  readonly expect: readonly number[];
+  readonly signal?: AbortSignal;
+}
+
+export interface RegistryResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Dispatcher.ResponseData['body'];
+  readonly url: string;
+}
+
+const MAX_REDIRECTS = 5;
+
+/** HTTP transport for one registry: pooled keep-alive connections, auth, retries, rate limit, redirects. */
+export class RegistryClient {
+  readonly registry: string;
+  private readonly dispatcher: Agent;
+  private readonly auth: Authenticator;
+  private readonly limiter: RateLimiter;
+  private readonly policy: RetryPolicy;
+  private origin: string;
+  private pinged: Promise<void> | undefined;
+
+  constructor(private readonly options: RegistryOptions) {
+    this.registry = options.registry;
+    const t = options.timeouts ?? {};
+    this.dispatcher = new Agent({
+      connections: options.connections ?? 16,
+      connect: {
+        timeout: t.connectMs ?? 30_000,
+        ...(options.ca ? { ca: options.ca } : {}),
+        ...(options.insecure ? { rejectUnauthorized: false } : {}),
+      },
+      headersTimeout: t.headersMs ?? 60_000,
+      bodyTimeout: t.bodyIdleMs ?? 60_000,
+      keepAliveTimeout: 10_000,
+    });
+    this.auth = new Authenticator(options.credentials ?? {}, this.dispatcher, options.insecure === true);
+    this.limiter = new RateLimiter(options.qps ?? 100);
+    this.policy = { ...DEFAULT_RETRY, ...options.retry };
+    this.origin = `https://${apiHost(options.registry)}`;
+  }
+
+  get baseUrl(): string {
+    return this.origin;
+  }
+
+  /**
+   * `GET /v2/` once: learns the auth scheme (so later requests authenticate up front instead of
+   * paying a 401 each) and, for insecure registries, falls back from https to http.
+   */
+  ping(signal?: AbortSignal): Promise<void> {
+    this.pinged ??= this.doPing(signal).catch((err: unknown) => {
+      this.pinged = undefined;
+      throw err;
+    });
+    return this.pinged;
+  }
+
+  private async doPing(signal?: AbortSignal): Promise<void> {
+    const tryOrigin = async (origin: string): Promise<void> => {
+      const res = await this.send(origin, '/v2/', 'GET', {}, undefined, signal);
+      await res.body.dump();
+      if (res.statusCode === 401) this.auth.learn(pickChallenge(res.headers['www-authenticate']));
+      else if (res.statusCode >= 400) throw this.httpError('GET', `${origin}/v2/`, res.statusCode, '');
+    };
+    if (this.options.insecure) {
+      try {
+        await tryOrigin(this.origin);
+        return;
+      } catch (err) {
+        if (err instanceof RegistryError && err.status !== undefined) throw err;
+        this.origin = `http://${apiHost(this.registry)}`;
+      }
+    }
+    await this.withRetry('GET', `${this.origin}/v2/`, true, () => tryOrigin(this.origin), signal);
+  }
+
+  async request(req: RegistryRequest): Promise<RegistryResponse> {
+    await this.ping(req.signal);
+    const replayable = !(req.body && typeof (req.body as Readable).pipe === 'function');
+    const url = req.path.startsWith('http') ? req.path : `${this.origin}${req.path}`;
+    let reauthenticated = false;
+    return this.withRetry(req.method, url, replayable, async () => {
+      for (;;) {
+        const res = await this.sendFollowing(url, req);
+        if (res.status === 401 && !reauthenticated && replayable) {
+          await res.body.dump();
+          reauthenticated = true;
+          this.auth.learn(pickChallenge(res.headers['www-authenticate']));
+          this.auth.invalidate(req.scopes);
+          continue;
+        }
+        if (req.expect.includes(res.status)) return res;
+        const text = req.method === 'HEAD' ? '' : await readCapped(res.body);
+        if (req.method === 'HEAD') await res.body.dump();
+        throw this.httpError(req.method, res.url, res.status, text, res.headers['retry-after']);
+      }
+    }, req.signal);
+  }
+
+  private async sendFollowing(url: string, req: RegistryRequest): Promise<RegistryResponse> {
+    let current = new URL(url);
+    for (let hop = 0; ; hop++) {
+      const sameOrigin = current.origin === this.origin;
+      const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'image-transfer', ...req.headers };
+      if (sameOrigin) {
+        const authorization = await this.auth.header(req.scopes, req.signal);
+        if (authorization) headers.authorization = authorization;
+      }
+      await this.limiter.take(req.signal);
+      const res = await this.send(current.origin, current.pathname + current.search, req.method, headers, req.body, req.signal);
+      const location = header(res.headers, 'location');
+      const redirect = [301, 302, 303, 307, 308].includes(res.statusCode) && (req.method === 'GET' || req.method === 'HEAD');
+      if (!redirect || !location || hop >= MAX_REDIRECTS) {
+        return { status: res.statusCode, headers: res.headers, body: res.body, url: current.toString() };
+      }
+      await res.body.dump();
+      current = new URL(location, current);
+    }
+  }
+
+  private async send(
+    origin: string,
+    path: string,
+    method: string,
+    headers: Record<string, string>,
+    body: Buffer | Readable | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Dispatcher.ResponseData> {
+    try {
+      return await this.dispatcher.request({ origin, path, method: method as Dispatcher.HttpMethod, headers, body, signal });
+    } catch (cause) {
+      if (signal?.aborted) throw signal.reason ?? cause;
+      const code = (cause as { code?: string }).code ?? '';
+      throw new RegistryError({
+        code: /TIMEOUT/.test(code) ? 'REGISTRY_TIMEOUT' : 'REGISTRY_NETWORK',
+        method,
+        url: `${origin}${path}`,
+        detail: `${code ? `${code}: ` : ''}${(cause as Error).message}`,
+        retryable: isRetryableNetworkError(cause),
+        cause,
+      });
+    }
+  }
+
+  private async withRetry<T>(method: string, url: string, replayable: boolean, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof RegistryError) || !err.retryable || !replayable || attempt >= this.policy.retries || signal?.aborted) throw err;
+        const delayMs = backoffDelay(this.policy, attempt, (err as RegistryError & { retryAfterMs?: number }).retryAfterMs);
+        this.options.onRetry?.({ registry: this.registry, method, url: err.url, attempt: attempt + 1, delayMs, reason: err.message });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  private httpError(method: string, url: string, status: number, body: string, retryAfter?: string | string[]): RegistryError {
+    const err = new RegistryError({
+      code: status === 401 || status === 403 ? 'REGISTRY_UNAUTHORIZED' : 'REGISTRY_HTTP',
+      method,
+      url,
+      status,
+      diagnostics: parseDiagnostics(body),
+    });
+    const ms = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    return Object.assign(err, { retryAfterMs: isRetryableStatus(status) ? ms : undefined });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+function pickChallenge(value: string | string[] | undefined): ReturnType<typeof parseWwwAuthenticate>[number] | undefined {
+  const challenges = parseWwwAuthenticate(Array.isArray(value) ? value.join(', ') : value);
+  return challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+}
+
+export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body'], cap = 64 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < cap) chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, cap);
+}

@@ -1,0 +1,91 @@
+import { redact, redactUrl } from '../util/redact.js';
+
+/** One entry of a distribution error body: `{"errors":[{"code","message","detail"}]}`. */
+export interface RegistryDiagnostic {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type RegistryErrorCode =
+  | 'REGISTRY_HTTP'
+  | 'REGISTRY_UNAUTHORIZED'
+  | 'REGISTRY_NETWORK'
+  | 'REGISTRY_TIMEOUT'
+  | 'REGISTRY_PROTOCOL';
+
+const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUS.has(status);
+}
+
+/** The single error type of lib/registry. The URL is redacted where the error is made. */
+export class RegistryError extends Error {
+  readonly code: RegistryErrorCode;
+  readonly status: number | undefined;
+  readonly method: string;
+  readonly url: string;
+  readonly diagnostics: readonly RegistryDiagnostic[];
+  readonly retryable: boolean;
+
+  constructor(init: {
+    code: RegistryErrorCode;
+    method: string;
+    url: string;
+    status?: number;
+    diagnostics?: readonly RegistryDiagnostic[];
+    retryable?: boolean;
+    detail?: string;
+    cause?: unknown;
+  }) {
+    const url = redactUrl(init.url);
+    const diag = (init.diagnostics ?? []).map((d) => `${d.code}: ${d.message}`).join('; ');
+    const what = init.status === undefined ? init.detail ?? 'request failed' : `${init.status}${diag ? ` ${diag}` : ''}`;
+    super(redact(`${init.method} ${url}: ${what}${init.detail && init.status !== undefined ? ` (${init.detail})` : ''}`), {
+      cause: init.cause,
+    });
+    this.name = 'RegistryError';
+    this.code = init.code;
+    this.status = init.status;
+    this.method = init.method;
+    this.url = url;
+    this.diagnostics = init.diagnostics ?? [];
+    this.retryable = init.retryable ?? (init.status !== undefined && isRetryableStatus(init.status));
+  }
+
+  /** True for 404 and for the registry codes that mean "no such thing". */
+  get notFound(): boolean {
+    return this.status === 404 || this.diagnostics.some((d) => /_UNKNOWN$/.test(d.code));
+  }
+}
+
+export function parseDiagnostics(body: string): RegistryDiagnostic[] {
+  try {
+    const json = JSON.parse(body) as { errors?: Array<{ code?: unknown; message?: unknown }> };
+    return (json.errors ?? []).map((e) => ({ code: String(e.code ?? 'UNKNOWN'), message: String(e.message ?? '') }));
+  } catch {
+    const text = body.trim().slice(0, 200);
+    return text ? [{ code: 'BODY', message: text }] : [];
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** Transient transport failures (resets, timeouts) worth retrying; TLS and DNS failures are not. */
+export function isRetryableNetworkError(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code && NETWORK_CODES.has(code)) return true;
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  return cause !== undefined && cause !== err && isRetryableNetworkError(cause);
+}

@@ -1,0 +1,11 @@
+export { RegistryClient, type RegistryOptions, type RetryEvent } from './client.js';
+export { RegistryError, type RegistryDiagnostic, type RegistryErrorCode } from './errors.js';
+export { type Credentials, repoScope } from './auth.js';
+export { RegistryRepository } from './repository.js';
+export { RegistryPool, type AccessResolver } from './pool.js';
+export { listTags, listRepositories } from './tags.js';
+export { headManifest, getManifest, putManifest } from './manifests.js';
+export * as blobs from './blobs.js';
+export { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
+export { backoffDelay, parseRetryAfter, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+export { RateLimiter } from './rate-limit.js';

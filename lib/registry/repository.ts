@@ -1,0 +1,71 @@
+import type { Readable } from 'node:stream';
+import type {
+  BlobMounter,
+  CallOptions,
+  Descriptor,
+  ImageSource,
+  ImageTarget,
+  ManifestHead,
+  RawManifest,
+} from '../oci/index.js';
+import { cancelUpload, getBlob, headBlob, putBlob, startUpload } from './blobs.js';
+import type { RegistryClient } from './client.js';
+import { getManifest, headManifest, putManifest } from './manifests.js';
+
+/** Adapter: one repository of one registry as the engine's source and target ports. */
+export class RegistryRepository implements ImageSource, ImageTarget, BlobMounter {
+  readonly registry: string;
+
+  constructor(
+    readonly client: RegistryClient,
+    readonly repository: string,
+  ) {
+    this.registry = client.registry;
+  }
+
+  resolve(reference: string, options?: CallOptions): Promise<ManifestHead | undefined> {
+    return headManifest(this.client, this.repository, reference, options?.signal);
+  }
+
+  fetchManifest(reference: string, options?: CallOptions): Promise<RawManifest> {
+    return getManifest(this.client, this.repository, reference, options?.signal);
+  }
+
+  async fetchBlob(descriptor: Descriptor, options?: CallOptions & { offset?: number }): Promise<Readable> {
+    const { body, offset } = await getBlob(this.client, this.repository, descriptor.digest, options);
+    if (offset !== (options?.offset ?? 0)) {
+      body.destroy();
+      throw new Error(`registry ignored the Range request for ${descriptor.digest}`);
+    }
+    return body;
+  }
+
+  hasBlob(digest: string, options?: CallOptions): Promise<boolean> {
+    return headBlob(this.client, this.repository, digest, options?.signal);
+  }
+
+  async pushBlob(descriptor: Descriptor, body: Readable, options?: CallOptions): Promise<void> {
+    const session = await startUpload(this.client, this.repository, { signal: options?.signal });
+    if (session === 'mounted') return;
+    let streamError: unknown;
+    body.once('error', (err) => (streamError = err));
+    try {
+      await putBlob(this.client, session, descriptor.digest, descriptor.size, body, options?.signal);
+    } catch (err) {
+      body.destroy();
+      await cancelUpload(this.client, session);
+      throw streamError ?? err;
+    }
+  }
+
+  async mountBlob(digest: string, fromRepository: string, options?: CallOptions): Promise<boolean> {
+    const result = await startUpload(this.client, this.repository, { mount: { digest, from: fromRepository }, signal: options?.signal });
+    if (result === 'mounted') return true;
+    await cancelUpload(this.client, result);
+    return false;
+  }
+
+  async pushManifest(reference: string, manifest: RawManifest, options?: CallOptions): Promise<void> {
+    await putManifest(this.client, this.repository, reference, manifest, options?.signal);
+  }
+}
