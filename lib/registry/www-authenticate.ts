@@ -45,7 +45,8 @@ export function parseWwwAuthenticate(header: string | undefined): Challenge[] {
         }
         i++;
       } else {
-        value = token() ?? '';
+        // lenient: some registries send unquoted URLs, which are not RFC 7235 tokens
+        while (i < header.length && !/[\s,]/.test(header[i]!)) value += header[i++];
       }
       params[name.toLowerCase()] = value;
       while (i < header.length && header[i] === ' ') i++;

@@ -1,0 +1,78 @@
+import { CommanderError } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { createLogger } from '../util/logger.js';
+import { redact } from '../util/redact.js';
+import { buildProgram, toCliOptions } from './options.js';
+import { reportCommand } from './report-command.js';
+import { runCommand } from './run-command.js';
+import { UsageError } from './usage-error.js';
+
+/** Runs the command line and returns the exit status: 0 ok, 1 some image failed, 2 bad usage or input. */
+export async function main(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const program = buildProgram(pkg.version)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\ninterrupted: cancelling transfers in flight and writing the report (Ctrl-C again to quit now)\n');
+    controller.abort(new Error('interrupted by the user'));
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    if (argv[0] === 'report') return await reportCommand(argv.slice(1), (s) => process.stdout.write(s));
+    program.parse(argv as string[], { from: 'user' });
+    const options = toCliOptions(program.opts());
+    let sink: ((line: string) => void) | undefined;
+    const logger = createLogger({
+      level: options.logLevel,
+      files: options.logOutputPaths,
+      write: (line) => (sink ? sink(line) : process.stderr.write(`${line}\n`)),
+    });
+    return await runCommand({
+      options,
+      version: pkg.version,
+      logger,
+      env,
+      signal: controller.signal,
+      setLogSink: (s) => (sink = s),
+      stdout: (text) => process.stdout.write(text),
+    });
+  } catch (err) {
+    return reportFailure(err);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+function reportFailure(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    process.stderr.write(`image-transfer: ${redact(err.message.replace(/^error: /, ''))} (see --help)\n`);
+    return 2;
+  }
+  const e = err as { code?: string; message?: string };
+  if (err instanceof UsageError || e?.code === 'CONFIG_INVALID') {
+    process.stderr.write(`image-transfer: ${redact(e.message ?? String(err))}\n`);
+    return 2;
+  }
+  process.stderr.write(`image-transfer: unexpected failure: ${redact(e?.message ?? String(err))}\n`);
+  return 1;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /(?:cli\.mjs|main\.ts)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`image-transfer: ${redact(String(err))}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { BlobCoordinator } from '../copy/index.js';
+import { formatEndpoint, type TransferTask } from '../planner/index.js';
+import { RegistryPool, listTags } from '../registry/index.js';
+import { aggregateReport, failedRulePairs, FsReportStore, renderSummary, writeRunReport, type RunReport, type TaskResult } from '../report/index.js';
+import { formatRuleFile, loadRuleFile, loadSecurityFile } from '../rules/index.js';
+import { planRun, runTasks } from '../usecases/index.js';
+import type { Logger } from '../util/logger.js';
+import { formatBytes, formatDuration } from './format.js';
+import type { CliOptions } from './options.js';
+import { TtyProgress } from './progress.js';
+import { UsageError } from './usage-error.js';
+
+export interface RunContext {
+  readonly options: CliOptions;
+  readonly version: string;
+  readonly logger: Logger;
+  readonly env: Record<string, string | undefined>;
+  readonly signal: AbortSignal;
+  /** Set while a live display owns the terminal, so log lines go above it. */
+  setLogSink(sink: ((line: string) => void) | undefined): void;
+  stdout(text: string): void;
+}
+
+export function newRunId(now = new Date()): string {
+  const iso = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${iso}-${randomBytes(2).toString('hex')}`;
+}
+
+/** The flat original form: load and validate everything, plan, copy, report. Returns the exit status. */
+export async function runCommand(ctx: RunContext): Promise<number> {
+  const { options, logger } = ctx;
+  if (options.ccrToTcr) {
+    throw new UsageError('--ccrToTcr: the CCR personal edition -> TCR mode is not available in this version yet; migrate with a rule file listing the CCR repositories instead.');
+  }
+  if (!options.ruleFile) throw new UsageError('--ruleFile is required (a rule file of "source: target" entries); see --help.');
+  const startedAt = new Date();
+  const runId = newRunId(startedAt);
+  const [security, rules] = await Promise.all([
+    loadSecurityFile(options.securityFile, { env: ctx.env }),
+    loadRuleFile(options.ruleFile, { defaultRegistry: options.registry, defaultNamespace: options.ns }),
+  ]);
+  const pool = new RegistryPool(
+    (registry, repository) => {
+      const a = security.lookup(registry, repository);
+      const credentials = a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined;
+      return { credentials, insecure: a.insecure, ca: a.ca };
+    },
+    {
+      qps: options.qps,
+      onRetry: (e) => logger.warn(`retry ${e.attempt} of ${e.method} ${e.url} in ${e.delayMs}ms: ${e.reason}`),
+    },
+  );
+  try {
+    logger.info(`run ${runId}: ${rules.length} rule(s) from ${options.ruleFile}`);
+    const plan = await planRun({ listTags: (r, repo, s) => listTags(pool.client(r, repo), repo, s) }, rules, {
+      runId,
+      tagExistOverridden: options.tagExistOverridden,
+      signal: ctx.signal,
+      concurrency: options.routines,
+    });
+    for (const f of plan.planFailures) logger.error(`cannot plan ${f.rule.source} -> ${f.rule.target}: ${f.error.message}`);
+    if (options.dryRun) return printPlan(ctx, plan.tasks, plan.planFailures.length);
+    logger.info('Start to handle transfer jobs, please wait ...');
+    const results = await transfer(ctx, pool, plan.tasks);
+    const report = aggregateReport({
+      runId,
+      version: ctx.version,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      results,
+      planFailures: plan.planFailures,
+      interrupted: ctx.signal.aborted,
+    });
+    const dir = await saveReport(ctx, report);
+    if (options.output === 'json') ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    else ctx.stdout(`${renderSummary(report).join('\n')}\nreport: ${dir}/report.html\n`);
+    return report.totals.failed + report.totals.planFailed > 0 ? 1 : 0;
+  } finally {
+    await pool.close();
+  }
+}
+
+async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask[]): Promise<TaskResult[]> {
+  const { options, logger } = ctx;
+  const tty = options.progress === 'tty' || (options.progress === 'auto' && process.stderr.isTTY === true);
+  const progress = tty && options.output === 'text' ? new TtyProgress(tasks.length) : undefined;
+  if (progress) ctx.setLogSink((line) => progress.log(line));
+  let done = 0;
+  try {
+    return await runTasks(
+      { repository: (r, repo) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency: options.blobConcurrency },
+      tasks,
+      {
+        routines: options.routines,
+        retry: options.retry,
+        signal: ctx.signal,
+        onStart: (task) => {
+          progress?.start(task, `${formatEndpoint(task.source)} -> ${formatEndpoint(task.target)}`);
+          logger.debug(`start ${formatEndpoint(task.source)} -> ${formatEndpoint(task.target)}`);
+        },
+        observerFor: (task) => (event) => {
+          progress?.event(task, event);
+          if (event.type === 'retry') logger.warn(`retry ${event.attempt} of blob ${event.digest} for ${task.rule.source}: ${event.reason}`);
+        },
+        onResult: (result) => {
+          done += 1;
+          progress?.finish(result);
+          logResult(logger, result, done, tasks.length);
+        },
+      },
+    );
+  } finally {
+    progress?.stop();
+    ctx.setLogSink(undefined);
+  }
+}
+
+function logResult(logger: Logger, r: TaskResult, done: number, total: number): void {
+  const head = `[${done}/${total}] ${r.status} ${r.source} -> ${r.target}`;
+  if (r.status === 'failed') {
+    logger.error(`${head}: ${r.error?.message ?? 'unknown error'}`);
+    return;
+  }
+  const moved = `${formatBytes(r.bytes.copied)} copied, ${formatBytes(r.bytes.mounted)} mounted, ${formatBytes(r.bytes.skipped)} present`;
+  logger.info(`${head} ${r.digest ?? ''}${r.reason ? ` (${r.reason})` : ''}; ${moved}; ${formatDuration(r.durationMs)}`);
+}
+
+async function saveReport(ctx: RunContext, report: RunReport): Promise<string> {
+  const store = new FsReportStore(ctx.options.reportDir);
+  const pairs = failedRulePairs(report);
+  await writeRunReport(store, report.runId, report, pairs.length ? formatRuleFile(pairs) : undefined);
+  return `${ctx.options.reportDir.replace(/\/$/, '')}/${report.runId}`;
+}
+
+function printPlan(ctx: RunContext, tasks: TransferTask[], planFailed: number): number {
+  if (ctx.options.output === 'json') {
+    ctx.stdout(`${JSON.stringify({ tasks, planFailed }, null, 2)}\n`);
+  } else {
+    const lines = tasks.map((t) => `  ${formatEndpoint(t.source)} -> ${formatEndpoint(t.target)}${t.overwrite === 'never' ? ' (keep existing tag)' : ''}`);
+    ctx.stdout(`plan: ${tasks.length} image(s), ${planFailed} rule(s) failed to plan\n${lines.join('\n')}\n`);
+  }
+  return planFailed > 0 ? 1 : 0;
+}

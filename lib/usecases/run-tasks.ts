@@ -1,0 +1,60 @@
+import pLimit from 'p-limit';
+import type { CopyObserver } from '../copy/index.js';
+import { formatEndpoint, type TransferTask } from '../planner/index.js';
+import type { TaskResult } from '../report/index.js';
+import { transferOne, type TransferDeps } from './transfer-one.js';
+
+export interface RunTasksOptions {
+  /** Images in parallel (the original's `--routines`). */
+  readonly routines: number;
+  /** Extra passes over the failed tasks after the first pass (the original's `--retry`). */
+  readonly retry: number;
+  readonly signal?: AbortSignal;
+  readonly onStart?: (task: TransferTask) => void;
+  readonly onResult?: (result: TaskResult) => void;
+  readonly observerFor?: (task: TransferTask) => CopyObserver;
+}
+
+/**
+ * The in-process queue of the CLI: `routines` workers over the tasks, then up to `retry` passes over
+ * what failed (blobs already moved are found by HEAD and not sent again). The last result of a task wins.
+ */
+export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[], options: RunTasksOptions): Promise<TaskResult[]> {
+  const limit = pLimit(Math.max(1, options.routines));
+  const final = new Map<string, TaskResult>();
+  let pending = [...tasks];
+  for (let pass = 1; pending.length > 0 && pass <= 1 + Math.max(0, options.retry); pass++) {
+    const results = await Promise.all(
+      pending.map((task) =>
+        limit(async () => {
+          if (options.signal?.aborted) return interrupted(task, pass);
+          options.onStart?.(task);
+          const result = await transferOne(deps, task, { signal: options.signal, observer: options.observerFor?.(task), attempt: pass });
+          options.onResult?.(result);
+          return result;
+        }),
+      ),
+    );
+    for (const r of results) final.set(r.taskId, r);
+    if (options.signal?.aborted) break;
+    pending = pending.filter((t) => final.get(t.taskId)?.status === 'failed');
+  }
+  return tasks.map((t) => final.get(t.taskId) ?? interrupted(t, 0));
+}
+
+function interrupted(task: TransferTask, attempts: number): TaskResult {
+  return {
+    runId: task.runId,
+    taskId: task.taskId,
+    source: formatEndpoint(task.source),
+    target: formatEndpoint(task.target),
+    rule: task.rule,
+    status: 'failed',
+    bytes: { copied: 0, mounted: 0, skipped: 0 },
+    blobs: { copied: 0, mounted: 0, skipped: 0 },
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    attempts,
+    error: { code: 'INTERRUPTED', message: 'not started: the run was interrupted' },
+  };
+}

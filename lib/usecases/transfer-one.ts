@@ -1,0 +1,79 @@
+import { BlobCoordinator, copyImage, type CopyObserver } from '../copy/index.js';
+import type { ImageSource, ImageTarget } from '../oci/index.js';
+import { formatEndpoint, type TransferTask } from '../planner/index.js';
+import type { TaskResult } from '../report/index.js';
+import { redact } from '../util/redact.js';
+
+export interface TransferDeps {
+  repository(registry: string, repository: string): ImageSource & ImageTarget;
+  readonly coordinator: BlobCoordinator;
+  readonly blobConcurrency: number;
+}
+
+export interface TransferOptions {
+  readonly signal?: AbortSignal;
+  readonly observer?: CopyObserver;
+  readonly attempt?: number;
+}
+
+/**
+ * Moves one image and always returns a result (never throws): idempotent, because the engine checks
+ * the destination digest first, so a redelivered or re-run task costs two HEADs.
+ */
+export async function transferOne(deps: TransferDeps, task: TransferTask, options: TransferOptions = {}): Promise<TaskResult> {
+  const startedAt = new Date();
+  const bytes = { copied: 0, mounted: 0, skipped: 0 };
+  const blobs = { copied: 0, mounted: 0, skipped: 0 };
+  const observer: CopyObserver = (event) => {
+    if (event.type === 'blob') {
+      bytes[event.action] += event.size;
+      blobs[event.action] += 1;
+    }
+    options.observer?.(event);
+  };
+  const base = {
+    runId: task.runId,
+    taskId: task.taskId,
+    source: formatEndpoint(task.source),
+    target: formatEndpoint(task.target),
+    rule: task.rule,
+    startedAt: startedAt.toISOString(),
+    attempts: options.attempt ?? 1,
+  };
+  try {
+    const result = await copyImage(
+      deps.repository(task.source.registry, task.source.repository),
+      task.source.reference,
+      deps.repository(task.target.registry, task.target.repository),
+      task.target.reference,
+      { coordinator: deps.coordinator, blobConcurrency: deps.blobConcurrency, overwrite: task.overwrite, observer, signal: options.signal },
+    );
+    return {
+      ...base,
+      status: result.status === 'copied' ? 'succeeded' : 'skipped',
+      ...(result.reason ? { reason: result.reason } : {}),
+      digest: result.digest,
+      mediaType: result.mediaType,
+      platforms: result.platforms,
+      bytes,
+      blobs,
+      durationMs: Date.now() - startedAt.getTime(),
+    };
+  } catch (err) {
+    const e = err as { code?: string; message?: string; origin?: 'source' | 'destination'; op?: string };
+    const aborted = options.signal?.aborted === true;
+    return {
+      ...base,
+      status: 'failed',
+      bytes,
+      blobs,
+      durationMs: Date.now() - startedAt.getTime(),
+      error: {
+        code: aborted ? 'ABORTED' : typeof e.code === 'string' ? e.code : 'INTERNAL',
+        message: redact(aborted ? `interrupted: ${e.message ?? ''}` : e.message ?? String(err)),
+        ...(e.origin ? { origin: e.origin } : {}),
+        ...(e.op ? { op: e.op } : {}),
+      },
+    };
+  }
+}
