@@ -70,16 +70,18 @@ export interface BlobTransferContext {
 /** Ensures one blob exists at the target: exists -> mount -> stream, deduplicated across the run. */
 export function transferBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<BlobOutcome> {
   const { target, coordinator } = ctx;
-  const same = coordinator.inFlight(target.registry, blob.digest).find((e) => e.repository === target.repository);
+  // only transfers that started before this one are awaited: waiting on later ones could form a cycle
+  const earlier = coordinator.inFlight(target.registry, blob.digest);
+  const same = earlier.find((e) => e.repository === target.repository);
   let done: Promise<BlobOutcome>;
   if (same) {
     // if the other image's push fails (or is aborted with its image), try on our own
     done = same.done.then(
       () => 'skipped' as const,
-      () => ensureBlob(ctx, blob),
+      () => ensureBlob(ctx, blob, []),
     );
   } else {
-    done = ensureBlob(ctx, blob);
+    done = ensureBlob(ctx, blob, earlier);
     coordinator.track(target.registry, blob.digest, { repository: target.repository, done });
   }
   return done.then((outcome) => {
@@ -89,7 +91,7 @@ export function transferBlob(ctx: BlobTransferContext, blob: Descriptor): Promis
   });
 }
 
-async function ensureBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<BlobOutcome> {
+async function ensureBlob(ctx: BlobTransferContext, blob: Descriptor, earlier: readonly InFlight[]): Promise<BlobOutcome> {
   const { source, target, coordinator, signal } = ctx;
   const opts: CallOptions = { signal };
   let exists: boolean;
@@ -100,8 +102,7 @@ async function ensureBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<B
   }
   if (exists) return 'skipped';
   if (canMount(target)) {
-    const others = coordinator.inFlight(target.registry, blob.digest).filter((e) => e.repository !== target.repository);
-    await Promise.allSettled(others.map((e) => e.done));
+    await Promise.allSettled(earlier.map((e) => e.done));
     const candidates = coordinator.mountCandidates(target.registry, target.repository, blob.digest);
     if (source.registry === target.registry && source.repository !== target.repository) candidates.unshift(source.repository);
     for (const from of new Set(candidates)) {
