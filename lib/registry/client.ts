@@ -139,6 +139,13 @@ export class RegistryClient {
           this.auth.invalidate(req.scopes);
           continue;
         }
+        if (res.status === 401 && !replayable) {
+          // a streamed body cannot be replayed here: forget the token and let the caller redo the transfer
+          this.auth.learn(pickChallenge(res.headers['www-authenticate']));
+          this.auth.invalidate(req.scopes);
+          await res.body.dump();
+          throw Object.assign(this.httpError(req.method, res.url, 401, ''), { retryable: true });
+        }
         if (req.expect.includes(res.status)) return res;
         const text = req.method === 'HEAD' ? '' : await readCapped(res.body);
         if (req.method === 'HEAD') await res.body.dump();

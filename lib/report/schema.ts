@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+const Counts = z.object({
+  copied: z.number().int().nonnegative(),
+  mounted: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+});
+export type Counts = z.infer<typeof Counts>;
+
+/** A `source: target` pair of a rule file. */
+export const RulePair = z.object({ source: z.string(), target: z.string() });
+export type RulePair = z.infer<typeof RulePair>;
+
+/** The outcome of one image. Written by the transfer step, read by the aggregator: a boundary. */
+export const TaskResult = z.object({
+  runId: z.string().min(1),
+  taskId: z.string().min(1),
+  /** Full reference, e.g. `127.0.0.1:5001/proj/app:v1`. */
+  source: z.string(),
+  target: z.string(),
+  status: z.enum(['succeeded', 'skipped', 'failed']),
+  /** Why an image was skipped, e.g. `up-to-date`, `tag-exists`. */
+  reason: z.string().optional(),
+  digest: z.string().optional(),
+  mediaType: z.string().optional(),
+  platforms: z.array(z.string()).optional(),
+  bytes: Counts,
+  blobs: Counts,
+  startedAt: z.iso.datetime({ offset: true }),
+  durationMs: z.number().nonnegative(),
+  attempts: z.number().int().nonnegative(),
+  error: z
+    .object({
+      code: z.string(),
+      message: z.string(),
+      origin: z.enum(['source', 'destination']).optional(),
+      op: z.string().optional(),
+    })
+    .optional(),
+  /** The single-image rule that re-runs exactly this image (used for failed.yaml). */
+  rule: RulePair,
+});
+export type TaskResult = z.infer<typeof TaskResult>;
+
+/** A rule that could not be expanded into images (e.g. listing its tags failed). */
+export const PlanFailure = z.object({
+  rule: RulePair,
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+export type PlanFailure = z.infer<typeof PlanFailure>;
+
+export const RunTotals = z.object({
+  images: z.number().int().nonnegative(),
+  succeeded: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  planFailed: z.number().int().nonnegative(),
+  bytes: Counts,
+});
+export type RunTotals = z.infer<typeof RunTotals>;
+
+/** One run, as stored in `report.json`. */
+export const RunReport = z.object({
+  runId: z.string().min(1),
+  tool: z.object({ name: z.literal('image-transfer'), version: z.string() }),
+  startedAt: z.iso.datetime({ offset: true }),
+  finishedAt: z.iso.datetime({ offset: true }),
+  durationMs: z.number().nonnegative(),
+  status: z.enum(['succeeded', 'failed', 'interrupted']),
+  totals: RunTotals,
+  /** Failed first, then by source. */
+  results: z.array(TaskResult),
+  planFailures: z.array(PlanFailure),
+});
+export type RunReport = z.infer<typeof RunReport>;
