@@ -1,0 +1,102 @@
+// Side-by-side benchmark against skopeo: `npm run bench [-- --pairs 3 --only s1,s2 --scale 1]`.
+// Two fresh registries on 127.0.0.1, reproducible images, A/B runs alternated, destination wiped and
+// skopeo's blob-info cache deleted before every run; medians, per-pair ratios and peak RSS.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startCountingProxy } from '../test/support/access-log.js';
+import { getManifestRaw, pushImage, type PushedImage } from '../test/support/images.js';
+import { startRegistry, type RunningRegistry } from '../test/support/registry.js';
+import { scenarios, type Scenario } from './scenarios.js';
+import { runOurs, runSkopeo, type Measured } from './tools.js';
+
+const { values } = parseArgs({ options: { pairs: { type: 'string', default: '3' }, only: { type: 'string' }, scale: { type: 'string', default: '1' } } });
+const pairs = Number(values.pairs);
+const chosen = scenarios(Number(values.scale)).filter((s) => !values.only || values.only.split(',').includes(s.id));
+const cli = join(import.meta.dirname, '..', 'dist', 'cli.mjs');
+const work = mkdtempSync(join(tmpdir(), 'image-transfer-bench-'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+interface Row {
+  id: string;
+  title: string;
+  skopeo: Measured[];
+  ours: Measured[];
+  ratios: number[];
+  sourceRequests?: { skopeo: Record<string, number>; ours: Record<string, number> };
+  digestsIdentical?: boolean;
+}
+
+async function seed(src: RunningRegistry, list: Scenario[]): Promise<Map<string, PushedImage>> {
+  const pushed = new Map<string, PushedImage>();
+  for (const s of list) for (const img of s.images) if (!pushed.has(img.repo)) pushed.set(img.repo, await pushImage(src, img.repo, 'v1', img.spec));
+  return pushed;
+}
+
+async function verify(dst: RunningRegistry, s: Scenario, pushed: Map<string, PushedImage>): Promise<boolean> {
+  for (const img of s.images) {
+    const got = await getManifestRaw(dst, `mirror/${img.repo.split('/').pop()}`, 'v1');
+    if (got.digest !== pushed.get(img.repo)!.digest) return false;
+  }
+  return true;
+}
+
+async function runScenario(src: RunningRegistry, s: Scenario, pushed: Map<string, PushedImage>): Promise<Row> {
+  const row: Row = { id: s.id, title: s.title, skopeo: [], ours: [], ratios: [] };
+  let shared: RunningRegistry | undefined;
+  const proxy = s.prepopulated ? await startCountingProxy(src.url) : undefined;
+  const counts: Record<'skopeo' | 'ours', Record<string, number>> = { skopeo: {}, ours: {} };
+  if (s.prepopulated) {
+    shared = await startRegistry({ mode: 'plain' });
+    await runOurs(s, src.host, shared.host, work, cli);
+  }
+  let identical = true;
+  for (let p = 0; p < pairs; p++) {
+    const pair: Partial<Record<'skopeo' | 'ours', Measured>> = {};
+    for (const tool of ['skopeo', 'ours'] as const) {
+      const dst = shared ?? (await startRegistry({ mode: 'plain' }));
+      const from = proxy?.host ?? src.host;
+      proxy?.reset();
+      pair[tool] = tool === 'skopeo' ? await runSkopeo(s, from, dst.host, work) : await runOurs(s, from, dst.host, work, cli);
+      if (proxy) counts[tool] = proxy.counts().byMethodAndKind;
+      if (tool === 'ours') identical &&= await verify(dst, s, pushed);
+      if (!shared) await dst.stop();
+    }
+    row.skopeo.push(pair.skopeo!);
+    row.ours.push(pair.ours!);
+    row.ratios.push(pair.ours!.wallS / pair.skopeo!.wallS);
+    process.stderr.write(`${s.id} pair ${p + 1}: skopeo ${pair.skopeo!.wallS}s, ours ${pair.ours!.wallS}s\n`);
+  }
+  row.digestsIdentical = identical;
+  if (proxy) row.sourceRequests = counts;
+  await proxy?.stop();
+  await shared?.stop();
+  return row;
+}
+
+function table(rows: Row[]): string {
+  const lines = [
+    '| scenario | skopeo median | ours median | ratio ours/skopeo (median of pairs) | peak RSS skopeo / ours | digests identical |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const rss = `${Math.max(...r.skopeo.map((m) => m.rssMiB))} / ${Math.max(...r.ours.map((m) => m.rssMiB))} MiB`;
+    lines.push(`| ${r.id}: ${r.title} | ${median(r.skopeo.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ours.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ratios).toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${rss} | ${r.digestsIdentical ? 'yes' : 'NO'} |`);
+  }
+  return lines.join('\n');
+}
+
+const src = await startRegistry({ mode: 'plain' });
+try {
+  process.stderr.write(`seeding ${chosen.map((s) => s.id).join(', ')} into ${src.host} ...\n`);
+  const pushed = await seed(src, chosen);
+  const rows: Row[] = [];
+  for (const s of chosen) rows.push(await runScenario(src, s, pushed));
+  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`;
+  console.log(`# bench ${new Date().toISOString()} on ${machine}, ${pairs} pairs\n\n${table(rows)}`);
+  for (const r of rows.filter((x) => x.sourceRequests)) console.log(`\n${r.id} requests to the source: skopeo ${JSON.stringify(r.sourceRequests!.skopeo)}, ours ${JSON.stringify(r.sourceRequests!.ours)}`);
+  writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, pairs, rows }, null, 2));
+} finally {
+  await src.stop();
+}

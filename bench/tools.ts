@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import type { Scenario } from './scenarios.js';
+
+export interface Measured {
+  readonly wallS: number;
+  readonly rssMiB: number;
+  readonly exitCode: number;
+}
+
+const SKOPEO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
+
+/** Runs a command under GNU time; wall clock and peak RSS of the command (largest process). */
+export function timed(cmd: string, args: string[]): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '@@%e %M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const m = err.match(/@@([\d.]+) (\d+)\s*$/);
+      if (!m) return reject(new Error(`${cmd} printed no timing: ${err.slice(-500)}`));
+      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-800)}`));
+      resolve({ wallS: Number(m[1]), rssMiB: Math.round(Number(m[2]) / 1024), exitCode: code ?? 0 });
+    });
+  });
+}
+
+/** skopeo sync keeps only the last path component: `bench/img000` -> `<dest>/img000`. */
+export function runSkopeo(s: Scenario, src: string, dst: string, work: string): Promise<Measured> {
+  rmSync(SKOPEO_CACHE, { force: true });
+  if (s.skopeo === 'copy') {
+    const { repo } = s.images[0]!;
+    return timed('skopeo', ['copy', '-q', '--all', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${src}/${repo}:v1`, `docker://${dst}/mirror/${repo.split('/').pop()}:v1`]);
+  }
+  const file = join(work, `sync-${s.id}.yaml`);
+  const images = Object.fromEntries(s.images.map((i) => [i.repo, ['v1']]));
+  writeFileSync(file, yaml.dump({ [src]: { 'tls-verify': false, images } }));
+  return timed('skopeo', ['sync', '-q', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', file, `${dst}/mirror`]);
+}
+
+export function runOurs(s: Scenario, src: string, dst: string, work: string, cli: string): Promise<Measured> {
+  const rules = Object.fromEntries(s.images.map((i) => [`${src}/${i.repo}:v1`, `${dst}/mirror/${i.repo.split('/').pop()}:v1`]));
+  const ruleFile = join(work, `rules-${s.id}.yaml`);
+  const securityFile = join(work, 'security.yaml');
+  writeFileSync(ruleFile, yaml.dump(rules));
+  writeFileSync(securityFile, yaml.dump({ [src]: { insecure: true }, [dst]: { insecure: true } }));
+  return timed(process.execPath, [cli, `--securityFile=${securityFile}`, `--ruleFile=${ruleFile}`, '--progress=none', '--log-level=warn', `--report-dir=${join(work, 'reports')}`]);
+}
