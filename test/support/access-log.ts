@@ -1,0 +1,104 @@
+import { Agent, createServer, request, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ProxyCounts {
+  total: number;
+  /** Keys like 'GET manifest', 'HEAD manifest', 'GET blob', 'HEAD blob', 'POST upload', 'PUT upload', 'GET ping'. */
+  byMethodAndKind: Record<string, number>;
+}
+
+export interface ProxyEntry {
+  method: string;
+  path: string;
+  kind: RequestKind;
+}
+
+export interface CountingProxy {
+  url: string;
+  host: string;
+  counts(): ProxyCounts;
+  /** Every request since the last reset, in arrival order. */
+  entries(): ProxyEntry[];
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export type RequestKind = 'ping' | 'catalog' | 'tags' | 'manifest' | 'blob' | 'upload' | 'referrers' | 'other';
+
+/** What a distribution API path addresses. */
+export function requestKind(path: string): RequestKind {
+  const p = path.split('?', 1)[0] ?? '';
+  if (p === '/v2' || p === '/v2/') return 'ping';
+  if (p === '/v2/_catalog') return 'catalog';
+  if (/^\/v2\/.+\/tags\/list$/.test(p)) return 'tags';
+  if (/^\/v2\/.+\/manifests\/[^/]+$/.test(p)) return 'manifest';
+  if (/^\/v2\/.+\/blobs\/uploads(\/[^/]*)?$/.test(p)) return 'upload';
+  if (/^\/v2\/.+\/blobs\/[^/]+$/.test(p)) return 'blob';
+  if (/^\/v2\/.+\/referrers\/[^/]+$/.test(p)) return 'referrers';
+  return 'other';
+}
+
+/** A reverse proxy on 127.0.0.1 in front of a plain-http registry that counts requests by method and kind. */
+export async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const upstream = new URL(target);
+  if (upstream.protocol !== 'http:') throw new Error(`startCountingProxy: plain http targets only, got ${target}`);
+  const agent = new Agent({ keepAlive: true });
+  let log: ProxyEntry[] = [];
+  let origin = '';
+
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    log.push({ method: req.method ?? 'GET', path, kind: requestKind(path) });
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path,
+        headers: { ...req.headers, host: upstream.host },
+        agent,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, rewriteLocation(answer.headers, upstream.origin, origin));
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', (error) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end(`proxy: ${error.message}`);
+      else res.destroy(error);
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = `http://${host}`;
+
+  return {
+    url: origin,
+    host,
+    counts: () => {
+      const byMethodAndKind: Record<string, number> = {};
+      for (const e of log) byMethodAndKind[`${e.method} ${e.kind}`] = (byMethodAndKind[`${e.method} ${e.kind}`] ?? 0) + 1;
+      return { total: log.length, byMethodAndKind };
+    },
+    entries: () => [...log],
+    reset: () => {
+      log = [];
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        agent.destroy();
+      }),
+  };
+}
+
+function rewriteLocation(headers: IncomingHttpHeaders, from: string, to: string): IncomingHttpHeaders {
+  const location = headers.location;
+  if (!location || (location !== from && !location.startsWith(`${from}/`))) return headers;
+  return { ...headers, location: to + location.slice(from.length) };
+}
