@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import {
   canMount,
+  canResume,
   DigestMismatchError,
   DigestVerifier,
   type CallOptions,
@@ -10,6 +11,7 @@ import {
 } from '../oci/index.js';
 import { toCopyError } from './errors.js';
 import type { CopyObserver } from './events.js';
+import { checkpointKey, DEFAULT_THRESHOLD, streamBlobResumable, type ResumableOptions } from './resumable.js';
 
 export type BlobOutcome = 'skipped' | 'mounted' | 'copied';
 
@@ -64,6 +66,7 @@ export interface BlobTransferContext {
   readonly observer?: CopyObserver;
   /** Whole-blob re-attempts after a failed stream (each re-reads the source). @default 2 */
   readonly streamRetries: number;
+  readonly resumable?: ResumableOptions;
   readonly signal?: AbortSignal;
 }
 
@@ -113,7 +116,12 @@ async function ensureBlob(ctx: BlobTransferContext, blob: Descriptor, earlier: r
       }
     }
   }
-  await streamBlob(ctx, blob);
+  const { resumable } = ctx;
+  if (resumable && canResume(target) && blob.size >= (resumable.thresholdBytes ?? DEFAULT_THRESHOLD)) {
+    await withBlobRetries(ctx, blob, () => streamBlobResumable(source, target, blob, { ...resumable, observer: ctx.observer, signal }));
+  } else {
+    await streamBlob(ctx, blob);
+  }
   return 'copied';
 }
 
@@ -147,6 +155,23 @@ async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<v
       const retryable = !signal?.aborted && isRetryableBlobError(err);
       if (!retryable || attempt >= ctx.streamRetries) {
         throw toCopyError(err, 'copy-blob', origin, origin === 'source' ? source.repository : target.repository, blob.digest);
+      }
+      ctx.observer?.({ type: 'retry', digest: blob.digest, attempt: attempt + 1, reason: (err as Error).message });
+    }
+  }
+}
+
+/** Re-runs a checkpointed upload after transient failures; it continues from its last checkpoint. */
+async function withBlobRetries(ctx: BlobTransferContext, blob: Descriptor, fn: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof DigestMismatchError) await ctx.resumable?.store.delete(checkpointKey(ctx.target, blob.digest));
+      const code = (err as { code?: string }).code;
+      if (code === 'SUSPENDED' || ctx.signal?.aborted || !isRetryableBlobError(err) || attempt >= ctx.streamRetries) {
+        const origin = err instanceof DigestMismatchError ? 'source' : 'destination';
+        throw toCopyError(err, 'copy-blob', origin, origin === 'source' ? ctx.source.repository : ctx.target.repository, blob.digest);
       }
       ctx.observer?.({ type: 'retry', digest: blob.digest, attempt: attempt + 1, reason: (err as Error).message });
     }

@@ -11,6 +11,7 @@ import {
 } from '../oci/index.js';
 import { BlobCoordinator, transferBlob, type BlobOutcome } from './blob-transfer.js';
 import { CopyError, toCopyError } from './errors.js';
+import type { ResumableOptions } from './resumable.js';
 import type { CopyObserver } from './events.js';
 
 export interface CopyOptions {
@@ -23,6 +24,8 @@ export interface CopyOptions {
    */
   readonly overwrite?: 'always' | 'never' | 'if-changed';
   readonly streamRetries?: number;
+  /** Checkpointed chunked uploads for large blobs (resume across processes and invocations). */
+  readonly resumable?: ResumableOptions;
   /** Shared across the images of a run for dedup and mounts; a fresh one per call otherwise. */
   readonly coordinator?: BlobCoordinator;
   readonly observer?: CopyObserver;
@@ -125,6 +128,7 @@ async function copyContent(walk: Walk, manifest: Manifest): Promise<void> {
     coordinator: walk.coordinator,
     observer: walk.options.observer,
     streamRetries: walk.options.streamRetries ?? 2,
+    resumable: walk.options.resumable,
     signal: walk.options.signal,
   };
   const outcomes: Promise<BlobOutcome>[] = manifestBlobs(manifest).map((blob) => walk.limit(() => transferBlob(ctx, blob)));

@@ -8,6 +8,7 @@ export type CopyErrorCode =
   | 'NETWORK'
   | 'REGISTRY_ERROR'
   | 'ABORTED'
+  | 'SUSPENDED'
   | 'INTERNAL';
 
 export type CopyOp = 'resolve' | 'fetch-manifest' | 'copy-blob' | 'push-manifest' | 'check-target';

@@ -62,3 +62,31 @@ export interface BlobMounter {
 export function canMount(target: ImageTarget): target is ImageTarget & BlobMounter {
   return typeof (target as Partial<BlobMounter>).mountBlob === 'function';
 }
+
+/** Where a chunked upload stands: the newest upload Location and the bytes the registry holds. */
+export interface UploadCheckpoint {
+  readonly location: string;
+  readonly offset: number;
+}
+
+/**
+ * Optional capability: chunked uploads that survive the process (OCI distribution-spec "Pushing a blob
+ * in chunks"). Contract: a checkpoint is valid only between whole chunks; distribution invalidates a
+ * session whose last PATCH was cut short, so `openUpload` then starts a fresh session at offset 0.
+ */
+export interface ResumableTarget {
+  openUpload(digest: string, checkpoint: UploadCheckpoint | undefined, options?: CallOptions): Promise<UploadCheckpoint>;
+  appendChunk(checkpoint: UploadCheckpoint, body: Readable, length: number, options?: CallOptions): Promise<UploadCheckpoint>;
+  commitUpload(checkpoint: UploadCheckpoint, digest: string, options?: CallOptions): Promise<void>;
+}
+
+export function canResume(target: ImageTarget): target is ImageTarget & ResumableTarget {
+  return typeof (target as Partial<ResumableTarget>).appendChunk === 'function';
+}
+
+/** Durable checkpoints keyed by `registry/repository@digest` (a file per key locally, an object in COS). */
+export interface CheckpointStore {
+  get(key: string): Promise<UploadCheckpoint | undefined>;
+  put(key: string, checkpoint: UploadCheckpoint): Promise<void>;
+  delete(key: string): Promise<void>;
+}

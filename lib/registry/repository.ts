@@ -7,13 +7,15 @@ import type {
   ImageTarget,
   ManifestHead,
   RawManifest,
+  ResumableTarget,
+  UploadCheckpoint,
 } from '../oci/index.js';
-import { cancelUpload, getBlob, headBlob, putBlob, startUpload } from './blobs.js';
+import { cancelUpload, finishUpload, getBlob, headBlob, patchChunk, putBlob, startUpload, uploadStatus, type UploadSession } from './blobs.js';
 import type { RegistryClient } from './client.js';
 import { getManifest, headManifest, putManifest } from './manifests.js';
 
 /** Adapter: one repository of one registry as the engine's source and target ports. */
-export class RegistryRepository implements ImageSource, ImageTarget, BlobMounter {
+export class RegistryRepository implements ImageSource, ImageTarget, BlobMounter, ResumableTarget {
   readonly registry: string;
 
   constructor(
@@ -67,5 +69,28 @@ export class RegistryRepository implements ImageSource, ImageTarget, BlobMounter
 
   async pushManifest(reference: string, manifest: RawManifest, options?: CallOptions): Promise<void> {
     await putManifest(this.client, this.repository, reference, manifest, options?.signal);
+  }
+
+  async openUpload(_digest: string, checkpoint: UploadCheckpoint | undefined, options?: CallOptions): Promise<UploadCheckpoint> {
+    if (checkpoint) {
+      const session: UploadSession = { repository: this.repository, location: checkpoint.location, offset: checkpoint.offset };
+      const offset = await uploadStatus(this.client, session, options?.signal).catch(() => undefined);
+      if (offset === checkpoint.offset) return { location: session.location, offset };
+      if (offset !== undefined) await cancelUpload(this.client, session);
+    }
+    const fresh = await startUpload(this.client, this.repository, { signal: options?.signal });
+    if (fresh === 'mounted') throw new Error('unexpected mount on a plain upload');
+    return { location: fresh.location, offset: 0 };
+  }
+
+  async appendChunk(checkpoint: UploadCheckpoint, body: Readable, length: number, options?: CallOptions): Promise<UploadCheckpoint> {
+    const session: UploadSession = { repository: this.repository, location: checkpoint.location, offset: checkpoint.offset };
+    await patchChunk(this.client, session, body, length, options?.signal);
+    return { location: session.location, offset: session.offset };
+  }
+
+  async commitUpload(checkpoint: UploadCheckpoint, digest: string, options?: CallOptions): Promise<void> {
+    const session: UploadSession = { repository: this.repository, location: checkpoint.location, offset: checkpoint.offset };
+    await finishUpload(this.client, session, digest, options?.signal);
   }
 }

@@ -1,0 +1,13 @@
+export * from './aggregate.js';
+export * from './errors.js';
+export * from './failed-rules.js';
+export { formatBytes, formatDuration, formatMiB, shortDigest } from './format.js';
+export * from './fs-store.js';
+export { escapeHtml, jsonForScript } from './html-escape.js';
+export * from './keys.js';
+export type * from './port.js';
+export * from './render-html.js';
+export * from './render-md.js';
+export * from './render-text.js';
+export * from './schema.js';
+export * from './write-report.js';

@@ -1,0 +1,65 @@
+import { formatBytes, formatDuration } from './format.js';
+import type { RunReport, TaskResult } from './schema.js';
+
+/** Text safe inside a GFM table cell: no line breaks, no pipes, no markup, no raw HTML. */
+export function mdCell(text: string): string {
+  return text
+    .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]|~#!])/g, '\\$1')
+    .trim();
+}
+
+/** A code span for identifiers (error codes): backticks and pipes cannot break out of it. */
+function code(text: string): string {
+  const inner = text.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/`/g, "'").replace(/\|/g, '\\|').trim();
+  return inner ? `\`${inner}\`` : '';
+}
+
+/** A Markdown report: a summary table, then failed images and failed rules (when any). */
+export function renderMarkdown(report: RunReport): string {
+  const out = [`# image-transfer run ${mdCell(report.runId)}`, '', ...summaryTable(report)];
+  const failed = report.results.filter((r) => r.status === 'failed');
+  if (failed.length > 0) out.push('', `## Failed images (${failed.length})`, '', ...failureTable(failed));
+  if (report.planFailures.length > 0) {
+    out.push('', `## Rules that could not be planned (${report.planFailures.length})`, '');
+    out.push('| Source | Target | Error |', '| --- | --- | --- |');
+    for (const f of report.planFailures) {
+      out.push(`| ${mdCell(f.rule.source)} | ${mdCell(f.rule.target)} | ${code(f.error.code)} ${mdCell(f.error.message)} |`);
+    }
+  }
+  if (failed.length + report.planFailures.length === 0) out.push('', 'No failures.');
+  return `${out.join('\n')}\n`;
+}
+
+function summaryTable(report: RunReport): string[] {
+  const t = report.totals;
+  const rows: Array<[string, string]> = [
+    ['Status', report.status],
+    ['Images', String(t.images)],
+    ['Succeeded', String(t.succeeded)],
+    ['Skipped', String(t.skipped)],
+    ['Failed', String(t.failed)],
+    ['Plan failures', String(t.planFailed)],
+    ['Bytes copied', formatBytes(t.bytes.copied)],
+    ['Bytes mounted', formatBytes(t.bytes.mounted)],
+    ['Bytes already present', formatBytes(t.bytes.skipped)],
+    ['Duration', formatDuration(report.durationMs)],
+    ['Started', report.startedAt],
+    ['Finished', report.finishedAt],
+    ['Tool', `${report.tool.name} ${report.tool.version}`],
+  ];
+  return ['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${mdCell(v)} |`)];
+}
+
+function failureTable(failed: readonly TaskResult[]): string[] {
+  const lines = ['| Source | Target | Error | Where | Attempts |', '| --- | --- | --- | --- | ---: |'];
+  for (const r of failed) {
+    const where = [r.error?.origin, r.error?.op].filter(Boolean).join(' / ');
+    const error = r.error ? `${code(r.error.code)} ${mdCell(r.error.message)}` : 'unknown error';
+    lines.push(`| ${mdCell(r.source)} | ${mdCell(r.target)} | ${error} | ${mdCell(where)} | ${r.attempts} |`);
+  }
+  return lines;
+}

@@ -1,0 +1,26 @@
+import { formatMiB, oneLine } from './format.js';
+import type { RunReport } from './schema.js';
+
+/**
+ * The CLI's end-of-run lines. Wording kept from tkestack/image-transfer where scripts grep it:
+ * `  FAILED <source> -> <target>: <message>` per failed image, then the totals line, and the
+ * `################# Finished, ... #################` line always last.
+ */
+export function renderSummary(report: RunReport): string[] {
+  const lines: string[] = [];
+  for (const r of report.results) {
+    if (r.status !== 'failed') continue;
+    lines.push(`  FAILED ${oneLine(r.source)} -> ${oneLine(r.target)}: ${oneLine(r.error?.message ?? 'unknown error')}`);
+  }
+  for (const f of report.planFailures) {
+    lines.push(`  PLAN FAILED ${oneLine(f.rule.source)} -> ${oneLine(f.rule.target)}: ${oneLine(f.error.message)}`);
+  }
+  const t = report.totals;
+  lines.push(
+    `succeeded ${t.succeeded}, skipped ${t.skipped}, failed ${t.failed}, plan failures ${t.planFailed}, ` +
+      `copied ${formatMiB(t.bytes.copied)}, mounted ${formatMiB(t.bytes.mounted)}, in ${(report.durationMs / 1000).toFixed(1)}s`,
+  );
+  if (report.status === 'interrupted') lines.push('interrupted: the run was stopped before every image was transferred');
+  lines.push(`################# Finished, ${t.failed} transfer jobs failed, ${t.planFailed} jobs generate failed #################`);
+  return lines;
+}
