@@ -2,7 +2,7 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 
 /** Text and attribute values: safe in element content and in quoted attributes. */
 export function escapeHtml(text: string): string {
-  return text;
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
 /**

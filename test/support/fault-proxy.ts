@@ -1,11 +1,14 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Fault = 'reset' | 'stall' | 'status500' | 'status502' | 'status503' | 'status429' | 'status429-retry-after' | 'truncate' | 'expire-token';
 
 export interface FaultProxyOptions {
-  /** http://127.0.0.1:PORT of the registry behind the proxy. */
+  /** http(s)://127.0.0.1:PORT of the registry behind the proxy; the proxy itself speaks plain http. */
   readonly target: string;
+  /** PEM or CA file path content for an https target. */
+  readonly ca?: string;
   readonly seed: number;
   /** Probability that a request gets a fault. */
   readonly rate: number;
@@ -74,8 +77,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   });
 
   function forward(req: IncomingMessage, res: ServerResponse, fault: Fault | undefined): void {
-    const upstream = httpRequest(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const upstream = send(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host }, ca: options.ca },
       (up) => {
         const headers = { ...up.headers };
         if (typeof headers.location === 'string') headers.location = headers.location.replace(target.origin, self);

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { FsReportStore, writeRunReport } from '../../lib/report/index.js';
+import { mixedReport } from '../unit/report/sample-report.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+describe('report.html in headless Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`, timeout: 30_000 }, () => {
+  let dir: string;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const dialogs: string[] = [];
+  const requests: string[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'report-html-'));
+    const keys = await writeRunReport(new FsReportStore(dir), 'runs/r1', mixedReport(), '- failed: rules\n');
+    assert.ok(keys.includes('runs/r1/report.html'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    page = await browser.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(join(dir, 'runs/r1/report.html')).href, { waitUntil: 'load' });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const statuses = (): Promise<string[]> => page.$$eval('#results tbody tr[data-status]', (rows) => rows.map((r) => r.getAttribute('data-status') ?? ''));
+  const visibleStatuses = (): Promise<string[]> =>
+    page.$$eval('#results tbody tr[data-status]', (rows) => rows.filter((r) => !r.hasAttribute('hidden')).map((r) => r.getAttribute('data-status') ?? ''));
+
+  it('loads with no console error, page error, dialog or network request', () => {
+    assert.deepEqual(problems, []);
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(requests.filter((u) => !u.startsWith('file:')), []);
+  });
+
+  it('shows the counts', async () => {
+    const counts = await page.$$eval('[data-count]', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-count'), e.textContent])));
+    assert.deepEqual(counts, { images: '7', succeeded: '3', skipped: '2', failed: '2', planFailed: '1' });
+    assert.equal(await page.title(), 'image-transfer run 20250102-030405-abcd: failed');
+    assert.equal(await page.locator('#plan-failures tr[data-plan-failure]').count(), 1);
+  });
+
+  it('lists failed rows first and shows the script tag as text', async () => {
+    assert.deepEqual(await statuses(), ['failed', 'failed', 'succeeded', 'skipped', 'succeeded', 'skipped', 'succeeded']);
+    const errorText = await page.locator('#results tbody tr[data-status="failed"] td.error').allTextContents();
+    assert.ok(errorText.some((t) => t.includes('<script>alert(1)</script> & "quotes"')), errorText.join('\n'));
+    assert.ok(await page.locator('#results tbody tr').filter({ hasText: 'foxtrot:<b>x</b>' }).count());
+  });
+
+  it('sorts by status when the header is clicked, and reverses on a second click', async () => {
+    const header = page.locator('#results thead th', { hasText: 'Status' });
+    await header.locator('button').click();
+    assert.equal(await header.getAttribute('aria-sort'), 'ascending');
+    assert.deepEqual(await statuses(), ['failed', 'failed', 'skipped', 'skipped', 'succeeded', 'succeeded', 'succeeded']);
+    await header.locator('button').click();
+    assert.equal(await header.getAttribute('aria-sort'), 'descending');
+    assert.deepEqual(await statuses(), ['succeeded', 'succeeded', 'succeeded', 'skipped', 'skipped', 'failed', 'failed']);
+  });
+
+  it('sorts by source and by copied bytes', async () => {
+    await page.locator('#results thead th', { hasText: 'Source' }).locator('button').click();
+    const sources = await page.$$eval('#results tbody tr td:first-child', (tds) => tds.map((td) => td.textContent ?? ''));
+    assert.deepEqual(sources, [...sources].sort());
+    await page.locator('#results thead th', { hasText: 'Copied' }).locator('button').click();
+    const bytes = await page.$$eval('#results tbody tr td:nth-child(5)', (tds) => tds.map((td) => Number(td.getAttribute('data-sort'))));
+    assert.deepEqual(bytes, [...bytes].sort((a, b) => a - b));
+  });
+
+  it('filters by status and by text', async () => {
+    await page.selectOption('#status-filter', 'failed');
+    assert.deepEqual(await visibleStatuses(), ['failed', 'failed']);
+    assert.equal(await page.textContent('#shown-count'), '2');
+    await page.selectOption('#status-filter', 'all');
+    await page.fill('#text-filter', 'alpha');
+    assert.equal((await visibleStatuses()).length, 2);
+    await page.fill('#text-filter', '');
+    assert.equal((await visibleStatuses()).length, 7);
+  });
+
+  it('ends with no error and no dialog', () => {
+    assert.deepEqual(problems, []);
+    assert.deepEqual(dialogs, []);
+  });
+});

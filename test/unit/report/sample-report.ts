@@ -1,0 +1,52 @@
+import { aggregateReport, type PlanFailure, type RunReport, type TaskResult } from '../../../lib/report/index.js';
+
+const MiB = 1024 * 1024;
+export const XSS = '<script>alert(1)</script>';
+
+/** A result with sensible defaults; `source`/`target` default from `name`. */
+export function result(name: string, status: TaskResult['status'], extra: Partial<TaskResult> = {}): TaskResult {
+  const source = `127.0.0.1:5001/proj/${name}`;
+  const target = `127.0.0.1:5002/proj/${name}`;
+  return {
+    runId: 'run-1',
+    taskId: `task-${name}`,
+    source,
+    target,
+    status,
+    ...(status === 'failed' ? {} : { digest: `sha256:${'ab'.repeat(32)}`, mediaType: 'application/vnd.oci.image.index.v1+json' }),
+    bytes: status === 'succeeded' ? { copied: 3 * MiB, mounted: MiB, skipped: 0 } : { copied: 0, mounted: 0, skipped: 0 },
+    blobs: status === 'succeeded' ? { copied: 3, mounted: 1, skipped: 0 } : { copied: 0, mounted: 0, skipped: 0 },
+    startedAt: '2025-01-02T03:04:05.000Z',
+    durationMs: 1500,
+    attempts: 1,
+    rule: { source, target },
+    ...extra,
+  };
+}
+
+export function planFailure(source: string, message = 'listing tags failed: 404'): PlanFailure {
+  return { rule: { source, target: source.replace('5001', '5002') }, error: { code: 'SOURCE_NOT_FOUND', message } };
+}
+
+/** 3 succeeded, 2 skipped, 2 failed (one message carrying a script tag), 1 plan failure. */
+export function mixedReport(): RunReport {
+  return aggregateReport({
+    runId: '20250102-030405-abcd',
+    version: '0.1.0',
+    startedAt: '2025-01-02T03:04:05.000Z',
+    finishedAt: '2025-01-02T03:04:17.500Z',
+    results: [
+      result('alpha:v1', 'succeeded'),
+      result('bravo:v1', 'skipped', { reason: 'up-to-date' }),
+      result('charlie:v1', 'failed', {
+        attempts: 3,
+        error: { code: 'REGISTRY_ERROR', message: `manifest unknown ${XSS} & "quotes"`, origin: 'source', op: 'fetch-manifest' },
+      }),
+      result('delta:v2', 'succeeded', { bytes: { copied: 10 * MiB, mounted: 0, skipped: 2 * MiB } }),
+      result('echo:v1', 'skipped', { reason: 'tag-exists' }),
+      result('alpha:v0', 'failed', { error: { code: 'NETWORK', message: 'connection reset', origin: 'destination' } }),
+      result('foxtrot:<b>x</b>', 'succeeded'),
+    ],
+    planFailures: [planFailure('127.0.0.1:5001/proj/missing')],
+  });
+}
