@@ -14,7 +14,7 @@ if (existsSync(entry)) {
     minify: true,
     sourcemap: 'linked',
     banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      js: "#!/usr/bin/env -S node --liftoff-only --max-semi-space-size=1\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },
     logLevel: 'warning',
   });

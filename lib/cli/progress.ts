@@ -2,7 +2,7 @@ import { createLogUpdate } from 'log-update';
 import type { CopyEvent } from '../copy/index.js';
 import type { TaskResult } from '../report/index.js';
 import type { TransferTask } from '../planner/index.js';
-import { formatBytes, formatDuration } from './format.js';
+import { formatBytes, formatDuration } from '../report/index.js';
 
 interface Active {
   readonly label: string;
@@ -49,7 +49,7 @@ export class TtyProgress {
 
   finish(result: TaskResult): void {
     this.active.delete(result.taskId);
-    this.done += 1;
+    if (result.attempts <= 1) this.done += 1;
   }
 
   private draw(): void {

@@ -6,7 +6,7 @@ import { aggregateReport, failedRulePairs, FsReportStore, renderSummary, writeRu
 import { formatRuleFile, loadRuleFile, loadSecurityFile } from '../rules/index.js';
 import { planRun, runTasks } from '../usecases/index.js';
 import type { Logger } from '../util/logger.js';
-import { formatBytes, formatDuration } from './format.js';
+import { formatBytes, formatDuration } from '../report/index.js';
 import type { CliOptions } from './options.js';
 import { TtyProgress } from './progress.js';
 import { UsageError } from './usage-error.js';
@@ -104,9 +104,9 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
           if (event.type === 'retry') logger.warn(`retry ${event.attempt} of blob ${event.digest} for ${task.rule.source}: ${event.reason}`);
         },
         onResult: (result) => {
-          done += 1;
+          if (result.attempts <= 1) done += 1;
           progress?.finish(result);
-          logResult(logger, result, done, tasks.length);
+          logResult(logger, result, result.attempts <= 1 ? `[${done}/${tasks.length}]` : `[retry ${result.attempts - 1}]`);
         },
       },
     );
@@ -116,8 +116,8 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
   }
 }
 
-function logResult(logger: Logger, r: TaskResult, done: number, total: number): void {
-  const head = `[${done}/${total}] ${r.status} ${r.source} -> ${r.target}`;
+function logResult(logger: Logger, r: TaskResult, counter: string): void {
+  const head = `${counter} ${r.status} ${r.source} -> ${r.target}`;
   if (r.status === 'failed') {
     logger.error(`${head}: ${r.error?.message ?? 'unknown error'}`);
     return;

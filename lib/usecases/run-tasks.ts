@@ -37,9 +37,16 @@ export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[
     );
     for (const r of results) final.set(r.taskId, r);
     if (options.signal?.aborted) break;
-    pending = pending.filter((t) => final.get(t.taskId)?.status === 'failed');
+    pending = pending.filter((t) => isWorthRetrying(final.get(t.taskId)));
   }
   return tasks.map((t) => final.get(t.taskId) ?? interrupted(t, 0));
+}
+
+/** Failures another pass cannot fix (the image or the permission is missing) are not retried. */
+const PERMANENT = new Set(['SOURCE_NOT_FOUND', 'UNAUTHORIZED', 'MANIFEST_INVALID', 'ABORTED', 'INTERRUPTED']);
+
+function isWorthRetrying(result: TaskResult | undefined): boolean {
+  return result?.status === 'failed' && !PERMANENT.has(result.error?.code ?? '');
 }
 
 function interrupted(task: TransferTask, attempts: number): TaskResult {
