@@ -3,7 +3,7 @@ import { BlobCoordinator } from '../copy/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import { RegistryPool, listTags } from '../registry/index.js';
 import { aggregateReport, failedRulePairs, FsReportStore, renderSummary, writeRunReport, type RunReport, type TaskResult } from '../report/index.js';
-import { formatRuleFile, loadRuleFile, loadSecurityFile } from '../rules/index.js';
+import { ConfigError, formatRuleFile, loadRuleFile, loadSecurityFile } from '../rules/index.js';
 import { planRun, runTasks } from '../usecases/index.js';
 import type { Logger } from '../util/logger.js';
 import { formatBytes, formatDuration } from '../report/index.js';
@@ -36,10 +36,10 @@ export async function runCommand(ctx: RunContext): Promise<number> {
   if (!options.ruleFile) throw new UsageError('--ruleFile is required (a rule file of "source: target" entries); see --help.');
   const startedAt = new Date();
   const runId = newRunId(startedAt);
-  const [security, rules] = await Promise.all([
+  const [security, rules] = await allOrConfigError([
     loadSecurityFile(options.securityFile, { env: ctx.env }),
     loadRuleFile(options.ruleFile, { defaultRegistry: options.registry, defaultNamespace: options.ns }),
-  ]);
+  ] as const);
   const pool = new RegistryPool(
     (registry, repository) => {
       const a = security.lookup(registry, repository);
@@ -141,4 +141,14 @@ function printPlan(ctx: RunContext, tasks: TransferTask[], planFailed: number): 
     ctx.stdout(`plan: ${tasks.length} image(s), ${planFailed} rule(s) failed to plan\n${lines.join('\n')}\n`);
   }
   return planFailed > 0 ? 1 : 0;
+}
+
+/** Like Promise.all, but the problems of every file are reported together. */
+async function allOrConfigError<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length === 0) return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  const configErrors = failures.filter((f): f is ConfigError => f instanceof ConfigError);
+  if (configErrors.length !== failures.length) throw failures.find((f) => !(f instanceof ConfigError));
+  throw new ConfigError(configErrors.flatMap((e) => e.issues));
 }
