@@ -38,7 +38,7 @@ export function runSkopeo(s: Scenario, src: string, dst: string, work: string): 
   const file = join(work, `sync-${s.id}.yaml`);
   const images = Object.fromEntries(s.images.map((i) => [i.repo, ['v1']]));
   writeFileSync(file, yaml.dump({ [src]: { 'tls-verify': false, images } }));
-  return timed('skopeo', ['sync', '-q', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', file, `${dst}/mirror`]);
+  return timed('skopeo', ['sync', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', file, `${dst}/mirror`]);
 }
 
 export function runOurs(s: Scenario, src: string, dst: string, work: string, cli: string): Promise<Measured> {

@@ -22,13 +22,16 @@ export interface CliRun {
 }
 
 /** Runs the built CLI as a user would (the bin's shebang flags included), without a TTY. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; killAfterMs?: number } = {}): Promise<CliRun> {
+export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; killAfterMs?: number; killWhen?: (stderr: string) => boolean } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(CLI, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (options.killWhen?.(stderr)) child.kill('SIGKILL');
+    });
     const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
