@@ -11,7 +11,10 @@ import { startRegistry, type RunningRegistry } from '../test/support/registry.js
 import { scenarios, type Scenario } from './scenarios.js';
 import { runOurs, runSkopeo, type Measured } from './tools.js';
 
-const { values } = parseArgs({ options: { pairs: { type: 'string', default: '3' }, only: { type: 'string' }, scale: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { pairs: { type: 'string', default: '3' }, only: { type: 'string' }, scale: { type: 'string', default: '1' }, 'ours-args': { type: 'string', default: '' } },
+});
+const oursArgs = values['ours-args'] ? values['ours-args'].split(' ') : [];
 const pairs = Number(values.pairs);
 const chosen = scenarios(Number(values.scale)).filter((s) => !values.only || values.only.split(',').includes(s.id));
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.mjs');
@@ -58,7 +61,7 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Map<string
       const dst = shared ?? (await startRegistry({ mode: 'plain' }));
       const from = proxy?.host ?? src.host;
       proxy?.reset();
-      pair[tool] = tool === 'skopeo' ? await runSkopeo(s, from, dst.host, work) : await runOurs(s, from, dst.host, work, cli);
+      pair[tool] = tool === 'skopeo' ? await runSkopeo(s, from, dst.host, work) : await runOurs(s, from, dst.host, work, cli, oursArgs);
       if (proxy) counts[tool] = proxy.counts().byMethodAndKind;
       if (tool === 'ours') identical &&= await verify(dst, s, pushed);
       if (!shared) await dst.stop();
@@ -66,7 +69,7 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Map<string
     row.skopeo.push(pair.skopeo!);
     row.ours.push(pair.ours!);
     row.ratios.push(pair.ours!.wallS / pair.skopeo!.wallS);
-    process.stderr.write(`${s.id} pair ${p + 1}: skopeo ${pair.skopeo!.wallS}s, ours ${pair.ours!.wallS}s\n`);
+    process.stderr.write(`${s.id} pair ${p + 1}: skopeo ${pair.skopeo!.wallS}s (cpu ${pair.skopeo!.cpuS.toFixed(2)}s), ours ${pair.ours!.wallS}s (cpu ${pair.ours!.cpuS.toFixed(2)}s)\n`);
   }
   row.digestsIdentical = identical;
   if (proxy) row.sourceRequests = counts;

@@ -7,6 +7,8 @@ import type { Scenario } from './scenarios.js';
 export interface Measured {
   readonly wallS: number;
   readonly rssMiB: number;
+  /** User + system CPU seconds of the command. */
+  readonly cpuS: number;
   readonly exitCode: number;
 }
 
@@ -15,15 +17,15 @@ const SKOPEO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
 /** Runs a command under GNU time; wall clock and peak RSS of the command (largest process). */
 export function timed(cmd: string, args: string[]): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '@@%e %M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '@@%e %M %U %S', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const m = err.match(/@@([\d.]+) (\d+)\s*$/);
+      const m = err.match(/@@([\d.]+) (\d+) ([\d.]+) ([\d.]+)\s*$/);
       if (!m) return reject(new Error(`${cmd} printed no timing: ${err.slice(-500)}`));
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-800)}`));
-      resolve({ wallS: Number(m[1]), rssMiB: Math.round(Number(m[2]) / 1024), exitCode: code ?? 0 });
+      resolve({ wallS: Number(m[1]), rssMiB: Math.round(Number(m[2]) / 1024), cpuS: Number(m[3]) + Number(m[4]), exitCode: code ?? 0 });
     });
   });
 }
@@ -41,11 +43,11 @@ export function runSkopeo(s: Scenario, src: string, dst: string, work: string): 
   return timed('skopeo', ['sync', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', file, `${dst}/mirror`]);
 }
 
-export function runOurs(s: Scenario, src: string, dst: string, work: string, cli: string): Promise<Measured> {
+export function runOurs(s: Scenario, src: string, dst: string, work: string, cli: string, extra: string[] = []): Promise<Measured> {
   const rules = Object.fromEntries(s.images.map((i) => [`${src}/${i.repo}:v1`, `${dst}/mirror/${i.repo.split('/').pop()}:v1`]));
   const ruleFile = join(work, `rules-${s.id}.yaml`);
   const securityFile = join(work, 'security.yaml');
   writeFileSync(ruleFile, yaml.dump(rules));
   writeFileSync(securityFile, yaml.dump({ [src]: { insecure: true }, [dst]: { insecure: true } }));
-  return timed(process.execPath, [cli, `--securityFile=${securityFile}`, `--ruleFile=${ruleFile}`, '--progress=none', '--log-level=warn', `--report-dir=${join(work, 'reports')}`]);
+  return timed(cli, [ `--securityFile=${securityFile}`, `--ruleFile=${ruleFile}`, '--progress=none', '--log-level=warn', `--report-dir=${join(work, 'reports')}`, ...extra]);
 }

@@ -8,7 +8,7 @@ import { planRun, runTasks } from '../usecases/index.js';
 import type { Logger } from '../util/logger.js';
 import { formatBytes, formatDuration } from '../report/index.js';
 import type { CliOptions } from './options.js';
-import { TtyProgress } from './progress.js';
+import type { TtyProgress } from './progress.js';
 import { UsageError } from './usage-error.js';
 
 export interface RunContext {
@@ -84,7 +84,8 @@ export async function runCommand(ctx: RunContext): Promise<number> {
 async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask[]): Promise<TaskResult[]> {
   const { options, logger } = ctx;
   const tty = options.progress === 'tty' || (options.progress === 'auto' && process.stderr.isTTY === true);
-  const progress = tty && options.output === 'text' ? new TtyProgress(tasks.length) : undefined;
+  // loaded only for a terminal: the live display's dependencies cost start-up time in scripts
+  const progress: TtyProgress | undefined = tty && options.output === 'text' ? new (await import('./progress.js')).TtyProgress(tasks.length) : undefined;
   if (progress) ctx.setLogSink((line) => progress.log(line));
   let done = 0;
   try {

@@ -66,13 +66,16 @@ export async function copyImage(
 ): Promise<CopyResult> {
   const { signal } = options;
   const srcName = `${source.registry}/${source.repository}:${sourceRef}`;
-  const head = await source.resolve(sourceRef, { signal }).catch((err: unknown) => {
-    throw toCopyError(err, 'resolve', 'source', srcName);
-  });
+  // both HEADs at once: a no-op re-run costs one round trip per image
+  const [head, existing] = await Promise.all([
+    source.resolve(sourceRef, { signal }).catch((err: unknown) => {
+      throw toCopyError(err, 'resolve', 'source', srcName);
+    }),
+    target.resolve(targetRef, { signal }).catch((err: unknown) => {
+      throw toCopyError(err, 'check-target', 'destination', `${target.registry}/${target.repository}:${targetRef}`);
+    }),
+  ]);
   if (!head) throw new CopyError('SOURCE_NOT_FOUND', 'resolve', 'source', srcName, `source image ${srcName} not found`);
-  const existing = await target.resolve(targetRef, { signal }).catch((err: unknown) => {
-    throw toCopyError(err, 'check-target', 'destination', `${target.registry}/${target.repository}:${targetRef}`);
-  });
   if (existing?.digest === head.digest) {
     return { status: 'skipped', reason: 'up-to-date', digest: head.digest, mediaType: head.mediaType, platforms: [] };
   }

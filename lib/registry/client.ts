@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent } from './undici.js';
 import { sleep } from '../util/sleep.js';
 import { Authenticator, type Credentials, type Scope } from './auth.js';
 import { RegistryError, isRetryableNetworkError, isRetryableStatus, parseDiagnostics } from './errors.js';

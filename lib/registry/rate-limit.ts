@@ -1,8 +1,8 @@
 import { sleep } from '../util/sleep.js';
 
 /**
- * Token bucket: `qps` requests per second on average, bursts up to `burst`. Shared by every request
- * to one registry, so `--qps` holds however many images and blobs are in flight.
+ * Token bucket: `qps` requests per second on average, bursts up to one second's worth. Shared by every
+ * request to one registry, so `--qps` holds however many images and blobs are in flight.
  */
 export class RateLimiter {
   private tokens: number;
@@ -11,7 +11,7 @@ export class RateLimiter {
 
   constructor(
     private readonly qps: number,
-    private readonly burst = Math.max(1, Math.ceil(qps / 10)),
+    private readonly burst = Math.max(1, Math.ceil(qps)),
   ) {
     this.tokens = this.burst;
   }
