@@ -9,6 +9,7 @@ import { startCountingProxy } from '../test/support/access-log.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../test/support/images.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registry.js';
 import { scenarios, type Scenario } from './scenarios.js';
+import { cpuSecondsOf } from './proc-cpu.js';
 import { runOurs, runSkopeo, type Measured } from './tools.js';
 
 const { values } = parseArgs({
@@ -61,7 +62,10 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Map<string
       const dst = shared ?? (await startRegistry({ mode: 'plain' }));
       const from = proxy?.host ?? src.host;
       proxy?.reset();
-      pair[tool] = tool === 'skopeo' ? await runSkopeo(s, from, dst.host, work) : await runOurs(s, from, dst.host, work, cli, oursArgs);
+      const regCpu = () => cpuSecondsOf(src.dir) + cpuSecondsOf(dst.dir);
+      const cpuBefore = regCpu();
+      const measured = tool === 'skopeo' ? await runSkopeo(s, from, dst.host, work) : await runOurs(s, from, dst.host, work, cli, oursArgs);
+      pair[tool] = { ...measured, registryCpuS: regCpu() - cpuBefore };
       if (proxy) counts[tool] = proxy.counts().byMethodAndKind;
       if (tool === 'ours') identical &&= await verify(dst, s, pushed);
       if (!shared) await dst.stop();
@@ -69,7 +73,8 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Map<string
     row.skopeo.push(pair.skopeo!);
     row.ours.push(pair.ours!);
     row.ratios.push(pair.ours!.wallS / pair.skopeo!.wallS);
-    process.stderr.write(`${s.id} pair ${p + 1}: skopeo ${pair.skopeo!.wallS}s (cpu ${pair.skopeo!.cpuS.toFixed(2)}s), ours ${pair.ours!.wallS}s (cpu ${pair.ours!.cpuS.toFixed(2)}s)\n`);
+    const fmt = (m: Measured) => `${m.wallS}s (cpu ${m.cpuS.toFixed(2)}s, registries ${m.registryCpuS?.toFixed(2)}s)`;
+    process.stderr.write(`${s.id} pair ${p + 1}: skopeo ${fmt(pair.skopeo!)}, ours ${fmt(pair.ours!)}\n`);
   }
   row.digestsIdentical = identical;
   if (proxy) row.sourceRequests = counts;
@@ -80,12 +85,13 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Map<string
 
 function table(rows: Row[]): string {
   const lines = [
-    '| scenario | skopeo median | ours median | ratio ours/skopeo (median of pairs) | peak RSS skopeo / ours | digests identical |',
-    '|---|---|---|---|---|---|',
+    '| scenario | skopeo median | ours median | ratio ours/skopeo (median of pairs) | peak RSS skopeo / ours | client CPU skopeo / ours | registries CPU skopeo / ours | digests identical |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const rss = `${Math.max(...r.skopeo.map((m) => m.rssMiB))} / ${Math.max(...r.ours.map((m) => m.rssMiB))} MiB`;
-    lines.push(`| ${r.id}: ${r.title} | ${median(r.skopeo.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ours.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ratios).toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${rss} | ${r.digestsIdentical ? 'yes' : 'NO'} |`);
+    const cpu = (ms: Measured[], k: 'cpuS' | 'registryCpuS') => median(ms.map((m) => m[k] ?? 0)).toFixed(2);
+    lines.push(`| ${r.id}: ${r.title} | ${median(r.skopeo.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ours.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ratios).toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${rss} | ${cpu(r.skopeo, 'cpuS')} / ${cpu(r.ours, 'cpuS')} s | ${cpu(r.skopeo, 'registryCpuS')} / ${cpu(r.ours, 'registryCpuS')} s | ${r.digestsIdentical ? 'yes' : 'NO'} |`);
   }
   return lines.join('\n');
 }

@@ -9,6 +9,8 @@ export interface Measured {
   readonly rssMiB: number;
   /** User + system CPU seconds of the command. */
   readonly cpuS: number;
+  /** CPU seconds both registries used during the run. */
+  readonly registryCpuS?: number;
   readonly exitCode: number;
 }
 

@@ -97,14 +97,8 @@ export function transferBlob(ctx: BlobTransferContext, blob: Descriptor): Promis
 async function ensureBlob(ctx: BlobTransferContext, blob: Descriptor, earlier: readonly InFlight[]): Promise<BlobOutcome> {
   const { source, target, coordinator, signal } = ctx;
   const opts: CallOptions = { signal };
-  let exists: boolean;
-  try {
-    exists = await target.hasBlob(blob.digest, opts);
-  } catch (err) {
-    throw toCopyError(err, 'copy-blob', 'destination', target.repository, blob.digest);
-  }
-  if (exists) return 'skipped';
   if (canMount(target)) {
+    // a copy known elsewhere in this registry costs one mount request instead of HEAD + mount
     await Promise.allSettled(earlier.map((e) => e.done));
     const candidates = coordinator.mountCandidates(target.registry, target.repository, blob.digest);
     if (source.registry === target.registry && source.repository !== target.repository) candidates.unshift(source.repository);
@@ -116,6 +110,13 @@ async function ensureBlob(ctx: BlobTransferContext, blob: Descriptor, earlier: r
       }
     }
   }
+  let exists: boolean;
+  try {
+    exists = await target.hasBlob(blob.digest, opts);
+  } catch (err) {
+    throw toCopyError(err, 'copy-blob', 'destination', target.repository, blob.digest);
+  }
+  if (exists) return 'skipped';
   const { resumable } = ctx;
   if (resumable && canResume(target) && blob.size >= (resumable.thresholdBytes ?? DEFAULT_THRESHOLD)) {
     await withBlobRetries(ctx, blob, () => streamBlobResumable(source, target, blob, { ...resumable, observer: ctx.observer, signal }));
