@@ -23,13 +23,18 @@ export async function loadConfigFile(file: string): Promise<LoadedFile> {
   const info = await stat(file).catch(() => fail(file, 'file not found'));
   if (!info.isFile()) fail(file, 'is not a regular file');
   if (info.size > MAX_CONFIG_BYTES) fail(file, `file is too large (${info.size} bytes, at most ${MAX_CONFIG_BYTES})`);
-  const bytes = await readFile(file);
+  return parseConfigBytes(file, await readFile(file));
+}
+
+/** Parses config bytes from anywhere (a file, a COS object, an SSM secret); `file` names it in messages. */
+export function parseConfigBytes(file: string, bytes: Uint8Array): LoadedFile {
+  if (bytes.length > MAX_CONFIG_BYTES) fail(file, `file is too large (${bytes.length} bytes, at most ${MAX_CONFIG_BYTES})`);
   if (bytes.includes(0)) fail(file, 'is a binary file, not YAML or JSON text');
-  let text: string;
+  let text = '';
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return fail(file, 'is not UTF-8 text');
+    fail(file, 'is not UTF-8 text');
   }
   if (text.trim() === '') fail(file, 'the file is empty');
   let value: unknown;

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { normaliseRegistry } from '../oci/index.js';
 import { registerSecret } from '../util/redact.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { loadConfigFile } from './load-file.js';
+import { loadConfigFile, type LoadedFile } from './load-file.js';
 
 /** One entry of the security file (the original's `{username, password, insecure}` plus ours). */
 const SecurityEntry = z.strictObject({
@@ -31,6 +31,8 @@ export interface RegistryAccess {
 
 export interface CredentialStore {
   lookup(registry: string, repository: string): RegistryAccess;
+  /** Registry hosts the security file names (not the docker config fallback). */
+  readonly registries: readonly string[];
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -123,7 +125,13 @@ export async function loadSecurityFile(
   path: string | undefined,
   opts: { env: Record<string, string | undefined>; dockerConfigPath?: string },
 ): Promise<CredentialStore> {
-  const fileEntries = path ? await loadConfigFile(path).then((f) => parseEntries(f.value, f.file, f.lineOf, opts.env)) : [];
+  const loaded = path ? await loadConfigFile(path) : undefined;
+  return credentialStore(loaded, opts);
+}
+
+/** The same store from an already loaded file (a security file kept in SSM or COS). */
+export function credentialStore(loaded: LoadedFile | undefined, opts: { env: Record<string, string | undefined>; dockerConfigPath?: string }): CredentialStore {
+  const fileEntries = loaded ? parseEntries(loaded.value, loaded.file, loaded.lineOf, opts.env) : [];
   const dockerPath = opts.dockerConfigPath ?? join(opts.env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json');
   const docker = dockerConfigEntries(dockerPath);
   const matching = (entries: Entry[], target: string[]): Entry[] =>
@@ -131,6 +139,7 @@ export async function loadSecurityFile(
       .filter((e) => e.path.length <= target.length && e.path.every((c, i) => c === target[i]))
       .sort((x, y) => y.path.length - x.path.length);
   return {
+    registries: [...new Set(fileEntries.map((e) => e.path[0]!))],
     lookup(registry, repository) {
       const target = [normaliseRegistry(registry), ...repository.split('/')];
       const own = matching(fileEntries, target);

@@ -1,0 +1,35 @@
+import type { TransferTask } from '../planner/index.js';
+
+/** A task taken from a queue; `ack` removes it, otherwise it comes back after the visibility timeout. */
+export interface ReceivedTask {
+  readonly task: TransferTask;
+  /** How many times the queue has handed this message out (1 on first delivery). */
+  readonly deliveries: number;
+  ack(): Promise<void>;
+}
+
+/**
+ * Where the planner puts tasks. Contract: `send` resolves once every task is durably queued (or
+ * handed to a platform that retries on its own); delivery is at-least-once, so consumers must be
+ * idempotent (transferOne is: it checks the destination digest first).
+ */
+export interface TaskSink {
+  send(tasks: readonly TransferTask[], signal?: AbortSignal): Promise<void>;
+}
+
+/** Pull side, for queues that workers drain (in-process, TDMQ-CMQ). */
+export interface TaskSource {
+  /** Up to `max` tasks, waiting up to `waitSeconds` for the first one (long poll); [] when empty. */
+  receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedTask[]>;
+}
+
+export class QueueError extends Error {
+  constructor(
+    readonly code: 'QUEUE_SEND_FAILED' | 'QUEUE_RECEIVE_FAILED' | 'QUEUE_MESSAGE_INVALID',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'QueueError';
+  }
+}

@@ -1,0 +1,91 @@
+import COS from 'cos-nodejs-sdk-v5';
+import type { CredentialProvider } from '../tencent/cloud-credential.js';
+import { ReportError } from './errors.js';
+import { assertValidKey, assertValidPrefix } from './keys.js';
+import type { ReportStore } from './port.js';
+
+export interface CosStoreOptions {
+  /** `<name>-<appid>` */
+  readonly bucket: string;
+  readonly region: string;
+  /** Key prefix inside the bucket, e.g. `image-transfer/`. */
+  readonly prefix?: string;
+  readonly credential: CredentialProvider;
+  /** Tests: an http proxy that stands in for COS (the Host, and so the signature, stay real). */
+  readonly proxy?: string;
+}
+
+/**
+ * Reports and run state in COS through the official SDK. Temporary (role) credentials are fetched per
+ * request through `getAuthorization`, so rotated keys are used. A PUT of a whole object is atomic.
+ */
+export class CosReportStore implements ReportStore {
+  private readonly cos: COS;
+  private readonly prefix: string;
+
+  constructor(private readonly options: CosStoreOptions) {
+    this.prefix = options.prefix ? options.prefix.replace(/\/?$/, '/') : '';
+    this.cos = new COS({
+      getAuthorization: (_opts, callback) => {
+        options.credential.getCredential().then(
+          (c) =>
+            callback({
+              TmpSecretId: c.secretId,
+              TmpSecretKey: c.secretKey,
+              SecurityToken: c.token ?? '',
+              StartTime: Math.floor(Date.now() / 1000),
+              ExpiredTime: Math.floor(Date.now() / 1000) + 600,
+            }),
+          () => callback({ TmpSecretId: '', TmpSecretKey: '', SecurityToken: '', StartTime: 0, ExpiredTime: 0 }),
+        );
+      },
+      ...(options.proxy ? { Proxy: options.proxy, Protocol: 'http:' as const } : {}),
+      AutoSwitchHost: false,
+    });
+  }
+
+  private target(key: string): { Bucket: string; Region: string; Key: string } {
+    assertValidKey(key);
+    return { Bucket: this.options.bucket, Region: this.options.region, Key: `${this.prefix}${key}` };
+  }
+
+  async put(key: string, body: string | Uint8Array, contentType: string): Promise<void> {
+    try {
+      await this.cos.putObject({ ...this.target(key), Body: typeof body === 'string' ? body : Buffer.from(body), ContentType: contentType });
+    } catch (cause) {
+      throw new ReportError('REPORT_STORE_FAILED', `COS put ${this.options.bucket}/${this.prefix}${key} failed: ${describe(cause)}`, { cause });
+    }
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    try {
+      const res = await this.cos.getObject(this.target(key));
+      return Buffer.from(res.Body as Buffer).toString('utf8');
+    } catch (cause) {
+      if ((cause as { statusCode?: number }).statusCode === 404) return undefined;
+      throw new ReportError('REPORT_STORE_FAILED', `COS get ${this.options.bucket}/${this.prefix}${key} failed: ${describe(cause)}`, { cause });
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    assertValidPrefix(prefix);
+    const keys: string[] = [];
+    let marker: string | undefined;
+    try {
+      for (;;) {
+        const res = await this.cos.getBucket({ Bucket: this.options.bucket, Region: this.options.region, Prefix: `${this.prefix}${prefix}`, MaxKeys: 1000, ...(marker ? { Marker: marker } : {}) });
+        for (const c of res.Contents) keys.push(c.Key.slice(this.prefix.length));
+        if (res.IsTruncated !== 'true' || !res.NextMarker) break;
+        marker = res.NextMarker;
+      }
+    } catch (cause) {
+      throw new ReportError('REPORT_STORE_FAILED', `COS list ${this.options.bucket}/${this.prefix}${prefix} failed: ${describe(cause)}`, { cause });
+    }
+    return keys.sort();
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string; statusCode?: number; error?: { Code?: string; Message?: string } };
+  return [e.statusCode, e.error?.Code ?? e.code, e.error?.Message ?? e.message].filter(Boolean).join(' ');
+}

@@ -1,0 +1,26 @@
+import { Client as ScfClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/v20180416/scf_client.js';
+import { Client as SsmClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/ssm/v20190923/ssm_client.js';
+import type { CredentialProvider } from './cloud-credential.js';
+
+/**
+ * Where cloud API calls go. Production: the SDK defaults (`<service>.tencentcloudapi.com`, https).
+ * Tests: `proxy` sends every call through a local server (the Host, and so the TC3 signature, stay real).
+ */
+export interface CloudEndpoint {
+  readonly region: string;
+  readonly proxy?: string;
+}
+
+function profile(endpoint: CloudEndpoint): { httpProfile: Record<string, unknown> } {
+  return { httpProfile: endpoint.proxy ? { protocol: 'http://', proxy: endpoint.proxy, reqTimeout: 30 } : { reqTimeout: 30 } };
+}
+
+export function scfClient(credential: CredentialProvider, endpoint: CloudEndpoint): ScfClient {
+  return new ScfClient({ credential, region: endpoint.region, profile: profile(endpoint) });
+}
+
+export function ssmClient(credential: CredentialProvider, endpoint: CloudEndpoint): SsmClient {
+  return new SsmClient({ credential, region: endpoint.region, profile: profile(endpoint) });
+}
+
+export type { ScfClient, SsmClient };
