@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { BlobCoordinator } from '../copy/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import { RegistryPool, listTags } from '../registry/index.js';
 import { aggregateReport, failedRulePairs, FsReportStore, renderSummary, writeRunReport, type RunReport, type TaskResult } from '../report/index.js';
 import { ConfigError, formatRuleFile, loadRuleFile, loadSecurityFile } from '../rules/index.js';
-import { planRun, runTasks } from '../usecases/index.js';
+import { newRunId, planRun, runTasks } from '../usecases/index.js';
 import type { Logger } from '../util/logger.js';
 import { formatBytes, formatDuration } from '../report/index.js';
 import type { CliOptions } from './options.js';
@@ -20,11 +19,6 @@ export interface RunContext {
   /** Set while a live display owns the terminal, so log lines go above it. */
   setLogSink(sink: ((line: string) => void) | undefined): void;
   stdout(text: string): void;
-}
-
-export function newRunId(now = new Date()): string {
-  const iso = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${iso}-${randomBytes(2).toString('hex')}`;
 }
 
 /** The flat original form: load and validate everything, plan, copy, report. Returns the exit status. */

@@ -1,3 +1,11 @@
 export { planRun, type Plan, type PlanDeps, type PlanOptions } from './plan-run.js';
 export { transferOne, type TransferDeps, type TransferOptions } from './transfer-one.js';
 export { runTasks, type RunTasksOptions } from './run-tasks.js';
+export { newRunId } from './run-id.js';
+export { RunRequest, RunOptions, JobFile, PlanCursor } from './run-request.js';
+export { startRun, continueRun, type StartRunDeps, type StartRunResult } from './start-run.js';
+export { transferAndRecord } from './transfer-task.js';
+export { aggregateRun, unreportedRuns, type AggregateOutcome } from './aggregate-run.js';
+export { checkRegistryPolicy, isInternalAddress, PolicyError, type Resolver } from './registry-policy.js';
+export { runKeys, PlanManifest } from './run-state.js';
+export { checkpointsIn } from './checkpoints.js';

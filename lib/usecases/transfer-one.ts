@@ -1,4 +1,4 @@
-import { BlobCoordinator, copyImage, type CopyObserver } from '../copy/index.js';
+import { BlobCoordinator, copyImage, type CopyObserver, type ResumableOptions } from '../copy/index.js';
 import type { ImageSource, ImageTarget } from '../oci/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import type { TaskResult } from '../report/index.js';
@@ -8,6 +8,8 @@ export interface TransferDeps {
   repository(registry: string, repository: string): ImageSource & ImageTarget;
   readonly coordinator: BlobCoordinator;
   readonly blobConcurrency: number;
+  /** Checkpointed uploads of large blobs (serverless: a layer may take several invocations). */
+  readonly resumable?: ResumableOptions;
 }
 
 export interface TransferOptions {
@@ -46,7 +48,7 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
       task.source.reference,
       deps.repository(task.target.registry, task.target.repository),
       task.target.reference,
-      { coordinator: deps.coordinator, blobConcurrency: deps.blobConcurrency, overwrite: task.overwrite, observer, signal: options.signal },
+      { coordinator: deps.coordinator, blobConcurrency: deps.blobConcurrency, overwrite: task.overwrite, observer, signal: options.signal, ...(deps.resumable ? { resumable: deps.resumable } : {}) },
     );
     return {
       ...base,

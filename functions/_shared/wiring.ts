@@ -1,0 +1,82 @@
+import pkg from '../../package.json' with { type: 'json' };
+import { BlobCoordinator } from '../../lib/copy/index.js';
+import { CmqQueue, ScfAsyncSink, type TaskSink, type TaskSource } from '../../lib/queue/index.js';
+import { RegistryPool, listTags } from '../../lib/registry/index.js';
+import { CosReportStore } from '../../lib/report/cos-store.js';
+import type { ReportStore } from '../../lib/report/index.js';
+import { credentialStore, parseConfigBytes, type CredentialStore } from '../../lib/rules/index.js';
+import { scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
+import { scfRoleCredential } from '../../lib/tencent/cloud-credential.js';
+import { readEnv, type FunctionEnv } from './env.js';
+
+export interface Wiring {
+  readonly env: FunctionEnv;
+  readonly version: string;
+  readonly store: ReportStore;
+  readonly scf: ScfClient;
+  readonly sink: TaskSink;
+  /** Present in TDMQ-CMQ mode. */
+  readonly source?: TaskSource;
+  security(): Promise<CredentialStore>;
+  apiKey(): Promise<string>;
+  pool(): Promise<RegistryPool>;
+  listTags(registry: string, repository: string, signal?: AbortSignal): Promise<string[]>;
+  invoke(functionName: string, event: unknown): Promise<void>;
+}
+
+/** Secrets are re-read after this long, so a rotated secret is picked up by warm instances. */
+const SECRET_TTL_MS = 5 * 60 * 1000;
+
+function cached<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: { at: number; promise: Promise<T> } | undefined;
+  return () => {
+    if (!value || Date.now() - value.at > SECRET_TTL_MS) value = { at: Date.now(), promise: load().catch((e: unknown) => ((value = undefined), Promise.reject(e))) };
+    return value.promise;
+  };
+}
+
+/** Composition root, built once per cold start from the environment; adapters are created here only. */
+export function wire(rawEnv: Record<string, string | undefined> = process.env): Wiring {
+  const env = readEnv(rawEnv);
+  const credential = scfRoleCredential(rawEnv);
+  const endpoint = { region: env.IT_REGION, ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}) };
+  const store = new CosReportStore({ bucket: env.IT_BUCKET, region: env.IT_REGION, prefix: env.IT_BUCKET_PREFIX, credential, ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}) });
+  const scf = scfClient(credential, endpoint);
+  const ssm = ssmClient(credential, endpoint);
+  const secret = async (name: string): Promise<string> => {
+    if (name.startsWith('cos:')) {
+      const text = await store.get(name.slice(4));
+      if (text === undefined) throw new Error(`security configuration ${name} not found`);
+      return text;
+    }
+    return (await ssm.GetSecretValue({ SecretName: name, VersionId: 'SSM_Current' })).SecretString ?? '';
+  };
+  const security = cached(async () => credentialStore(parseConfigBytes(env.IT_SECURITY, Buffer.from(await secret(env.IT_SECURITY))), { env: {}, dockerConfigPath: '/nonexistent' }));
+  const pool = cached(async () => {
+    const s = await security();
+    return new RegistryPool((registry, repository) => {
+      const a = s.lookup(registry, repository);
+      return { credentials: a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined, insecure: a.insecure, ca: a.ca };
+    });
+  });
+  const cmq = env.IT_QUEUE === 'tdmq-cmq' ? new CmqQueue({ endpoint: env.IT_CMQ_ENDPOINT!, queueName: env.IT_CMQ_QUEUE!, credential }) : undefined;
+  return {
+    env,
+    version: pkg.version,
+    store,
+    scf,
+    sink: cmq ?? new ScfAsyncSink(scf, env.IT_TRANSFER_FUNCTION, { namespace: env.IT_NAMESPACE }),
+    ...(cmq ? { source: cmq } : {}),
+    security,
+    apiKey: cached(() => (env.IT_API_KEY_SECRET ? secret(env.IT_API_KEY_SECRET) : Promise.reject(new Error('IT_API_KEY_SECRET is not set')))),
+    pool,
+    listTags: async (registry, repository, signal) => listTags((await pool()).client(registry, repository), repository, signal),
+    invoke: async (functionName, event) => {
+      await scf.Invoke({ FunctionName: functionName, Namespace: env.IT_NAMESPACE, InvocationType: 'Event', ClientContext: JSON.stringify(event) });
+    },
+  };
+}
+
+export function transferDeps(pool: RegistryPool, blobConcurrency = 4) {
+  return { repository: (r: string, repo: string) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency };
+}

@@ -1,0 +1,61 @@
+import yaml from 'js-yaml';
+import { JobFile, RunRequest, checkRegistryPolicy, continueRun, startRun, type PlanCursor, type StartRunDeps } from '../../lib/usecases/index.js';
+import { runStatus } from '../../lib/usecases/run-status.js';
+import { redact } from '../../lib/util/redact.js';
+import { SIGNATURE_HEADER, verifyRequest } from '../../lib/util/request-signature.js';
+import { deadlineFrom } from '../_shared/deadline.js';
+import { errorResponse, json, type HttpResponse } from '../_shared/http.js';
+import { ScfContext } from '../_shared/scf-context.js';
+import { wire, type Wiring } from '../_shared/wiring.js';
+import { parsePlannerEvent } from './event.js';
+
+let wiring: Wiring | undefined;
+
+function deps(w: Wiring, fromHttp: boolean): StartRunDeps {
+  return {
+    store: w.store,
+    sink: w.sink,
+    listTags: w.listTags,
+    continueLater: (cursor: PlanCursor) => w.invoke(w.env.IT_PLANNER_FUNCTION, { continuation: cursor }),
+    ...(w.source ? { startWorkers: async () => { for (let i = 0; i < w.env.IT_WORKERS; i++) await w.invoke(w.env.IT_TRANSFER_FUNCTION, { worker: {} }); } } : {}),
+    ...(fromHttp ? { checkRules: async (rules) => checkRegistryPolicy(rules, (await w.security()).registries, w.env.IT_ALLOW_INTERNAL) } : {}),
+  };
+}
+
+async function rulesOf(w: Wiring, request: RunRequest): Promise<{ text: string; file: string; options: RunRequest['options'] }> {
+  if (request.rules) return { text: request.rules, file: 'request.rules', options: request.options };
+  const key = request.rulesKey ?? `jobs/${request.job}.yaml`;
+  const text = await w.store.get(key);
+  if (text === undefined) throw Object.assign(new Error(`${key} not found in the bucket`), { code: 'CONFIG_INVALID' });
+  if (request.rulesKey) return { text, file: key, options: request.options };
+  const job = JobFile.parse(yaml.load(text));
+  return { text: yaml.dump(job.rules), file: key, options: job.options };
+}
+
+/** Planner: HTTP (POST /runs, GET /runs/<id>, signed), timer (a stored job) or its own continuation. */
+export async function main_handler(event: unknown, context: unknown): Promise<HttpResponse | unknown> {
+  const w = (wiring ??= wire());
+  const deadline = deadlineFrom(ScfContext.parse(context ?? {}), 60_000);
+  const budget = { deadline: deadline.at, signal: deadline.signal };
+  const parsed = parsePlannerEvent(event);
+  if (parsed.kind === 'continuation') return continueRun(deps(w, false), parsed.cursor, budget);
+  if (parsed.kind === 'timer') {
+    const r = await rulesOf(w, RunRequest.parse({ job: parsed.job }));
+    return startRun(deps(w, false), r.text, r.file, r.options, budget);
+  }
+  if (w.env.IT_AUTH === 'hmac') {
+    const refused = verifyRequest(await w.apiKey(), parsed.headers[SIGNATURE_HEADER], parsed.method, parsed.path, parsed.body);
+    if (refused) return json(401, { error: { code: 'UNAUTHORIZED', message: refused } });
+  }
+  try {
+    const status = parsed.path.match(/^\/runs\/([A-Za-z0-9._-]+)$/);
+    if (parsed.method === 'GET' && status) return json(200, await runStatus(w.store, status[1]!));
+    if (parsed.method !== 'POST' || !/^\/(runs\/?)?$/.test(parsed.path)) return json(404, { error: { code: 'NOT_FOUND', message: 'POST /runs or GET /runs/<runId>' } });
+    const r = await rulesOf(w, RunRequest.parse(JSON.parse(parsed.body || '{}')));
+    const started = await startRun(deps(w, true), r.text, r.file, r.options, budget);
+    return json(202, { ...started, status: `/runs/${started.runId}` });
+  } catch (err) {
+    const response = errorResponse(err);
+    return { ...response, body: redact(response.body) };
+  }
+}

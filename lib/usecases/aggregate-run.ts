@@ -1,0 +1,54 @@
+import { aggregateReport, failedRulePairs, writeRunReport, type ReportStore, type TaskResult } from '../report/index.js';
+import { formatRuleFile } from '../rules/index.js';
+import { formatEndpoint } from '../planner/index.js';
+import { PlanManifest, PlanSlice, readJson, readResults, runKeys } from './run-state.js';
+
+export type AggregateOutcome =
+  | { state: 'unknown' | 'planning'; runId: string }
+  | { state: 'running'; runId: string; done: number; tasks: number }
+  | { state: 'reported'; runId: string; keys: string[]; succeeded: number; skipped: number; failed: number };
+
+/**
+ * Writes the run's report when every task has a result, or when the run expired (missing results
+ * then count as failed with EXPIRED). Idempotent: a later call rewrites the same report.
+ */
+export async function aggregateRun(store: ReportStore, runId: string, version: string, now = new Date()): Promise<AggregateOutcome> {
+  const manifest = await readJson(store, runKeys.plan(runId), PlanManifest);
+  if (!manifest) return { state: (await store.list(runKeys.slices(runId))).length ? 'planning' : 'unknown', runId };
+  const slices = (await Promise.all((await store.list(runKeys.slices(runId))).map((k) => readJson(store, k, PlanSlice)))).filter((s) => s !== undefined);
+  const tasks = new Map(slices.flatMap((s) => s.tasks.map((t) => [t.taskId, t] as const)));
+  const results = await readResults(store, runId);
+  const expired = now.toISOString() > manifest.expiresAt;
+  const done = [...tasks.keys()].filter((id) => results.has(id)).length;
+  if (done < tasks.size && !expired) return { state: 'running', runId, done, tasks: tasks.size };
+  const all: TaskResult[] = [...tasks.values()].map(
+    (t) =>
+      results.get(t.taskId) ?? {
+        runId,
+        taskId: t.taskId,
+        source: formatEndpoint(t.source),
+        target: formatEndpoint(t.target),
+        rule: t.rule,
+        status: 'failed',
+        bytes: { copied: 0, mounted: 0, skipped: 0 },
+        blobs: { copied: 0, mounted: 0, skipped: 0 },
+        startedAt: manifest.createdAt,
+        durationMs: 0,
+        attempts: 0,
+        error: { code: 'EXPIRED', message: `no result before the run expired at ${manifest.expiresAt}` },
+      },
+  );
+  const finishedAt = [...results.values()].map((r) => new Date(Date.parse(r.startedAt) + r.durationMs).toISOString()).sort().at(-1) ?? now.toISOString();
+  const report = aggregateReport({ runId, version, startedAt: manifest.createdAt, finishedAt: finishedAt > manifest.createdAt ? finishedAt : now.toISOString(), results: all, planFailures: slices.flatMap((s) => s.planFailures) });
+  const pairs = failedRulePairs(report);
+  const keys = await writeRunReport(store, runKeys.prefix(runId), report, pairs.length ? formatRuleFile(pairs) : undefined);
+  return { state: 'reported', runId, keys, succeeded: report.totals.succeeded, skipped: report.totals.skipped, failed: report.totals.failed + report.totals.planFailed };
+}
+
+/** Runs that are planned but have no report yet (what a timer-driven aggregator looks at). */
+export async function unreportedRuns(store: ReportStore): Promise<string[]> {
+  const keys = await store.list('runs/');
+  const planned = new Set(keys.filter((k) => /^runs\/[^/]+\/plan\.json$/.test(k)).map((k) => k.split('/')[1]!));
+  for (const k of keys) if (/^runs\/[^/]+\/report\.json$/.test(k)) planned.delete(k.split('/')[1]!);
+  return [...planned].sort();
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Options a run carries to the planner and workers (the CLI flags that make sense in the cloud). */
+export const RunOptions = z.strictObject({
+  /** The original `--tag-exist-overridden`. */
+  tagExistOverridden: z.boolean().default(true),
+  /** Default target registry and namespace for rules with an empty target. */
+  registry: z.string().min(1).optional(),
+  ns: z.string().min(1).optional(),
+  blobConcurrency: z.number().int().min(1).max(64).default(4),
+});
+export type RunOptions = z.infer<typeof RunOptions>;
+
+/**
+ * What starts a run: rules inline (a rule file's YAML text), a rule file stored under `rulesKey` in the
+ * report store, or a stored job (`jobs/<name>.yaml`: `{rules, options}`), e.g. named by a timer's Message.
+ */
+export const RunRequest = z
+  .strictObject({
+    rules: z.string().min(1).max(256 * 1024).optional(),
+    rulesKey: z.string().min(1).optional(),
+    job: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+    options: RunOptions.default(RunOptions.parse({})),
+  })
+  .refine((r) => [r.rules, r.rulesKey, r.job].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of "rules" (rule file text), "rulesKey" (a stored rule file) or "job" (a stored job name)',
+  });
+export type RunRequest = z.infer<typeof RunRequest>;
+
+/** A stored job: `jobs/<name>.yaml`. */
+export const JobFile = z.strictObject({
+  rules: z.unknown(),
+  options: RunOptions.default(RunOptions.parse({})),
+});
+export type JobFile = z.infer<typeof JobFile>;
+
+/** Continues a plan that did not fit in one invocation: the next rule to expand. */
+export const PlanCursor = z.strictObject({
+  runId: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
+  nextRule: z.number().int().min(0),
+  slice: z.number().int().min(0),
+  request: z.strictObject({ rules: z.string(), file: z.string(), options: RunOptions }),
+});
+export type PlanCursor = z.infer<typeof PlanCursor>;

@@ -1,0 +1,19 @@
+import type { TransferTask } from '../planner/index.js';
+import type { ReportStore, TaskResult } from '../report/index.js';
+import { runKeys } from './run-state.js';
+import { transferOne, type TransferDeps } from './transfer-one.js';
+
+/**
+ * The serverless worker's unit: transfer one task and record its result at a key derived from the
+ * task (`runs/<runId>/results/<taskId>.json`), even when it failed or ran out of time, so redelivered
+ * or retried tasks overwrite rather than duplicate.
+ */
+export async function transferAndRecord(
+  deps: TransferDeps & { readonly store: ReportStore },
+  task: TransferTask,
+  options: { signal?: AbortSignal; attempt?: number } = {},
+): Promise<TaskResult> {
+  const result = await transferOne(deps, task, options);
+  await deps.store.put(runKeys.result(task.runId, task.taskId), JSON.stringify(result), 'application/json');
+  return result;
+}
