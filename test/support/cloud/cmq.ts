@@ -29,6 +29,8 @@ export function verifyCmq(host: string, params: Record<string, string>, secrets:
 export class CmqModel {
   readonly queues = new Map<string, { config: QueueConfig; messages: Message[] }>();
   readonly deleted: string[] = [];
+  /** Deliveries per message id, kept after deletion (to see redeliveries). */
+  readonly deliveries = new Map<string, number>();
 
   createQueue(name: string, config: QueueConfig): void {
     this.queues.set(name, { config, messages: [] });
@@ -65,6 +67,7 @@ export class CmqModel {
         continue;
       }
       m.dequeueCount += 1;
+      this.deliveries.set(m.id, m.dequeueCount);
       m.visibleAt = now + q.config.visibilityTimeoutS * 1000;
       m.receipt = randomUUID();
       out.push({ msgId: m.id, msgBody: m.body, receiptHandle: m.receipt, dequeueCount: m.dequeueCount });
