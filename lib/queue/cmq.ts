@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { request } from 'undici';
+import { Agent } from '../registry/undici.js';
 import { z } from 'zod';
 import { TransferTask } from '../planner/index.js';
 import type { CredentialProvider } from '../tencent/cloud-credential.js';
@@ -26,6 +26,7 @@ export interface CmqOptions {
 /** TDMQ for CMQ through its data-plane HTTP API (batch send, long-poll receive, delete). */
 export class CmqQueue implements TaskSink, TaskSource {
   private readonly url: URL;
+  private readonly http = new Agent({ connections: 8, headersTimeout: 45_000 });
 
   constructor(private readonly options: CmqOptions) {
     this.url = new URL(PATH, options.endpoint);
@@ -43,7 +44,9 @@ export class CmqQueue implements TaskSink, TaskSource {
       ...(c.token ? { Token: c.token } : {}),
     };
     all.Signature = cmqSignature(this.url.host, PATH, all, c.secretKey, 'HmacSHA256');
-    const res = await request(this.url, {
+    const res = await this.http.request({
+      origin: this.url.origin,
+      path: this.url.pathname,
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(all).toString(),

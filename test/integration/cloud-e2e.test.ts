@@ -4,6 +4,7 @@ import yaml from 'js-yaml';
 import { RunReport } from '../../lib/report/index.js';
 import { SIGNATURE_HEADER, signRequest } from '../../lib/util/request-signature.js';
 import { startCountingProxy, type CountingProxy } from '../support/access-log.js';
+import { ensureBuilt } from '../support/cli.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
 import { callFunction, invokeFunction, type Invocation } from '../support/cloud/functions.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
@@ -42,6 +43,7 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
   });
 
   before(async () => {
+    ensureBuilt('functions');
     [a, b] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
     dst = await startCountingProxy(b.url);
     images.set('big', await pushImage(a, 'src/big', 'v1', { format: 'oci', layers: [{ seed: 'e2e-big', size: 48 * MiB }] }));

@@ -5,13 +5,16 @@ import { join } from 'node:path';
 const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.mjs');
 
-/** Builds dist/cli.mjs when it is missing or older than the sources it is built from. */
-export function ensureBuilt(): void {
-  const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
-  const newest = spawnSync('sh', ['-c', `find ${ROOT}/lib ${ROOT}/package.json -newer ${CLI} -print -quit 2>/dev/null`]).stdout.toString();
+const FUNCTION_BUNDLE = join(ROOT, 'dist', 'functions', 'transfer', 'index.js');
+
+/** Builds dist/ (the CLI, and with `functions` the SCF bundles) when missing or older than the sources. */
+export function ensureBuilt(what: 'cli' | 'functions' = 'cli'): void {
+  const artefact = what === 'cli' ? CLI : FUNCTION_BUNDLE;
+  const built = existsSync(artefact) ? statSync(artefact).mtimeMs : 0;
+  const newest = spawnSync('sh', ['-c', `find ${ROOT}/lib ${ROOT}/functions ${ROOT}/package.json -newer ${artefact} -print -quit 2>/dev/null`]).stdout.toString();
   if (built && !newest.trim()) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('building the CLI failed');
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), ...(what === 'functions' ? ['--functions'] : [])], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`building ${what} failed`);
 }
 
 export interface CliRun {
