@@ -2,15 +2,19 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import yaml from 'js-yaml';
 import { ConfigError } from './errors.js';
+import { createLineRecorder, type LineOf } from './line-index.js';
 
 /** Config files are small; anything bigger is a mistake (a wrong path), not a configuration. */
 export const MAX_CONFIG_BYTES = 10 * 1024 * 1024;
 
+const EXTENSIONS = ['.yaml', '.yml', '.json'];
+
 export interface LoadedFile {
   readonly file: string;
+  /** The parsed document; `undefined` or `null` for a document of comments only. */
   readonly value: unknown;
-  /** Line (1-based) where a top-level key or list item's key first appears, for messages. */
-  lineOf(key: string): number | undefined;
+  /** Line (1-based) of a key, for messages (see LineOf). */
+  readonly lineOf: LineOf;
 }
 
 const fail = (file: string, message: string, line?: number): never => {
@@ -19,42 +23,49 @@ const fail = (file: string, message: string, line?: number): never => {
 
 /** Reads a `.yaml`, `.yml` or `.json` file; every failure is a ConfigError naming the file. */
 export async function loadConfigFile(file: string): Promise<LoadedFile> {
-  if (!['.yaml', '.yml', '.json'].includes(extname(file).toLowerCase())) fail(file, 'expected a .yaml, .yml or .json file');
-  const info = await stat(file).catch(() => fail(file, 'file not found'));
+  if (!EXTENSIONS.includes(extname(file).toLowerCase())) fail(file, 'expected a .yaml, .yml or .json file');
+  const info = await stat(file).catch((err: NodeJS.ErrnoException) =>
+    fail(file, err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'file not found' : `cannot read the file (${err.code ?? 'error'})`),
+  );
+  if (info.isDirectory()) fail(file, 'is a directory, not a file');
   if (!info.isFile()) fail(file, 'is not a regular file');
-  if (info.size > MAX_CONFIG_BYTES) fail(file, `file is too large (${info.size} bytes, at most ${MAX_CONFIG_BYTES})`);
-  return parseConfigBytes(file, await readFile(file));
+  if (info.size > MAX_CONFIG_BYTES) fail(file, tooLarge(info.size));
+  const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => fail(file, `cannot read the file (${err.code ?? 'error'})`));
+  return parseConfigBytes(file, bytes);
 }
 
 /** Parses config bytes from anywhere (a file, a COS object, an SSM secret); `file` names it in messages. */
 export function parseConfigBytes(file: string, bytes: Uint8Array): LoadedFile {
-  if (bytes.length > MAX_CONFIG_BYTES) fail(file, `file is too large (${bytes.length} bytes, at most ${MAX_CONFIG_BYTES})`);
-  if (bytes.includes(0)) fail(file, 'is a binary file, not YAML or JSON text');
+  if (bytes.length > MAX_CONFIG_BYTES) fail(file, tooLarge(bytes.length));
+  if (bytes.includes(0)) fail(file, 'is a binary file (it contains NUL bytes), not YAML or JSON text');
   let text = '';
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    fail(file, 'is not UTF-8 text');
+    fail(file, 'is a binary file (it is not valid UTF-8), not YAML or JSON text');
   }
   if (text.trim() === '') fail(file, 'the file is empty');
+  const recorder = createLineRecorder(text);
   let value: unknown;
   try {
-    value = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
+    value = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA, listener: recorder.listener });
   } catch (err) {
-    const e = err as { reason?: string; mark?: { line: number } };
-    fail(file, `not valid YAML: ${e.reason ?? String(err)}`, e.mark ? e.mark.line + 1 : undefined);
+    const e = err as { reason?: unknown; mark?: { line?: unknown } };
+    const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
+    fail(file, `not valid YAML: ${typeof e.reason === 'string' ? safeReason(e.reason) : 'syntax error'}`, line);
   }
-  return { file, value, lineOf: lineFinder(text) };
+  return { file, value, lineOf: recorder.lineOf };
 }
 
-function lineFinder(text: string): (key: string) => number | undefined {
-  const lines = text.split(/\r?\n/);
-  return (key: string) => {
-    const quoted = [key, `"${key}"`, `'${key}'`];
-    const index = lines.findIndex((l) => {
-      const t = l.replace(/^\s*-?\s*/, '');
-      return quoted.some((q) => t.startsWith(`${q}:`) || t === q || t.startsWith(`source: ${q}`));
-    });
-    return index < 0 ? undefined : index + 1;
-  };
+function tooLarge(size: number): string {
+  return `file is too large (${size} bytes, at most ${MAX_CONFIG_BYTES})`;
+}
+
+/**
+ * js-yaml quotes file content in some reasons (`unknown tag !<…>`, `unidentified alias "…"`); an
+ * unquoted password starting with `!` or `*` would land there, so quoted parts are dropped.
+ */
+function safeReason(reason: string): string {
+  const cleaned = reason.replace(/!<[^>]*>/g, '!<…>').replace(/"[^"]*"/g, '"…"');
+  return /tag|alias|anchor/.test(reason) ? `${cleaned} (quote values that start with !, & or *)` : cleaned;
 }

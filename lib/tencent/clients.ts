@@ -24,3 +24,11 @@ export function ssmClient(credential: CredentialProvider, endpoint: CloudEndpoin
 }
 
 export type { ScfClient, SsmClient };
+
+import { Client as TdmqClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/tdmq/v20200217/tdmq_client.js';
+
+export function tdmqClient(credential: CredentialProvider, endpoint: CloudEndpoint): TdmqClient {
+  return new TdmqClient({ credential, region: endpoint.region, profile: profile(endpoint) });
+}
+
+export type { TdmqClient };

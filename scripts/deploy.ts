@@ -1,0 +1,40 @@
+// npm run deploy [-- --config values.yaml] [--dry-run] [--terraform out/]   |   npm run undeploy [-- --config values.yaml]
+// Applies serverless.ts through the SCF and TDMQ APIs (idempotent: a second run with no change makes no
+// mutating call). Credentials: TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (/ TENCENTCLOUD_SESSION_TOKEN).
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pkg from '../package.json' with { type: 'json' };
+import { description } from '../serverless.js';
+import { execute, planDeploy, planUndeploy, readCode, readState, resolveDeployment, toTerraform, FUNCTION_ROLES, type Action } from '../lib/deploy/index.js';
+import { tdmqClient, scfClient } from '../lib/tencent/clients.js';
+import { scfRoleCredential } from '../lib/tencent/cloud-credential.js';
+
+const { values } = parseArgs({ options: { config: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, terraform: { type: 'string' }, undeploy: { type: 'boolean', default: false } } });
+const show = (a: Action) => console.log(`  ${a.service}.${a.action.padEnd(32)} ${String(a.params.FunctionName ?? a.params.QueueName ?? '').padEnd(28)} ${a.why}`);
+
+try {
+  const d = await resolveDeployment(description, values.config);
+  if (values.terraform) {
+    mkdirSync(values.terraform, { recursive: true });
+    writeFileSync(join(values.terraform, 'main.tf'), toTerraform(d));
+    for (const role of FUNCTION_ROLES) copyFileSync(`dist/functions/${role}.zip`, join(values.terraform, `${role}.zip`));
+    console.log(`wrote ${join(values.terraform, 'main.tf')} and the function zips`);
+  } else if (values['dry-run']) {
+    const plan = values.undeploy ? planUndeploy(d, { functions: { planner: {} as never, transfer: {} as never, aggregator: {} as never }, triggers: {}, queues: {} }) : planDeploy(d, readCode(), pkg.version);
+    console.log(`plan for a first ${values.undeploy ? 'undeploy' : 'deploy'} of ${d.prefix} in ${d.region} (no network access):`);
+    plan.forEach(show);
+  } else {
+    const credential = scfRoleCredential(process.env);
+    const endpoint = { region: d.region, ...(process.env.IT_CLOUD_PROXY ? { proxy: process.env.IT_CLOUD_PROXY } : {}) };
+    const clients = { scf: scfClient(credential, endpoint), tdmq: tdmqClient(credential, endpoint) };
+    const current = await readState(d, clients);
+    const plan = values.undeploy ? planUndeploy(d, current) : planDeploy(d, readCode(), pkg.version, current);
+    console.log(plan.length ? `${values.undeploy ? 'undeploying' : 'deploying'} ${d.prefix} in ${d.region}:` : 'nothing to do: the cloud matches the description');
+    await execute(plan, clients, show);
+  }
+} catch (err) {
+  const e = err as { code?: string; message?: string };
+  console.error(`deploy: ${e.message ?? String(err)}`);
+  process.exitCode = e.code === 'CONFIG_INVALID' ? 2 : 1;
+}
