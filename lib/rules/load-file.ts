@@ -51,10 +51,16 @@ export function parseConfigBytes(file: string, bytes: Uint8Array): LoadedFile {
     value = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA, listener: recorder.listener });
   } catch (err) {
     const e = err as { reason?: unknown; mark?: { line?: unknown } };
-    const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
+    const line = typeof e.mark?.line === 'number' ? Math.min(e.mark.line + 1, lastLine(text)) : undefined;
     fail(file, `not valid YAML: ${typeof e.reason === 'string' ? safeReason(e.reason) : 'syntax error'}`, line);
   }
   return { file, value, lineOf: recorder.lineOf };
+}
+
+/** js-yaml appends a newline, so an error at the very end can point one line past the file. */
+function lastLine(text: string): number {
+  const lines = text.split('\n').length;
+  return text.endsWith('\n') ? lines - 1 : lines;
 }
 
 function tooLarge(size: number): string {
