@@ -25,6 +25,8 @@ export const CliOptions = z.strictObject({
   tcrRegion: z.string(),
   ccrRegion: z.string(),
   ccrTagNums: z.number().int().min(0),
+  ccrHost: z.string().optional(),
+  tcrHost: z.string().optional(),
 });
 export type CliOptions = z.infer<typeof CliOptions>;
 
@@ -96,6 +98,8 @@ export function buildProgram(version: string): Command {
     .option('--tcrRegion <region>', 'TCR region', 'ap-guangzhou')
     .option('--ccrRegion <region>', 'CCR region', 'ap-guangzhou')
     .option('--ccrTagNums <n>', 'newest N tags per CCR repository, 0 = all', int('ccrTagNums'), 100)
+    .option('--ccr-host <host>', 'CCR registry host instead of the one of --ccrRegion')
+    .option('--tcr-host <host>', "TCR registry host instead of the instance's public domain (e.g. its VPC endpoint)")
     .addOption(new Option('--log-format <format>').hideHelp())
     .addOption(new Option('--log-enable-color [bool]').hideHelp())
     .addOption(new Option('--log-ignore-caller [bool]').hideHelp())

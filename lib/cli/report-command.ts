@@ -1,23 +1,36 @@
 import { Command } from 'commander';
-import { FsReportStore, RunReport, renderSummary } from '../report/index.js';
+import { CosReportStore } from '../report/cos-store.js';
+import { FsReportStore, RunReport, renderSummary, type ReportStore } from '../report/index.js';
+import { scfRoleCredential } from '../tencent/cloud-credential.js';
 import { UsageError } from './usage-error.js';
 
-/** `image-transfer report <runId> [--report-dir d] [--output text|json]`: prints a stored run's summary. */
-export async function reportCommand(argv: readonly string[], stdout: (text: string) => void): Promise<number> {
+/**
+ * `image-transfer report <runId> [--report-dir d | --cos <bucket-appid> --region r [--prefix p]] [--output text|json]`:
+ * prints a stored run's summary, from a local report directory or from the serverless runs' COS bucket
+ * (credentials from TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY [/ TENCENTCLOUD_SESSION_TOKEN]).
+ */
+export async function reportCommand(argv: readonly string[], stdout: (text: string) => void, env: Record<string, string | undefined> = process.env): Promise<number> {
   const cmd = new Command('report')
     .argument('<runId>')
     .option('--report-dir <dir>', 'where run reports are written', './image-transfer-reports')
+    .option('--cos <bucket>', 'read from COS: the bucket as <name>-<appid>')
+    .option('--region <region>', 'COS region', 'ap-guangzhou')
+    .option('--prefix <prefix>', 'key prefix in the bucket', 'image-transfer/')
     .option('--output <format>', 'text or json', 'text')
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
   cmd.parse(argv as string[], { from: 'user' });
   const runId = cmd.args[0]!;
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`report: "${runId}" is not a run id`);
-  const { reportDir, output } = cmd.opts<{ reportDir: string; output: string }>();
-  const text = await new FsReportStore(reportDir).get(`${runId}/report.json`);
-  if (text === undefined) throw new UsageError(`report: no report for run ${runId} under ${reportDir}`);
+  const o = cmd.opts<{ reportDir: string; cos?: string; region: string; prefix: string; output: string }>();
+  const store: ReportStore = o.cos
+    ? new CosReportStore({ bucket: o.cos, region: o.region, prefix: o.prefix, credential: scfRoleCredential(env), ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}) })
+    : new FsReportStore(o.reportDir);
+  const key = o.cos ? `runs/${runId}/report.json` : `${runId}/report.json`;
+  const text = await store.get(key);
+  if (text === undefined) throw new UsageError(`report: no report for run ${runId} in ${o.cos ? `cos://${o.cos}/${o.prefix}` : o.reportDir} (not aggregated yet?)`);
   const parsed = RunReport.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new UsageError(`report: ${reportDir}/${runId}/report.json is not a run report`);
-  stdout(output === 'json' ? `${text}\n` : `${renderSummary(parsed.data).join('\n')}\n`);
+  if (!parsed.success) throw new UsageError(`report: ${key} is not a run report`);
+  stdout(o.output === 'json' ? `${text}\n` : `${renderSummary(parsed.data).join('\n')}\n`);
   return parsed.data.totals.failed + parsed.data.totals.planFailed > 0 ? 1 : 0;
 }

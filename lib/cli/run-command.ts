@@ -1,8 +1,8 @@
 import { BlobCoordinator } from '../copy/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
-import { RegistryPool, listTags } from '../registry/index.js';
-import { aggregateReport, failedRulePairs, FsReportStore, renderSummary, writeRunReport, type RunReport, type TaskResult } from '../report/index.js';
-import { ConfigError, formatRuleFile, loadRuleFile, loadSecurityFile } from '../rules/index.js';
+import { RegistryPool, listTags, type CredentialSource } from '../registry/index.js';
+import { aggregateReport, failedRulePairs, FsReportStore, renderSummary, writeRunReport, type PlanFailure, type RunReport, type TaskResult } from '../report/index.js';
+import { ConfigError, formatRuleFile, loadRuleFile, loadSecurityFile, type CredentialStore } from '../rules/index.js';
 import { newRunId, planRun, runTasks } from '../usecases/index.js';
 import type { Logger } from '../util/logger.js';
 import { formatBytes, formatDuration } from '../report/index.js';
@@ -24,9 +24,7 @@ export interface RunContext {
 /** The flat original form: load and validate everything, plan, copy, report. Returns the exit status. */
 export async function runCommand(ctx: RunContext): Promise<number> {
   const { options, logger } = ctx;
-  if (options.ccrToTcr) {
-    throw new UsageError('--ccrToTcr: the CCR personal edition -> TCR mode is not available in this version yet; migrate with a rule file listing the CCR repositories instead.');
-  }
+  if (options.ccrToTcr) return (await import('./ccr-command.js')).ccrCommand(ctx);
   if (!options.ruleFile) throw new UsageError('--ruleFile is required (a rule file of "source: target" entries); see --help.');
   const startedAt = new Date();
   const runId = newRunId(startedAt);
@@ -34,17 +32,7 @@ export async function runCommand(ctx: RunContext): Promise<number> {
     loadSecurityFile(options.securityFile, { env: ctx.env }),
     loadRuleFile(options.ruleFile, { defaultRegistry: options.registry, defaultNamespace: options.ns }),
   ] as const);
-  const pool = new RegistryPool(
-    (registry, repository) => {
-      const a = security.lookup(registry, repository);
-      const credentials = a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined;
-      return { credentials, insecure: a.insecure, ca: a.ca };
-    },
-    {
-      qps: options.qps,
-      onRetry: (e) => logger.warn(`retry ${e.attempt} of ${e.method} ${e.url} in ${e.delayMs}ms: ${e.reason}`),
-    },
-  );
+  const pool = poolFor(ctx, security);
   try {
     logger.info(`run ${runId}: ${rules.length} rule(s) from ${options.ruleFile}`);
     const plan = await planRun({ listTags: (r, repo, s) => listTags(pool.client(r, repo), repo, s) }, rules, {
@@ -53,26 +41,48 @@ export async function runCommand(ctx: RunContext): Promise<number> {
       signal: ctx.signal,
       concurrency: options.routines,
     });
-    for (const f of plan.planFailures) logger.error(`cannot plan ${f.rule.source} -> ${f.rule.target}: ${f.error.message}`);
-    if (options.dryRun) return printPlan(ctx, plan.tasks, plan.planFailures.length);
-    logger.info('Start to handle transfer jobs, please wait ...');
-    const results = await transfer(ctx, pool, plan.tasks);
-    const report = aggregateReport({
-      runId,
-      version: ctx.version,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      results,
-      planFailures: plan.planFailures,
-      interrupted: ctx.signal.aborted,
-    });
-    const dir = await saveReport(ctx, report);
-    if (options.output === 'json') ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
-    else ctx.stdout(`${renderSummary(report).join('\n')}\nreport: ${dir}/report.html\n`);
-    return report.totals.failed + report.totals.planFailed > 0 ? 1 : 0;
+    return await executePlan(ctx, pool, { runId, startedAt, ...plan });
   } finally {
     await pool.close();
   }
+}
+
+/** The registry pool of a CLI run; `override` replaces the access of chosen registries (TCR tokens). */
+export function poolFor(ctx: RunContext, security: CredentialStore, override?: (registry: string) => CredentialSource | undefined): RegistryPool {
+  return new RegistryPool(
+    (registry, repository) => {
+      const a = security.lookup(registry, repository);
+      const credentials = override?.(registry) ?? (a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined);
+      return { credentials, insecure: a.insecure, ca: a.ca };
+    },
+    { qps: ctx.options.qps, onRetry: (e) => ctx.logger.warn(`retry ${e.attempt} of ${e.method} ${e.url} in ${e.delayMs}ms: ${e.reason}`) },
+  );
+}
+
+/** Plan in hand: print it (dry run) or copy, then report. Returns the exit status. */
+export async function executePlan(
+  ctx: RunContext,
+  pool: RegistryPool,
+  plan: { runId: string; startedAt: Date; tasks: TransferTask[]; planFailures: PlanFailure[] },
+): Promise<number> {
+  const { options, logger } = ctx;
+  for (const f of plan.planFailures) logger.error(`cannot plan ${f.rule.source} -> ${f.rule.target}: ${f.error.message}`);
+  if (options.dryRun) return printPlan(ctx, plan.tasks, plan.planFailures.length);
+  logger.info('Start to handle transfer jobs, please wait ...');
+  const results = await transfer(ctx, pool, plan.tasks);
+  const report = aggregateReport({
+    runId: plan.runId,
+    version: ctx.version,
+    startedAt: plan.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    results,
+    planFailures: plan.planFailures,
+    interrupted: ctx.signal.aborted,
+  });
+  const dir = await saveReport(ctx, report);
+  if (options.output === 'json') ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else ctx.stdout(`${renderSummary(report).join('\n')}\nreport: ${dir}/report.html\n`);
+  return report.totals.failed + report.totals.planFailed > 0 ? 1 : 0;
 }
 
 async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask[]): Promise<TaskResult[]> {

@@ -10,6 +10,9 @@ export interface Credentials {
   readonly token?: string;
 }
 
+/** Credentials that expire (e.g. TCR instance tokens): asked again whenever a token is fetched. */
+export type CredentialSource = Credentials | (() => Promise<Credentials>);
+
 /** `repository:<name>:<actions>` or `registry:catalog:*` (distribution token scope grammar). */
 export type Scope = string;
 
@@ -36,12 +39,22 @@ export class Authenticator {
   private readonly inflight = new Map<string, Promise<CachedToken>>();
 
   constructor(
-    private readonly credentials: Credentials,
+    private readonly source: CredentialSource,
     private readonly dispatcher: Dispatcher,
     private readonly allowPlainHttp: boolean,
   ) {
-    registerSecret(credentials.password);
-    registerSecret(credentials.token);
+    if (typeof source !== 'function') {
+      registerSecret(source.password);
+      registerSecret(source.token);
+    }
+  }
+
+  private async credentials(): Promise<Credentials> {
+    if (typeof this.source !== 'function') return this.source;
+    const c = await this.source();
+    registerSecret(c.password);
+    registerSecret(c.token);
+    return c;
   }
 
   get scheme(): string | undefined {
@@ -58,9 +71,10 @@ export class Authenticator {
   }
 
   async header(scopes: readonly Scope[], signal?: AbortSignal): Promise<string | undefined> {
-    if (this.credentials.token) return `Bearer ${this.credentials.token}`;
+    const credentials = await this.credentials();
+    if (credentials.token) return `Bearer ${credentials.token}`;
     const scheme = this.challenge?.scheme;
-    if (scheme === 'basic') return this.basic();
+    if (scheme === 'basic') return basicOf(credentials);
     if (scheme !== 'bearer') return undefined;
     const key = keyOf(scopes);
     const cached = this.tokens.get(key);
@@ -75,17 +89,12 @@ export class Authenticator {
     return `Bearer ${token.value}`;
   }
 
-  private basic(): string | undefined {
-    const { username, password } = this.credentials;
-    if (!username || password === undefined) return undefined;
-    return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  }
-
   private async fetchToken(scopes: readonly Scope[], signal?: AbortSignal): Promise<CachedToken> {
+    const basic = basicOf(await this.credentials());
     const realm = this.challenge?.params.realm;
     if (!realm) throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: '(token realm)', detail: 'bearer challenge without realm' });
     const url = new URL(realm);
-    if (url.protocol !== 'https:' && !this.allowPlainHttp && this.basic()) {
+    if (url.protocol !== 'https:' && !this.allowPlainHttp && basic) {
       throw new RegistryError({
         code: 'REGISTRY_UNAUTHORIZED',
         method: 'GET',
@@ -97,7 +106,6 @@ export class Authenticator {
     if (service) url.searchParams.set('service', service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
     const headers: Record<string, string> = { accept: 'application/json' };
-    const basic = this.basic();
     if (basic) headers.authorization = basic;
     const started = Date.now();
     let res: Dispatcher.ResponseData;
@@ -123,6 +131,11 @@ export class Authenticator {
     const lifetime = (json.expires_in && json.expires_in > 0 ? json.expires_in : 60) * 1000;
     return { value, expiresAt: started + lifetime };
   }
+}
+
+function basicOf({ username, password }: Credentials): string | undefined {
+  if (!username || password === undefined) return undefined;
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
 function keyOf(scopes: readonly Scope[]): string {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { Agent } from './undici.js';
 import { sleep } from '../util/sleep.js';
-import { Authenticator, type Credentials, type Scope } from './auth.js';
+import { Authenticator, type CredentialSource, type Scope } from './auth.js';
 import { RegistryError, isRetryableNetworkError, isRetryableStatus, parseDiagnostics } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
 import { DEFAULT_RETRY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -12,7 +12,7 @@ import { apiHost } from './profiles.js';
 export interface RegistryOptions {
   /** Normalised registry name (`docker.io`, `127.0.0.1:5000`, `tcr.example.com`). */
   readonly registry: string;
-  readonly credentials?: Credentials;
+  readonly credentials?: CredentialSource;
   /** Plain http (or TLS without verification when the registry speaks https). @default false */
   readonly insecure?: boolean;
   /** PEM of extra CAs to trust for this registry and its token realm. */

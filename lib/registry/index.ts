@@ -1,6 +1,6 @@
 export { RegistryClient, type RegistryOptions, type RetryEvent } from './client.js';
 export { RegistryError, type RegistryDiagnostic, type RegistryErrorCode } from './errors.js';
-export { type Credentials, repoScope } from './auth.js';
+export { type Credentials, type CredentialSource, repoScope } from './auth.js';
 export { RegistryRepository } from './repository.js';
 export { RegistryPool, type AccessResolver } from './pool.js';
 export { listTags, listRepositories } from './tags.js';

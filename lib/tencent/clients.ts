@@ -32,3 +32,4 @@ export function tdmqClient(credential: CredentialProvider, endpoint: CloudEndpoi
 }
 
 export type { TdmqClient };
+

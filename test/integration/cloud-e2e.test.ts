@@ -4,7 +4,7 @@ import yaml from 'js-yaml';
 import { RunReport } from '../../lib/report/index.js';
 import { SIGNATURE_HEADER, signRequest } from '../../lib/util/request-signature.js';
 import { startCountingProxy, type CountingProxy } from '../support/access-log.js';
-import { ensureBuilt } from '../support/cli.js';
+import { ensureBuilt, runCli } from '../support/cli.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
 import { callFunction, invokeFunction, type Invocation } from '../support/cloud/functions.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
@@ -44,6 +44,7 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
 
   before(async () => {
     ensureBuilt('functions');
+    ensureBuilt('cli');
     [a, b] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
     dst = await startCountingProxy(b.url);
     images.set('big', await pushImage(a, 'src/big', 'v1', { format: 'oci', layers: [{ seed: 'e2e-big', size: 48 * MiB }] }));
@@ -134,6 +135,9 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     assert.ok(workers[0]!.child.signalCode === 'SIGKILL');
     assert.equal(cloud.cmq.depth(QUEUE), 0);
     assert.equal([...cloud.cmq.deliveries.values()].filter((n) => n > 1).length, 1, 'exactly the killed worker\'s message was redelivered');
+    const fromCos = await runCli(['report', runId, '--cos', BUCKET, '--region', 'ap-guangzhou', '--prefix', ''], { env: { ...ROLE, IT_CLOUD_PROXY: cloud.proxy } });
+    assert.equal(fromCos.code, 1, fromCos.stderr);
+    assert.match(fromCos.stdout, /succeeded 29, skipped 0, failed 1/);
     assert.ok(cloud.calls.every((c) => c.ok || c.action === 'Invoke' || c.error?.startsWith('InvalidAction') === false), JSON.stringify(cloud.calls.filter((c) => !c.ok)));
   });
 
