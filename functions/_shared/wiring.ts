@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import pkg from '../../package.json' with { type: 'json' };
 import { BlobCoordinator } from '../../lib/copy/index.js';
 import { CmqQueue, ScfAsyncSink, type TaskSink, type TaskSource } from '../../lib/queue/index.js';
@@ -8,6 +9,10 @@ import { credentialStore, parseConfigBytes, type CredentialStore } from '../../l
 import { scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
 import { scfRoleCredential } from '../../lib/tencent/cloud-credential.js';
 import { readEnv, type FunctionEnv } from './env.js';
+
+// As in the CLI: undici's WebAssembly HTTP parser compiled with the baseline tier only saves ~35 MiB of
+// the function's memory; it must be set before the first request compiles it.
+setFlagsFromString('--liftoff-only');
 
 export interface Wiring {
   readonly env: FunctionEnv;

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { CosReportStore } from '../report/cos-store.js';
 import { FsReportStore, RunReport, renderSummary, type ReportStore } from '../report/index.js';
 import { scfRoleCredential } from '../tencent/cloud-credential.js';
 import { UsageError } from './usage-error.js';
@@ -24,7 +23,7 @@ export async function reportCommand(argv: readonly string[], stdout: (text: stri
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`report: "${runId}" is not a run id`);
   const o = cmd.opts<{ reportDir: string; cos?: string; region: string; prefix: string; output: string }>();
   const store: ReportStore = o.cos
-    ? new CosReportStore({ bucket: o.cos, region: o.region, prefix: o.prefix, credential: scfRoleCredential(env), ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}) })
+    ? new (await import('../report/cos-store.js')).CosReportStore({ bucket: o.cos, region: o.region, prefix: o.prefix, credential: scfRoleCredential(env), ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}) })
     : new FsReportStore(o.reportDir);
   const key = o.cos ? `runs/${runId}/report.json` : `${runId}/report.json`;
   const text = await store.get(key);

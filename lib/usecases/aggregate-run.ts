@@ -1,6 +1,6 @@
 import { aggregateReport, failedRulePairs, writeRunReport, type ReportStore, type TaskResult } from '../report/index.js';
 import { formatRuleFile } from '../rules/index.js';
-import { formatEndpoint } from '../planner/index.js';
+import { notRunResult } from './transfer-one.js';
 import { PlanManifest, PlanSlice, readJson, readResults, runKeys } from './run-state.js';
 
 export type AggregateOutcome =
@@ -22,21 +22,7 @@ export async function aggregateRun(store: ReportStore, runId: string, version: s
   const done = [...tasks.keys()].filter((id) => results.has(id)).length;
   if (done < tasks.size && !expired) return { state: 'running', runId, done, tasks: tasks.size };
   const all: TaskResult[] = [...tasks.values()].map(
-    (t) =>
-      results.get(t.taskId) ?? {
-        runId,
-        taskId: t.taskId,
-        source: formatEndpoint(t.source),
-        target: formatEndpoint(t.target),
-        rule: t.rule,
-        status: 'failed',
-        bytes: { copied: 0, mounted: 0, skipped: 0 },
-        blobs: { copied: 0, mounted: 0, skipped: 0 },
-        startedAt: manifest.createdAt,
-        durationMs: 0,
-        attempts: 0,
-        error: { code: 'EXPIRED', message: `no result before the run expired at ${manifest.expiresAt}` },
-      },
+    (t) => results.get(t.taskId) ?? notRunResult(t, { code: 'EXPIRED', message: `no result before the run expired at ${manifest.expiresAt}` }, 0, manifest.createdAt),
   );
   const finishedAt = [...results.values()].map((r) => new Date(Date.parse(r.startedAt) + r.durationMs).toISOString()).sort().at(-1) ?? now.toISOString();
   const report = aggregateReport({ runId, version, startedAt: manifest.createdAt, finishedAt: finishedAt > manifest.createdAt ? finishedAt : now.toISOString(), results: all, planFailures: slices.flatMap((s) => s.planFailures) });

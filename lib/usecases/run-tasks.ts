@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
 import type { CopyObserver } from '../copy/index.js';
-import { formatEndpoint, type TransferTask } from '../planner/index.js';
+import type { TransferTask } from '../planner/index.js';
 import type { TaskResult } from '../report/index.js';
-import { transferOne, type TransferDeps } from './transfer-one.js';
+import { notRunResult, transferOne, type TransferDeps } from './transfer-one.js';
 
 export interface RunTasksOptions {
   /** Images in parallel (the original's `--routines`). */
@@ -50,18 +50,5 @@ function isWorthRetrying(result: TaskResult | undefined): boolean {
 }
 
 function interrupted(task: TransferTask, attempts: number): TaskResult {
-  return {
-    runId: task.runId,
-    taskId: task.taskId,
-    source: formatEndpoint(task.source),
-    target: formatEndpoint(task.target),
-    rule: task.rule,
-    status: 'failed',
-    bytes: { copied: 0, mounted: 0, skipped: 0 },
-    blobs: { copied: 0, mounted: 0, skipped: 0 },
-    startedAt: new Date().toISOString(),
-    durationMs: 0,
-    attempts,
-    error: { code: 'INTERRUPTED', message: 'not started: the run was interrupted' },
-  };
+  return notRunResult(task, { code: 'INTERRUPTED', message: 'not started: the run was interrupted' }, attempts);
 }

@@ -79,3 +79,21 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
     };
   }
 }
+
+/** The result of a task that never ran (interrupted run, or no result before the run expired). */
+export function notRunResult(task: TransferTask, error: { code: string; message: string }, attempts: number, startedAt = new Date().toISOString()): TaskResult {
+  return {
+    runId: task.runId,
+    taskId: task.taskId,
+    source: formatEndpoint(task.source),
+    target: formatEndpoint(task.target),
+    rule: task.rule,
+    status: 'failed',
+    bytes: { copied: 0, mounted: 0, skipped: 0 },
+    blobs: { copied: 0, mounted: 0, skipped: 0 },
+    startedAt,
+    durationMs: 0,
+    attempts,
+    error,
+  };
+}

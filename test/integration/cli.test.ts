@@ -118,6 +118,11 @@ describe('image-transfer CLI against real registries', () => {
     }
     for (const secret of [SECRET, WRONG]) assert.ok(!(run.stdout + run.stderr).includes(secret), 'output leaks a password');
 
+    const json = await runCli([`--securityFile=${broken}`, `--ruleFile=${rules}`, `--report-dir=${dir}/reports`, '--output=json'], { env });
+    assert.equal(json.code, 1);
+    assert.equal(RunReport.parse(JSON.parse(json.stdout)).totals.failed, 2);
+    for (const secret of [SECRET, WRONG]) assert.ok(!(json.stdout + json.stderr).includes(secret), '--output json leaks a password');
+
     await pushImage(a, 'team/nope', 'v1', { format: 'oci', layers: [{ seed: 'nope', size: 10_000 }] });
     const rerun = await runCli([`--securityFile=${security()}`, `--ruleFile=${join(runDir, 'failed.yaml')}`, `--report-dir=${dir}/reports`], { env });
     assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);

@@ -135,6 +135,10 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     assert.ok(workers[0]!.child.signalCode === 'SIGKILL');
     assert.equal(cloud.cmq.depth(QUEUE), 0);
     assert.equal([...cloud.cmq.deliveries.values()].filter((n) => n > 1).length, 1, 'exactly the killed worker\'s message was redelivered');
+    const secrets = [ROLE.TENCENTCLOUD_SECRETKEY, ROLE.TENCENTCLOUD_SESSIONTOKEN, API_KEY];
+    for (const [key, body] of cloud.objects) for (const secret of secrets) assert.ok(!body.toString().includes(secret), `${key} leaks a secret`);
+    const outputs = await Promise.all(workers.map((w) => w.done));
+    for (const o of outputs) for (const secret of secrets) assert.ok(!(o.stdout + o.stderr).includes(secret), 'a worker printed a secret');
     const fromCos = await runCli(['report', runId, '--cos', BUCKET, '--region', 'ap-guangzhou', '--prefix', ''], { env: { ...ROLE, IT_CLOUD_PROXY: cloud.proxy } });
     assert.equal(fromCos.code, 1, fromCos.stderr);
     assert.match(fromCos.stdout, /succeeded 29, skipped 0, failed 1/);
