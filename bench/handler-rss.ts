@@ -27,6 +27,7 @@ try {
   await new Promise((r) => child.on('close', r));
   const m = err.match(/@@([\d.]+) (\d+)/);
   const ok = (await getManifestRaw(b, 'dst/big', 'v1')).digest === image.digest;
+  if (!out.trim()) console.error(err.replace(/\s+/g, " ").slice(-700));
   console.log(`transfer handler, 1 GiB layer: wall ${m?.[1]} s, peak RSS ${Math.round(Number(m?.[2]) / 1024)} MiB, digest identical: ${ok} ${out.trim()}`);
 } finally {
   await cloud.stop();

@@ -2,7 +2,7 @@
 // bundle per SCF function, dist/functions/<name>/index.js + <name>.zip, printing sizes and import times.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 
 const FUNCTIONS = ['planner', 'transfer', 'aggregator'];
@@ -35,8 +35,12 @@ if (process.argv.includes('--functions') || process.env.npm_lifecycle_event === 
     mkdirSync(`dist/functions/${name}`, { recursive: true });
     // CommonJS: SCF's Node runtime loads index.js with require() and calls exports.main_handler
     await build({ ...common, entryPoints: [`functions/${name}/handler.ts`], outfile, format: 'cjs', alias: SHIMS });
+    // the repository is an ES module package; the bundle is CommonJS, and says so beside itself
+    const commonjs = Buffer.from('{ "type": "commonjs" }\n');
+    writeFileSync(`dist/functions/${name}/package.json`, commonjs);
     const zip = new yazl.ZipFile();
     zip.addBuffer(readFileSync(outfile), 'index.js', { mtime: new Date(0), mode: 0o644 });
+    zip.addBuffer(commonjs, 'package.json', { mtime: new Date(0), mode: 0o644 });
     zip.end();
     const out = createWriteStream(`dist/functions/${name}.zip`);
     zip.outputStream.pipe(out);

@@ -26,17 +26,19 @@ export class CosReportStore implements ReportStore {
   constructor(private readonly options: CosStoreOptions) {
     this.prefix = options.prefix ? options.prefix.replace(/\/?$/, '/') : '';
     this.cos = new COS({
-      getAuthorization: (_opts, callback) => {
+      getAuthorization: (opts, callback) => {
         options.credential.getCredential().then(
-          (c) =>
-            callback({
-              TmpSecretId: c.secretId,
-              TmpSecretKey: c.secretKey,
-              SecurityToken: c.token ?? '',
-              StartTime: Math.floor(Date.now() / 1000),
-              ExpiredTime: Math.floor(Date.now() / 1000) + 600,
-            }),
-          () => callback({ TmpSecretId: '', TmpSecretKey: '', SecurityToken: '', StartTime: 0, ExpiredTime: 0 }),
+          (c) => {
+            if (c.token) {
+              const now = Math.floor(Date.now() / 1000);
+              callback({ TmpSecretId: c.secretId, TmpSecretKey: c.secretKey, SecurityToken: c.token, StartTime: now, ExpiredTime: now + 600 });
+              return;
+            }
+            // permanent keys (no session token): sign this request ourselves
+            const { Method, Key, Query, Headers } = opts;
+            callback(COS.getAuthorization({ SecretId: c.secretId, SecretKey: c.secretKey, Method, Key, Query, Headers }));
+          },
+          () => callback(''),
         );
       },
       ...(options.proxy ? { Proxy: options.proxy, Protocol: 'http:' as const } : {}),

@@ -28,6 +28,9 @@ describe('Tencent Cloud adapters against a signature-checking local fake', () =>
     assert.equal(await store.get('runs/r1/nothing.json'), undefined);
     assert.deepEqual(await store.list('runs/r1/results/'), ['runs/r1/results/t0.json', 'runs/r1/results/t1.json', 'runs/r1/results/t2.json']);
     assert.ok(cloud.objects.has('reports-1250000000/it/runs/r1/results/t0.json'));
+    const permanent = new CosReportStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', credential: staticCredential({ secretId: KEY.secretId, secretKey: KEY.secretKey }), proxy: cloud.proxy });
+    await permanent.put('permanent.json', '{}', 'application/json');
+    assert.equal(await permanent.get('permanent.json'), '{}', 'permanent keys (no session token) work too');
     const forged = new CosReportStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', credential: staticCredential({ ...KEY, secretKey: 'wrong' }), proxy: cloud.proxy });
     await assert.rejects(forged.put('x.json', '{}', 'application/json'), /SignatureDoesNotMatch/);
   });
