@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { aggregateReport, failedRulePairs } from '../../../lib/report/index.js';
-import { mixedReport, planFailure, result } from './sample-report.js';
+import { mixedReport, reportWith, planFailure, result } from './sample-report.js';
 
 describe('failedRulePairs', () => {
   it('returns the rule of each failed image, then each plan failure', () => {
@@ -14,31 +14,17 @@ describe('failedRulePairs', () => {
 
   it('de-duplicates identical pairs and ignores succeeded and skipped images', () => {
     const rule = { source: 'a.io/x:1', target: 'b.io/x:1' };
-    const report = aggregateReport({
-      runId: 'r',
-      version: '1',
-      startedAt: '2025-01-01T00:00:00.000Z',
-      finishedAt: '2025-01-01T00:00:01.000Z',
-      results: [
+    const report = reportWith([
         result('one', 'failed', { rule }),
         result('two', 'failed', { rule: { ...rule } }),
         result('three', 'succeeded'),
         result('four', 'skipped'),
-      ],
-      planFailures: [{ rule: { ...rule }, error: { code: 'E', message: 'm' } }, planFailure('c.io/y'), planFailure('c.io/y')],
-    });
+      ], [{ rule: { ...rule }, error: { code: 'E', message: 'm' } }, planFailure('c.io/y'), planFailure('c.io/y')]);
     assert.deepEqual(failedRulePairs(report), [rule, { source: 'c.io/y', target: 'c.io/y' }]);
   });
 
   it('is empty when nothing failed', () => {
-    const report = aggregateReport({
-      runId: 'r',
-      version: '1',
-      startedAt: '2025-01-01T00:00:00.000Z',
-      finishedAt: '2025-01-01T00:00:01.000Z',
-      results: [result('a', 'succeeded')],
-      planFailures: [],
-    });
+    const report = reportWith([result('a', 'succeeded')]);
     assert.deepEqual(failedRulePairs(report), []);
   });
 });

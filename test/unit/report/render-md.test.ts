@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { aggregateReport, mdCell, renderMarkdown } from '../../../lib/report/index.js';
-import { mixedReport, result } from './sample-report.js';
+import { mixedReport, reportWith, result } from './sample-report.js';
 
 describe('renderMarkdown', () => {
   it('has a summary table and a failures table', () => {
@@ -33,14 +33,7 @@ describe('renderMarkdown', () => {
   });
 
   it('says so when nothing failed', () => {
-    const report = aggregateReport({
-      runId: 'r',
-      version: '1',
-      startedAt: '2025-01-01T00:00:00.000Z',
-      finishedAt: '2025-01-01T00:00:01.000Z',
-      results: [result('a', 'succeeded')],
-      planFailures: [],
-    });
+    const report = reportWith([result('a', 'succeeded')]);
     const md = renderMarkdown(report);
     assert.ok(md.includes('No failures.'));
     assert.ok(!md.includes('## Failed'));

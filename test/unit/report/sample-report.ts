@@ -50,3 +50,8 @@ export function mixedReport(): RunReport {
     planFailures: [planFailure('127.0.0.1:5001/proj/missing')],
   });
 }
+
+/** A run report over these results (fixed run id, version and times). */
+export function reportWith(results: TaskResult[], planFailures: PlanFailure[] = []): RunReport {
+  return aggregateReport({ runId: 'r', version: '1', startedAt: '2025-01-01T00:00:00.000Z', finishedAt: '2025-01-01T00:00:01.000Z', results, planFailures });
+}

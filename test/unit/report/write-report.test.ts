@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { aggregateReport, RunReport, writeRunReport, type ReportStore } from '../../../lib/report/index.js';
-import { mixedReport, result } from './sample-report.js';
+import { mixedReport, reportWith, result } from './sample-report.js';
 
 class MemoryStore implements ReportStore {
   readonly files = new Map<string, { body: string; contentType: string }>();
@@ -30,14 +30,7 @@ describe('writeRunReport', () => {
 
   it('skips failed.yaml when nothing failed', async () => {
     const store = new MemoryStore();
-    const report = aggregateReport({
-      runId: 'r',
-      version: '1',
-      startedAt: '2025-01-01T00:00:00.000Z',
-      finishedAt: '2025-01-01T00:00:01.000Z',
-      results: [result('a', 'succeeded')],
-      planFailures: [],
-    });
+    const report = reportWith([result('a', 'succeeded')]);
     assert.deepEqual(await writeRunReport(store, 'r', report, undefined), ['r/report.html', 'r/report.md', 'r/report.json']);
     assert.deepEqual(await writeRunReport(store, '', report, '[]\n'), ['report.html', 'report.md', 'report.json']);
   });
