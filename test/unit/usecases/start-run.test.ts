@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { InProcessQueue } from '../../../lib/queue/index.js';
+import { FsReportStore } from '../../../lib/report/index.js';
+import { aggregateRun, continueRun, startRun, type PlanCursor, type StartRunDeps } from '../../../lib/usecases/index.js';
+import { RunOptions } from '../../../lib/usecases/run-request.js';
+
+const rules = Array.from({ length: 60 }, (_, i) => `reg.example.com/team/app${i}: tcr.example.com/team/app${i}`).join('\n');
+
+describe('serverless planning in slices', () => {
+  it('hands the rest of a plan to a continuation when the deadline passes, and the continuation finishes it', async () => {
+    const store = new FsReportStore(mkdtempSync(join(tmpdir(), 'unit-plan-')));
+    const queue = new InProcessQueue();
+    const cursors: PlanCursor[] = [];
+    let deadline = Date.now() + 60_000;
+    let listed = 0;
+    const deps: StartRunDeps = {
+      store,
+      sink: queue,
+      listTags: async () => {
+        listed += 1;
+        if (listed === 25) deadline = 0; // the first slice uses up the invocation
+        return ['v1', 'v2'];
+      },
+      continueLater: async (cursor) => void cursors.push(cursor),
+    };
+    const first = await startRun(deps, rules, 'request.rules', RunOptions.parse({}), { get deadline() { return deadline; } } as { deadline: number });
+    assert.equal(first.state, 'continuing');
+    assert.equal(cursors.length, 1);
+    assert.equal(cursors[0]!.nextRule, 25);
+    assert.equal(queue.size, 50);
+    assert.equal((await aggregateRun(store, first.runId, '1')).state, 'planning', 'no report before the plan is complete');
+
+    const second = await continueRun(deps, cursors[0]!, { deadline: Date.now() + 60_000 });
+    assert.equal(second.state, 'planned');
+    assert.equal(second.tasks, 120);
+    assert.equal(queue.size, 120);
+    assert.deepEqual(await aggregateRun(store, first.runId, '1'), { state: 'running', runId: first.runId, done: 0, tasks: 120 });
+  });
+});
