@@ -8,6 +8,8 @@ import type { ReportStore } from '../../lib/report/index.js';
 import { credentialStore, parseConfigBytes, type CredentialStore } from '../../lib/rules/index.js';
 import { scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
 import { scfRoleCredential } from '../../lib/tencent/cloud-credential.js';
+import { instanceTokenLogin, type InstanceLogin } from '../../lib/inventory/index.js';
+import { createCcrTcrClients } from '../../lib/tencent/sdk.js';
 import { readEnv, type FunctionEnv } from './env.js';
 
 // As in the CLI: undici's WebAssembly HTTP parser compiled with the baseline tier only saves ~35 MiB of
@@ -27,6 +29,10 @@ export interface Wiring {
   pool(): Promise<RegistryPool>;
   listTags(registry: string, repository: string, signal?: AbortSignal): Promise<string[]>;
   invoke(functionName: string, event: unknown): Promise<void>;
+  /** TCR APIs with the role's keys (CCR -> TCR runs). */
+  tcrApis(ccrRegion: string, tcrRegion: string): ReturnType<typeof createCcrTcrClients>;
+  /** From now on, `host` is logged in to with instance tokens of this TCR instance. */
+  useTcrLogin(host: string, registryId: string, region: string): void;
 }
 
 /** Secrets are re-read after this long, so a rotated secret is picked up by warm instances. */
@@ -57,11 +63,15 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
     return (await ssm.GetSecretValue({ SecretName: name, VersionId: 'SSM_Current' })).SecretString ?? '';
   };
   const security = cached(async () => credentialStore(parseConfigBytes(env.IT_SECURITY, Buffer.from(await secret(env.IT_SECURITY))), { env: {}, dockerConfigPath: '/nonexistent' }));
+  const tcrApis = (ccrRegion: string, tcrRegion: string) =>
+    createCcrTcrClients({ credentials: { ccr: credential, tcr: credential }, ccrRegion, tcrRegion, ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}) });
+  const tcrLogins = new Map<string, InstanceLogin>();
   const pool = cached(async () => {
     const s = await security();
     return new RegistryPool((registry, repository) => {
       const a = s.lookup(registry, repository);
-      return { credentials: a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined, insecure: a.insecure, ca: a.ca };
+      const own = a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined;
+      return { credentials: tcrLogins.get(registry) ?? own, insecure: a.insecure, ca: a.ca };
     });
   });
   const cmq = env.IT_QUEUE === 'tdmq-cmq' ? new CmqQueue({ endpoint: env.IT_CMQ_ENDPOINT!, queueName: env.IT_CMQ_QUEUE!, credential }) : undefined;
@@ -76,6 +86,10 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
     apiKey: cached(() => (env.IT_API_KEY_SECRET ? secret(env.IT_API_KEY_SECRET) : Promise.reject(new Error('IT_API_KEY_SECRET is not set')))),
     pool,
     listTags: async (registry, repository, signal) => listTags((await pool()).client(registry, repository), repository, signal),
+    tcrApis,
+    useTcrLogin: (host, registryId, region) => {
+      if (!tcrLogins.has(host)) tcrLogins.set(host, instanceTokenLogin(tcrApis(region, region).tcrApi, registryId));
+    },
     invoke: async (functionName, event) => {
       await scf.Invoke({ FunctionName: functionName, Namespace: env.IT_NAMESPACE, InvocationType: 'Event', ClientContext: JSON.stringify(event) });
     },

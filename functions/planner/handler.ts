@@ -7,6 +7,7 @@ import { deadlineFrom } from '../_shared/deadline.js';
 import { errorResponse, json, type HttpResponse } from '../_shared/http.js';
 import { ScfContext } from '../_shared/scf-context.js';
 import { wire, type Wiring } from '../_shared/wiring.js';
+import { startCcrRun } from './ccr-source.js';
 import { parsePlannerEvent } from './event.js';
 
 let wiring: Wiring | undefined;
@@ -51,8 +52,13 @@ export async function main_handler(event: unknown, context: unknown): Promise<Ht
     const status = parsed.path.match(/^\/runs\/([A-Za-z0-9._-]+)$/);
     if (parsed.method === 'GET' && status) return json(200, await runStatus(w.store, status[1]!));
     if (parsed.method !== 'POST' || !/^\/(runs\/?)?$/.test(parsed.path)) return json(404, { error: { code: 'NOT_FOUND', message: 'POST /runs or GET /runs/<runId>' } });
-    const r = await rulesOf(w, RunRequest.parse(JSON.parse(parsed.body || '{}')));
-    const started = await startRun(deps(w, true), r.text, r.file, r.options, budget);
+    const request = RunRequest.parse(JSON.parse(parsed.body || '{}'));
+    let started;
+    if (request.ccr) started = await startCcrRun(w, deps(w, true), request, true, deadline.signal);
+    else {
+      const r = await rulesOf(w, request);
+      started = await startRun(deps(w, true), r.text, r.file, r.options, budget);
+    }
     return json(202, { ...started, status: `/runs/${started.runId}` });
   } catch (err) {
     const response = errorResponse(err);

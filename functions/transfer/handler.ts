@@ -12,6 +12,7 @@ let wiring: Wiring | undefined;
 const unfinished = (r: TaskResult): boolean => r.status === 'failed' && ['ABORTED', 'SUSPENDED'].includes(r.error?.code ?? '');
 
 async function runTask(w: Wiring, task: TransferTask, attempt: number, deadline: Deadline): Promise<TaskResult> {
+  if (task.targetLogin) w.useTcrLogin(task.target.registry, task.targetLogin.registryId, task.targetLogin.region);
   const deps = { ...transferDeps(await w.pool()), store: w.store, resumable: { store: checkpointsIn(w.store), stopSignal: deadline.signal } };
   return transferAndRecord(deps, task, { signal: deadline.hard, attempt });
 }

@@ -22,6 +22,8 @@ export const TransferTask = z.strictObject({
   overwrite: z.enum(['always', 'never', 'if-changed']),
   /** The single-image rule that re-runs exactly this task (written to failed.yaml). */
   rule: z.strictObject({ source: z.string(), target: z.string() }),
+  /** The target is a TCR instance: workers log in with its temporary instance tokens. */
+  targetLogin: z.strictObject({ kind: z.literal('tcr-instance'), registryId: z.string().min(1), region: z.string().min(1) }).optional(),
 });
 export type TransferTask = z.infer<typeof TransferTask>;
 

@@ -3,9 +3,9 @@ export { transferOne, type TransferDeps, type TransferOptions } from './transfer
 export { runTasks, type RunTasksOptions } from './run-tasks.js';
 export { newRunId } from './run-id.js';
 export { RunRequest, RunOptions, JobFile, PlanCursor } from './run-request.js';
-export { startRun, continueRun, type StartRunDeps, type StartRunResult } from './start-run.js';
+export { startRun, continueRun, startPlannedRun, type StartRunDeps, type StartRunResult } from './start-run.js';
 export { transferAndRecord } from './transfer-task.js';
 export { aggregateRun, unreportedRuns, type AggregateOutcome } from './aggregate-run.js';
-export { checkRegistryPolicy, isInternalAddress, PolicyError, type Resolver } from './registry-policy.js';
+export { checkRegistryPolicy, checkRegistries, isInternalAddress, PolicyError, type Resolver } from './registry-policy.js';
 export { runKeys, PlanManifest } from './run-state.js';
 export { checkpointsIn } from './checkpoints.js';

@@ -30,7 +30,17 @@ export async function checkRegistryPolicy(
   allowInternal: readonly string[],
   resolve: Resolver = dnsResolver,
 ): Promise<void> {
-  const registries = new Set(rules.flatMap((r) => [r.source.registry, r.target.registry]));
+  await checkRegistries(rules.flatMap((r) => [r.source.registry, r.target.registry]), allowedRegistries, allowInternal, resolve);
+}
+
+/** The same policy for registry names that do not come from rules (CCR and TCR hosts). */
+export async function checkRegistries(
+  names: Iterable<string>,
+  allowedRegistries: readonly string[],
+  allowInternal: readonly string[],
+  resolve: Resolver = dnsResolver,
+): Promise<void> {
+  const registries = new Set(names);
   const problems: string[] = [];
   for (const registry of registries) {
     if (!allowedRegistries.includes(registry)) {

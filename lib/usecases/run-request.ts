@@ -20,10 +20,21 @@ export const RunRequest = z
     rules: z.string().min(1).max(256 * 1024).optional(),
     rulesKey: z.string().min(1).optional(),
     job: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+    /** CCR personal edition -> TCR: the account of the function's role, the instance by name. */
+    ccr: z
+      .strictObject({
+        tcrName: z.string().min(1),
+        tcrRegion: z.string().min(1),
+        ccrRegion: z.string().min(1).default('ap-guangzhou'),
+        ccrTagNums: z.number().int().min(0).default(100),
+        ccrHost: z.string().min(1).optional(),
+        tcrHost: z.string().min(1).optional(),
+      })
+      .optional(),
     options: RunOptions.default(RunOptions.parse({})),
   })
-  .refine((r) => [r.rules, r.rulesKey, r.job].filter((x) => x !== undefined).length === 1, {
-    message: 'give exactly one of "rules" (rule file text), "rulesKey" (a stored rule file) or "job" (a stored job name)',
+  .refine((r) => [r.rules, r.rulesKey, r.job, r.ccr].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of "rules" (rule file text), "rulesKey" (a stored rule file), "job" (a stored job name) or "ccr" (a CCR -> TCR migration)',
   });
 export type RunRequest = z.infer<typeof RunRequest>;
 

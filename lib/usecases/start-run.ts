@@ -54,18 +54,28 @@ export async function continueRun(deps: StartRunDeps, cursor: PlanCursor, budget
     }
     const part = rules.slice(next, next + chunk);
     const plan = await planRun(deps, part, { runId, tagExistOverridden: request.options.tagExistOverridden, signal: budget.signal });
-    await deps.store.put(runKeys.slice(runId, slice), JSON.stringify(plan), 'application/json');
-    await deps.sink.send(plan.tasks, budget.signal);
+    await writeSlice(deps, runId, slice, plan, budget.signal);
     next += part.length;
     slice += 1;
   }
+  return finishPlan(deps, runId, slice);
+}
+
+/** One planned slice: stored first (the aggregator's source of truth), then queued. */
+async function writeSlice(deps: StartRunDeps, runId: string, slice: number, plan: PlanSlice, signal?: AbortSignal): Promise<void> {
+  await deps.store.put(runKeys.slice(runId, slice), JSON.stringify(plan), 'application/json');
+  await deps.sink.send(plan.tasks, signal);
+}
+
+/** Marks the run completely planned (plan.json) and starts the workers. */
+async function finishPlan(deps: StartRunDeps, runId: string, slices: number): Promise<StartRunResult> {
   const totals = await summarise(deps.store, runId);
   const now = new Date();
   const manifest: PlanManifest = {
     runId,
     createdAt: now.toISOString(),
     completedAt: now.toISOString(),
-    slices: slice,
+    slices,
     tasks: totals.tasks,
     planFailures: totals.planFailures,
     expiresAt: new Date(now.getTime() + RUN_TTL_MS).toISOString(),
@@ -73,6 +83,12 @@ export async function continueRun(deps: StartRunDeps, cursor: PlanCursor, budget
   await deps.store.put(runKeys.plan(runId), JSON.stringify(manifest), 'application/json');
   await deps.startWorkers?.(runId);
   return { runId, state: 'planned', tasks: totals.tasks, planFailures: totals.planFailures };
+}
+
+/** A run whose tasks were planned elsewhere (the CCR -> TCR inventory): one slice, then done. */
+export async function startPlannedRun(deps: StartRunDeps, runId: string, plan: PlanSlice, signal?: AbortSignal): Promise<StartRunResult> {
+  await writeSlice(deps, runId, 0, plan, signal);
+  return finishPlan(deps, runId, 1);
 }
 
 async function summarise(store: ReportStore, runId: string): Promise<{ tasks: number; planFailures: number }> {
