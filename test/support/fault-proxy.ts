@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { stoppable } from './http-server.js';
 
 export type Fault = 'reset' | 'stall' | 'status500' | 'status502' | 'status503' | 'status429' | 'status429-retry-after' | 'truncate' | 'expire-token';
 
@@ -57,7 +58,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const target = new URL(options.target);
   const injected: Record<string, number> = {};
   const requests: FaultProxy['requests'] = [];
-  const sockets = new Set<Socket>();
   let rate = options.rate;
   let self = '';
 
@@ -71,10 +71,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (fault === 'expire-token') delete req.headers.authorization;
     forward(req, res, fault);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const stop = stoppable(server);
 
   function forward(req: IncomingMessage, res: ServerResponse, fault: Fault | undefined): void {
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -104,11 +101,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     injected,
     requests,
     setRate: (r) => (rate = r),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    stop,
   };
 }
 

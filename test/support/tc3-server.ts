@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { CloudApiError, verifyTc3, type Tc3Handler } from './cloud/tc3.js';
+import { readBody, stoppable } from './http-server.js';
 
 export { CloudApiError, type Tc3Handler };
 
@@ -45,14 +46,6 @@ export interface Tc3Server {
   calls(action: string, options?: { ok?: boolean }): Tc3LogEntry[];
   stop(): Promise<void>;
 }
-
-const read = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -147,19 +140,15 @@ class Tc3Dispatcher {
  */
 export async function startTc3Server(options: Tc3ServerOptions): Promise<Tc3Server> {
   const dispatcher = new Tc3Dispatcher(options);
-  const sockets = new Set<Socket>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void read(req)
+    void readBody(req)
       .then((body) => dispatcher.handle(req, body))
       .then((payload) => {
         const json = JSON.stringify({ Response: { ...payload, RequestId: crypto.randomUUID() } });
         res.writeHead(200, { 'content-type': 'application/json' }).end(json);
       });
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const stop = stoppable(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -173,10 +162,6 @@ export async function startTc3Server(options: Tc3ServerOptions): Promise<Tc3Serv
     },
     failNext: (action, code, times = 1, message = `injected ${code}`) => void dispatcher.faults.push({ action, code, message, left: times }),
     calls: (action, o = {}) => dispatcher.requests.filter((r) => r.action === action && (o.ok === undefined || o.ok === !r.error)),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    stop,
   };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { CmqModel, verifyCmq } from './cmq.js';
 import { handleCos, verifyCosSignature } from './cos.js';
 import { CloudApiError, verifyTc3, type Tc3Handler } from './tc3.js';
+import { readBody, stoppable } from '../http-server.js';
 
 export interface CloudFakeOptions {
   /** SecretId -> SecretKey accepted by every service. */
@@ -25,14 +26,6 @@ export interface CloudFake {
   stop(): Promise<void>;
 }
 
-const read = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-
 /**
  * One loopback server standing in for Tencent Cloud: the TC3 cloud API (any service, by Host), COS
  * (virtual-hosted `<bucket>.cos.<region>.myqcloud.com`) and the CMQ data plane (`/v2/index.php`).
@@ -45,7 +38,6 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
   const calls: CloudFake['calls'] = [];
   const tokens = new Set(options.tokens ?? []);
   const fake = { handlers: { ...options.handlers } } as { handlers: Record<string, Tc3Handler> };
-  const sockets = new Set<Socket>();
 
   const tc3 = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
     const requestId = crypto.randomUUID();
@@ -97,7 +89,7 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
   };
 
   const server = createServer(async (req, res) => {
-    const body = await read(req);
+    const body = await readBody(req);
     const url = new URL(req.url?.startsWith('http') ? req.url : `http://${req.headers.host}${req.url}`);
     if (url.hostname.endsWith('.tencentcloudapi.com')) return void tc3(req, res, body);
     if (url.hostname.endsWith('.myqcloud.com')) {
@@ -114,10 +106,7 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
     if (head.length) socket.unshift(head);
     server.emit('connection', socket);
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const stop = stoppable(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(fake, {
@@ -126,10 +115,6 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
     cmq,
     objects,
     calls,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    stop,
   });
 }
