@@ -14,7 +14,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', minify: true,
 // split: the Tencent SDKs (CCR mode, reports in COS) load only when a command needs them
 await build({
   ...common,
-  entryPoints: { cli: 'lib/cli/main.ts' },
+  entryPoints: { cli: 'lib/cli/bin.ts' },
   outdir: 'dist',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

@@ -68,21 +68,3 @@ function reportFailure(err: unknown): number {
   process.stderr.write(`image-transfer: unexpected failure: ${redact(e?.message ?? String(err))}\n`);
   return 1;
 }
-
-// a closed pipe (`image-transfer --help | head`) is not an error worth a stack trace
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-});
-
-const invokedDirectly = process.argv[1] !== undefined && /(?:cli\.mjs|main\.ts)$/.test(process.argv[1]);
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`image-transfer: ${redact(String(err))}\n`);
-      process.exitCode = 1;
-    },
-  );
-}

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { RunReport } from '../../lib/report/index.js';
-import { ensureBuilt, runCli } from '../support/cli.js';
+import { CLI, ensureBuilt, runCli } from '../support/cli.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 
@@ -128,6 +129,15 @@ describe('image-transfer CLI against real registries', () => {
     assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);
     assert.match(rerun.stdout, /succeeded 2, skipped 0, failed 0/);
     await expectAt('locked/app', 'v1', img['app:v1']!);
+  });
+
+  it('runs under the name npm links it by (node_modules/.bin/image-transfer), with --help and --version', () => {
+    const link = join(dir, 'image-transfer');
+    symlinkSync(CLI, link);
+    const help = spawnSync(link, ['--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--securityFile <path>[\s\S]*Exit status: 0/);
+    assert.match(spawnSync(link, ['--version'], { encoding: 'utf8' }).stdout, /^\d+\.\d+\.\d+/);
   });
 
   it('refuses bad input with exit 2, the file and the reason, no stack trace and no network access', async () => {
