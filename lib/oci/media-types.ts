@@ -26,7 +26,3 @@ export const MANIFEST_ACCEPT = [
   MediaType.dockerSchema1Signed,
   MediaType.dockerSchema1,
 ].join(', ');
-
-export function isIndexType(mediaType: string): boolean {
-  return INDEX_TYPES.includes(mediaType);
-}

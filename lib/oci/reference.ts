@@ -101,12 +101,3 @@ export function parseReference(input: string): Reference {
 export function formatReference(ref: Reference): string {
   return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
 }
-
-/** The tag or digest used to address the manifest: the digest wins when both are given. */
-export function manifestKey(ref: Reference): string | undefined {
-  return ref.digest ?? ref.tag;
-}
-
-export function withTag(ref: Reference, tag: string): Reference {
-  return { registry: ref.registry, repository: ref.repository, tag };
-}

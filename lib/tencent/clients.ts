@@ -1,6 +1,8 @@
 import { Client as ScfClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/v20180416/scf_client.js';
 import { Client as SsmClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/ssm/v20190923/ssm_client.js';
+import { Client as TdmqClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/tdmq/v20200217/tdmq_client.js';
 import type { CredentialProvider } from './cloud-credential.js';
+import { httpProfileOf } from './sdk.js';
 
 /**
  * Where cloud API calls go. Production: the SDK defaults (`<service>.tencentcloudapi.com`, https).
@@ -11,8 +13,8 @@ export interface CloudEndpoint {
   readonly proxy?: string;
 }
 
-function profile(endpoint: CloudEndpoint): { httpProfile: Record<string, unknown> } {
-  return { httpProfile: endpoint.proxy ? { protocol: 'http://', proxy: endpoint.proxy, reqTimeout: 30 } : { reqTimeout: 30 } };
+function profile(endpoint: CloudEndpoint) {
+  return { httpProfile: httpProfileOf(endpoint.proxy ? { proxy: endpoint.proxy } : {}) };
 }
 
 export function scfClient(credential: CredentialProvider, endpoint: CloudEndpoint): ScfClient {
@@ -24,8 +26,6 @@ export function ssmClient(credential: CredentialProvider, endpoint: CloudEndpoin
 }
 
 export type { ScfClient, SsmClient };
-
-import { Client as TdmqClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/tdmq/v20200217/tdmq_client.js';
 
 export function tdmqClient(credential: CredentialProvider, endpoint: CloudEndpoint): TdmqClient {
   return new TdmqClient({ credential, region: endpoint.region, profile: profile(endpoint) });

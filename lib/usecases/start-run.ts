@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { TaskSink } from '../queue/index.js';
 import type { ReportStore } from '../report/index.js';
 import { parseConfigBytes, parseRules, type Rule } from '../rules/index.js';
@@ -95,9 +94,4 @@ async function summarise(store: ReportStore, runId: string): Promise<{ tasks: nu
   const slices = await Promise.all((await store.list(runKeys.slices(runId))).map((k) => readJson(store, k, PlanSlice)));
   const ids = new Set(slices.flatMap((s) => s?.tasks.map((t) => t.taskId) ?? []));
   return { tasks: ids.size, planFailures: slices.reduce((n, s) => n + (s?.planFailures.length ?? 0), 0) };
-}
-
-/** Stable digest of a request, for logs (never the rules themselves, which may name internal hosts). */
-export function requestFingerprint(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
