@@ -22,6 +22,15 @@ export const TransferTask = z.strictObject({
   overwrite: z.enum(['always', 'never', 'if-changed']),
   /** The single-image rule that re-runs exactly this task (written to failed.yaml). */
   rule: z.strictObject({ source: z.string(), target: z.string() }),
+  /**
+   * Platforms to keep (`os/arch[/variant]`): an index is rewritten to those entries, so its digest
+   * changes. Absent: every platform, digests preserved.
+   */
+  platforms: z.array(z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/)).min(1).optional(),
+  /** Before a different image replaces the target tag, the old one is tagged with this. */
+  backupTag: z.string().min(1).max(128).optional(),
+  /** Copy the artifacts attached to the image (signatures, SBOMs, attestations). */
+  referrers: z.strictObject({ artifactTypes: z.array(z.string().min(1)).optional() }).optional(),
   /** The target is a TCR instance: workers log in with its temporary instance tokens. */
   targetLogin: z.strictObject({ kind: z.literal('tcr-instance'), registryId: z.string().min(1), region: z.string().min(1) }).optional(),
 });
