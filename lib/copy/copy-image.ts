@@ -23,6 +23,10 @@ export interface CopyOptions {
    * @default 'if-changed'
    */
   readonly overwrite?: 'always' | 'never' | 'if-changed';
+  /** Keep only these platforms of an index (`os/arch[/variant]`); the rewritten index gets a new digest. */
+  readonly platforms?: readonly string[];
+  /** Tag the image an overwrite replaces with this first (nothing happens when the tag is new). */
+  readonly backupTag?: string;
   readonly streamRetries?: number;
   /** Checkpointed chunked uploads for large blobs (resume across processes and invocations). */
   readonly resumable?: ResumableOptions;

@@ -48,7 +48,16 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
       task.source.reference,
       deps.repository(task.target.registry, task.target.repository),
       task.target.reference,
-      { coordinator: deps.coordinator, blobConcurrency: deps.blobConcurrency, overwrite: task.overwrite, observer, signal: options.signal, ...(deps.resumable ? { resumable: deps.resumable } : {}) },
+      {
+        coordinator: deps.coordinator,
+        blobConcurrency: deps.blobConcurrency,
+        overwrite: task.overwrite,
+        observer,
+        signal: options.signal,
+        ...(task.platforms ? { platforms: task.platforms } : {}),
+        ...(task.backupTag ? { backupTag: task.backupTag } : {}),
+        ...(deps.resumable ? { resumable: deps.resumable } : {}),
+      },
     );
     return {
       ...base,
