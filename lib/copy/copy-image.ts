@@ -4,11 +4,13 @@ import {
   parseManifest,
   platformOf,
   sha256Digest,
+  INDEX_TYPES as INDEX_MEDIA,
   type ImageSource,
   type ImageTarget,
   type Manifest,
   type RawManifest,
 } from '../oci/index.js';
+import { filterPlatforms } from './platform-filter.js';
 import { BlobCoordinator, transferBlob, type BlobOutcome } from './blob-transfer.js';
 import { CopyError, toCopyError } from './errors.js';
 import type { ResumableOptions } from './resumable.js';
@@ -18,8 +20,9 @@ export interface CopyOptions {
   /** Blobs of one image in flight at once. @default 4: enough to hide latency, below registry limits. */
   readonly blobConcurrency?: number;
   /**
-   * What to do when the target tag exists with another digest: `always` overwrite (the original's
-   * default), `never` leave it, `if-changed` is the same as `always` because equal digests skip anyway.
+   * When the target tag exists: `if-changed` replaces it only when its digest differs (the original's
+   * default), `never` leaves it, `always` also re-walks an up-to-date image and pushes whatever the
+   * target lacks (a repair pass: missing child manifests or blobs are found by HEAD).
    * @default 'if-changed'
    */
   readonly overwrite?: 'always' | 'never' | 'if-changed';
@@ -38,6 +41,10 @@ export interface CopyOptions {
 
 export interface CopyResult {
   readonly status: 'copied' | 'skipped';
+  /** The source's digest when a platform subset made the target's differ. */
+  readonly sourceDigest?: string;
+  /** The tag the replaced image was saved under (`backupTag`). */
+  readonly backedUp?: { readonly tag: string; readonly digest: string };
   /** For skipped: `up-to-date` (same digest at the target) or `tag-exists` (overwrite: never). */
   readonly reason?: 'up-to-date' | 'tag-exists';
   readonly digest: string;
@@ -80,10 +87,13 @@ export async function copyImage(
     }),
   ]);
   if (!head) throw new CopyError('SOURCE_NOT_FOUND', 'resolve', 'source', srcName, `source image ${srcName} not found`);
-  if (existing?.digest === head.digest) {
+  const repair = options.overwrite === 'always';
+  // a platform subset changes the digest: compare the rewritten index (one GET) instead of the source's
+  const subset = options.platforms?.length && INDEX_MEDIA.includes(head.mediaType) ? options.platforms : undefined;
+  if (existing?.digest === head.digest && !subset && !repair) {
     return { status: 'skipped', reason: 'up-to-date', digest: head.digest, mediaType: head.mediaType, platforms: [] };
   }
-  if (existing && options.overwrite === 'never') {
+  if (existing && existing.digest !== head.digest && options.overwrite === 'never' && !subset) {
     return { status: 'skipped', reason: 'tag-exists', digest: existing.digest, mediaType: existing.mediaType, platforms: [] };
   }
   // one failed blob stops the image's other transfers instead of letting them run on unobserved
@@ -99,14 +109,36 @@ export async function copyImage(
   };
   try {
     const raw = await fetchVerified(walk, head.digest);
-    const root = parseManifest(raw.bytes, raw.mediaType);
+    const parsed = parseManifest(raw.bytes, raw.mediaType);
+    const root = subset ? filterPlatforms(parsed, subset, srcName) : parsed;
+    const sourceDigest = root.digest === head.digest ? {} : { sourceDigest: head.digest };
+    if (existing?.digest === root.digest && !repair) {
+      return { status: 'skipped', reason: 'up-to-date', digest: root.digest, mediaType: root.mediaType, platforms: [], ...sourceDigest };
+    }
+    if (existing && existing.digest !== root.digest && options.overwrite === 'never') {
+      return { status: 'skipped', reason: 'tag-exists', digest: existing.digest, mediaType: existing.mediaType, platforms: [] };
+    }
     await copyContent(walk, root);
+    const backedUp = existing && existing.digest !== root.digest && options.backupTag ? await backup(walk, options.backupTag, existing.digest) : undefined;
     await pushManifest(walk, targetRef, root);
-    return { status: 'copied', digest: root.digest, mediaType: root.mediaType, platforms: [...walk.platforms].sort() };
+    return { status: 'copied', digest: root.digest, mediaType: root.mediaType, platforms: [...walk.platforms].sort(), ...sourceDigest, ...(backedUp ? { backedUp } : {}) };
   } catch (err) {
     stop.abort(err);
     throw err;
   }
+}
+
+/** Tags the image about to be replaced with `tag` (by its manifest bytes: no blob moves). */
+async function backup(walk: Walk, tag: string, digest: string): Promise<{ tag: string; digest: string }> {
+  const ref = `${walk.target.registry}/${walk.target.repository}:${tag}`;
+  if (!canFetch(walk.target)) throw new CopyError('INTERNAL', 'backup', 'destination', ref, `cannot back up to ${ref}: the target cannot read manifests`);
+  try {
+    const raw = await walk.target.fetchManifest(digest, { signal: walk.options.signal });
+    await walk.target.pushManifest(tag, raw, { signal: walk.options.signal });
+  } catch (err) {
+    throw toCopyError(err, 'backup', 'destination', ref, digest);
+  }
+  return { tag, digest };
 }
 
 async function fetchVerified(walk: Walk, digest: string): Promise<RawManifest> {
@@ -147,7 +179,7 @@ async function copyChild(walk: Walk, digest: string, platform: string | undefine
   const present = await walk.target.resolve(digest, { signal: walk.options.signal }).catch((err: unknown) => {
     throw toCopyError(err, 'check-target', 'destination', `${walk.target.registry}/${walk.target.repository}@${digest}`);
   });
-  if (present) return;
+  if (present && walk.options.overwrite !== 'always') return;
   const raw = await fetchVerified(walk, digest);
   const child = parseManifest(raw.bytes, raw.mediaType);
   await copyContent(walk, child);
@@ -162,4 +194,8 @@ async function pushManifest(walk: Walk, reference: string, manifest: Manifest): 
     throw toCopyError(err, 'push-manifest', 'destination', ref, manifest.digest);
   }
   walk.options.observer?.({ type: 'manifest', digest: manifest.digest, reference, mediaType: manifest.mediaType });
+}
+
+function canFetch(target: ImageTarget): target is ImageTarget & Pick<ImageSource, 'fetchManifest'> {
+  return typeof (target as Partial<ImageSource>).fetchManifest === 'function';
 }

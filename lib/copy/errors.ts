@@ -2,6 +2,7 @@ import { DigestMismatchError, ManifestError } from '../oci/index.js';
 
 export type CopyErrorCode =
   | 'SOURCE_NOT_FOUND'
+  | 'PLATFORM_NOT_FOUND'
   | 'DIGEST_MISMATCH'
   | 'MANIFEST_INVALID'
   | 'UNAUTHORIZED'
@@ -11,7 +12,7 @@ export type CopyErrorCode =
   | 'SUSPENDED'
   | 'INTERNAL';
 
-export type CopyOp = 'resolve' | 'fetch-manifest' | 'copy-blob' | 'push-manifest' | 'check-target';
+export type CopyOp = 'resolve' | 'fetch-manifest' | 'copy-blob' | 'push-manifest' | 'check-target' | 'backup';
 
 /** A failed copy: what was being done (`op`), on which side (`origin`), for which reference/digest. */
 export class CopyError extends Error {
