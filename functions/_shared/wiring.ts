@@ -2,13 +2,14 @@ import { setFlagsFromString } from 'node:v8';
 import pkg from '../../package.json' with { type: 'json' };
 import { BlobCoordinator } from '../../lib/copy/index.js';
 import { CmqQueue, ScfAsyncSink, type TaskSink, type TaskSource } from '../../lib/queue/index.js';
-import { RegistryPool, listTags } from '../../lib/registry/index.js';
+import { RegistryPool } from '../../lib/registry/index.js';
 import { CosReportStore } from '../../lib/report/cos-store.js';
 import type { ReportStore } from '../../lib/report/index.js';
 import { credentialStore, parseConfigBytes, type CredentialStore } from '../../lib/rules/index.js';
 import { scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
 import { scfRoleCredential } from '../../lib/tencent/cloud-credential.js';
 import { instanceTokenLogin, type InstanceLogin } from '../../lib/inventory/index.js';
+import type { VerifyMode } from '../../lib/usecases/index.js';
 import { createCcrTcrClients } from '../../lib/tencent/sdk.js';
 import { readEnv, type FunctionEnv } from './env.js';
 
@@ -27,7 +28,6 @@ export interface Wiring {
   security(): Promise<CredentialStore>;
   apiKey(): Promise<string>;
   pool(): Promise<RegistryPool>;
-  listTags(registry: string, repository: string, signal?: AbortSignal): Promise<string[]>;
   invoke(functionName: string, event: unknown): Promise<void>;
   /** TCR APIs with the role's keys (CCR -> TCR runs). */
   tcrApis(ccrRegion: string, tcrRegion: string): ReturnType<typeof createCcrTcrClients>;
@@ -85,7 +85,6 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
     security,
     apiKey: cached(() => (env.IT_API_KEY_SECRET ? secret(env.IT_API_KEY_SECRET) : Promise.reject(new Error('IT_API_KEY_SECRET is not set')))),
     pool,
-    listTags: async (registry, repository, signal) => listTags((await pool()).client(registry, repository), repository, signal),
     tcrApis,
     useTcrLogin: (host, registryId, region) => {
       if (!tcrLogins.has(host)) tcrLogins.set(host, instanceTokenLogin(tcrApis(region, region).tcrApi, registryId));
@@ -96,6 +95,6 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
   };
 }
 
-export function transferDeps(pool: RegistryPool, blobConcurrency = 4) {
-  return { repository: (r: string, repo: string) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency };
+export function transferDeps(pool: RegistryPool, blobConcurrency = 4, verify: VerifyMode = 'off') {
+  return { repository: (r: string, repo: string) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency, verify };
 }

@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import { JobFile, RunRequest, checkRegistryPolicy, continueRun, startRun, type PlanCursor, type StartRunDeps } from '../../lib/usecases/index.js';
+import { JobFile, RunRequest, checkRegistryPolicy, continueRun, planSources, startRun, type PlanCursor, type StartRunDeps } from '../../lib/usecases/index.js';
 import { runStatus } from '../../lib/usecases/run-status.js';
 import { redact } from '../../lib/util/redact.js';
 import { SIGNATURE_HEADER, verifyRequest } from '../../lib/util/request-signature.js';
@@ -16,7 +16,7 @@ function deps(w: Wiring, fromHttp: boolean): StartRunDeps {
   return {
     store: w.store,
     sink: w.sink,
-    listTags: w.listTags,
+    ...planSources(w.pool),
     continueLater: (cursor: PlanCursor) => w.invoke(w.env.IT_PLANNER_FUNCTION, { continuation: cursor }),
     ...(w.source ? { startWorkers: async () => { for (let i = 0; i < w.env.IT_WORKERS; i++) await w.invoke(w.env.IT_TRANSFER_FUNCTION, { worker: {} }); } } : {}),
     ...(fromHttp ? { checkRules: async (rules) => checkRegistryPolicy(rules, (await w.security()).registries, w.env.IT_ALLOW_INTERNAL) } : {}),

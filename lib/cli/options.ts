@@ -18,6 +18,7 @@ export const CliOptions = z.strictObject({
   dryRun: z.boolean(),
   output: z.enum(['text', 'json']),
   blobConcurrency: z.number().int().min(1).max(64),
+  verify: z.enum(['off', 'manifests', 'deep']),
   progress: z.enum(['auto', 'tty', 'plain', 'none']),
   ccrToTcr: z.boolean(),
   secretFile: z.string().optional(),
@@ -65,6 +66,9 @@ Examples:
   # rules with an empty target go to --registry (source path kept, first component replaced by --ns)
   image-transfer --securityFile=security.yaml --ruleFile=rule.yaml --registry=tcr.example.com --ns=mirror
 
+  # re-check every destination after its copy, blobs included (a difference fails the image: VERIFY_MISMATCH)
+  image-transfer --securityFile=security.yaml --ruleFile=rule.yaml --verify=deep
+
   # re-run exactly what failed last time
   image-transfer --securityFile=security.yaml --ruleFile=image-transfer-reports/<runId>/failed.yaml
 
@@ -91,6 +95,12 @@ export function buildProgram(version: string): Command {
     .option('--dry-run', 'print the plan (images to copy) and copy nothing', false)
     .addOption(new Option('--output <format>', 'final output').choices(['text', 'json']).default('text'))
     .option('--blob-concurrency <n>', 'blobs copied in parallel within one image', int('blob-concurrency'), 4)
+    .addOption(
+      new Option('--verify [mode]', 're-check each destination after its copy: manifests (tags, manifests) or deep (also every blob)')
+        .choices(['off', 'manifests', 'deep'])
+        .preset('manifests')
+        .default('off'),
+    )
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'tty', 'plain', 'none']).default('auto'))
     .option('--ccrToTcr [bool]', 'migrate Tencent CCR personal edition into a TCR instance', bool, false)
     .option('--secretFile <path>', 'Tencent Cloud API keys for --ccrToTcr')

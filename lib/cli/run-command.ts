@@ -1,9 +1,10 @@
 import { BlobCoordinator } from '../copy/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
-import { RegistryPool, listTags, type CredentialSource } from '../registry/index.js';
+import { RegistryPool, type CredentialSource } from '../registry/index.js';
 import { aggregateReport, failedRulePairs, FsReportStore, renderSummary, writeRunReport, type PlanFailure, type RunReport, type TaskResult } from '../report/index.js';
-import { ConfigError, formatRuleFile, loadRuleFile, loadSecurityFile, type CredentialStore } from '../rules/index.js';
-import { newRunId, planRun, runTasks } from '../usecases/index.js';
+import { ConfigError, formatRuleFile, formatRuleFileV2, loadRuleFile, loadSecurityFile, type CredentialStore, type RuleV2 } from '../rules/index.js';
+import { newRunId, planRun, planSources, runTasks } from '../usecases/index.js';
+import { failedRulesV2 } from '../usecases/failed-rules-v2.js';
 import type { Logger } from '../util/logger.js';
 import { formatBytes, formatDuration } from '../report/index.js';
 import type { CliOptions } from './options.js';
@@ -35,13 +36,14 @@ export async function runCommand(ctx: RunContext): Promise<number> {
   const pool = poolFor(ctx, security);
   try {
     logger.info(`run ${runId}: ${rules.length} rule(s) from ${options.ruleFile}`);
-    const plan = await planRun({ listTags: (r, repo, s) => listTags(pool.client(r, repo), repo, s) }, rules, {
+    const plan = await planRun(planSources(() => pool), rules, {
       runId,
       tagExistOverridden: options.tagExistOverridden,
       signal: ctx.signal,
       concurrency: options.routines,
     });
-    return await executePlan(ctx, pool, { runId, startedAt, ...plan });
+    const rulesV2 = rules.filter((r): r is RuleV2 => 'version' in r);
+    return await executePlan(ctx, pool, { runId, startedAt, ...plan, ...(rulesV2.length ? { rulesV2 } : {}) });
   } finally {
     await pool.close();
   }
@@ -63,7 +65,7 @@ export function poolFor(ctx: RunContext, security: CredentialStore, override?: (
 export async function executePlan(
   ctx: RunContext,
   pool: RegistryPool,
-  plan: { runId: string; startedAt: Date; tasks: TransferTask[]; planFailures: PlanFailure[] },
+  plan: { runId: string; startedAt: Date; tasks: TransferTask[]; planFailures: PlanFailure[]; rulesV2?: RuleV2[] },
 ): Promise<number> {
   const { options, logger } = ctx;
   for (const f of plan.planFailures) logger.error(`cannot plan ${f.rule.source} -> ${f.rule.target}: ${f.error.message}`);
@@ -79,7 +81,7 @@ export async function executePlan(
     planFailures: plan.planFailures,
     interrupted: ctx.signal.aborted,
   });
-  const dir = await saveReport(ctx, report);
+  const dir = await saveReport(ctx, report, plan.rulesV2 && (() => failedRulesV2(report, plan.tasks, plan.rulesV2!)));
   if (options.output === 'json') ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else ctx.stdout(`${renderSummary(report).join('\n')}\nreport: ${dir}/report.html\n`);
   return report.totals.failed + report.totals.planFailed > 0 ? 1 : 0;
@@ -94,7 +96,7 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
   let done = 0;
   try {
     return await runTasks(
-      { repository: (r, repo) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency: options.blobConcurrency },
+      { repository: (r, repo) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency: options.blobConcurrency, verify: options.verify },
       tasks,
       {
         routines: options.routines,
@@ -131,10 +133,12 @@ function logResult(logger: Logger, r: TaskResult, counter: string): void {
   logger.info(`${head} ${r.digest ?? ''}${r.reason ? ` (${r.reason})` : ''}; ${moved}; ${formatDuration(r.durationMs)}`);
 }
 
-async function saveReport(ctx: RunContext, report: RunReport): Promise<string> {
+/** `failedV2`: a version-2 run's failed.yaml rules (the original form cannot carry their options). */
+async function saveReport(ctx: RunContext, report: RunReport, failedV2?: () => Array<Record<string, unknown>>): Promise<string> {
   const store = new FsReportStore(ctx.options.reportDir);
   const pairs = failedRulePairs(report);
-  await writeRunReport(store, report.runId, report, pairs.length ? formatRuleFile(pairs) : undefined);
+  const v2 = pairs.length && failedV2 ? failedV2() : undefined;
+  await writeRunReport(store, report.runId, report, v2?.length ? formatRuleFileV2(v2) : pairs.length ? formatRuleFile(pairs) : undefined);
   return `${ctx.options.reportDir.replace(/\/$/, '')}/${report.runId}`;
 }
 
@@ -142,7 +146,7 @@ function printPlan(ctx: RunContext, tasks: TransferTask[], planFailed: number): 
   if (ctx.options.output === 'json') {
     ctx.stdout(`${JSON.stringify({ tasks, planFailed }, null, 2)}\n`);
   } else {
-    const lines = tasks.map((t) => `  ${formatEndpoint(t.source)} -> ${formatEndpoint(t.target)}${t.overwrite === 'never' ? ' (keep existing tag)' : ''}`);
+    const lines = tasks.map((t) => `  ${formatEndpoint(t.source)} -> ${formatEndpoint(t.target)}${planNotes(t)}`);
     ctx.stdout(`plan: ${tasks.length} image(s), ${planFailed} rule(s) failed to plan\n${lines.join('\n')}\n`);
   }
   return planFailed > 0 ? 1 : 0;
@@ -156,4 +160,14 @@ async function allOrConfigError<T extends readonly unknown[]>(promises: { [K in 
   const configErrors = failures.filter((f): f is ConfigError => f instanceof ConfigError);
   if (configErrors.length !== failures.length) throw failures.find((f) => !(f instanceof ConfigError));
   throw new ConfigError(configErrors.flatMap((e) => e.issues));
+}
+
+function planNotes(t: TransferTask): string {
+  const notes = [
+    t.overwrite === 'never' ? 'keep existing tag' : t.overwrite === 'always' ? 'overwrite always' : '',
+    t.platforms ? `platforms ${t.platforms.join(',')}` : '',
+    t.backupTag ? `backup to :${t.backupTag}` : '',
+    t.referrers ? `with referrers${t.referrers.artifactTypes ? ` (${t.referrers.artifactTypes.join(', ')})` : ''}` : '',
+  ].filter(Boolean);
+  return notes.length ? ` (${notes.join('; ')})` : '';
 }

@@ -5,6 +5,7 @@ import { sleep } from '../util/sleep.js';
 import { Authenticator, type CredentialSource, type Scope } from './auth.js';
 import { RegistryError, isRetryableNetworkError, isRetryableStatus, parseDiagnostics } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
+import { PullQuota, isPull, type QuotaOptions } from './quota.js';
 import { DEFAULT_RETRY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
 import { apiHost } from './profiles.js';
@@ -25,6 +26,8 @@ export interface RegistryOptions {
   /** Connections per origin. @default 16 */
   readonly connections?: number;
   readonly userAgent?: string;
+  /** Pull budget (RateLimit headers, reserve, wait limit, shared gate): see PullQuota. */
+  readonly quota?: QuotaOptions;
   /** Called before each retry; the library itself never logs. */
   readonly onRetry?: (event: RetryEvent) => void;
 }
@@ -66,6 +69,7 @@ export class RegistryClient {
   private readonly dispatcher: Agent;
   private readonly auth: Authenticator;
   private readonly limiter: RateLimiter;
+  private readonly quota: PullQuota;
   private readonly policy: RetryPolicy;
   private origin: string;
   private pinged: Promise<void> | undefined;
@@ -86,6 +90,7 @@ export class RegistryClient {
     });
     this.auth = new Authenticator(options.credentials ?? {}, this.dispatcher, options.insecure === true);
     this.limiter = new RateLimiter(options.qps ?? 100);
+    this.quota = new PullQuota(options.registry, options.quota);
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
     this.origin = `https://${apiHost(options.registry)}`;
   }
@@ -159,13 +164,20 @@ export class RegistryClient {
     let current = new URL(url);
     for (let hop = 0; ; hop++) {
       const sameOrigin = current.origin === this.origin;
+      const pull = hop === 0 && sameOrigin && isPull(req.method, current.pathname);
+      // before the token is fetched: a paced pull may wait longer than a token lives
+      if (pull) await this.quota.beforePull(req.signal);
       const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'image-transfer', ...req.headers };
       if (sameOrigin) {
         const authorization = await this.auth.header(req.scopes, req.signal);
         if (authorization) headers.authorization = authorization;
       }
       await this.limiter.take(req.signal);
-      const res = await this.send(current.origin, current.pathname + current.search, req.method, headers, req.body, req.signal);
+      const res = await this.send(current.origin, current.pathname + current.search, req.method, headers, req.body, req.signal).catch((err: unknown) => {
+        if (pull) this.quota.observe(undefined, true);
+        throw err;
+      });
+      if (sameOrigin) this.quota.observe(res.headers, pull);
       const location = header(res.headers, 'location');
       const redirect = [301, 302, 303, 307, 308].includes(res.statusCode) && (req.method === 'GET' || req.method === 'HEAD');
       if (!redirect || !location || hop >= MAX_REDIRECTS) {

@@ -5,6 +5,7 @@ export { RegistryRepository } from './repository.js';
 export { RegistryPool, type AccessResolver } from './pool.js';
 export { listTags, listRepositories } from './tags.js';
 export { headManifest, getManifest, putManifest } from './manifests.js';
+export { listReferrers, putManifestWithSubject } from './referrers.js';
 export * as blobs from './blobs.js';
 export { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
 export { backoffDelay, parseRetryAfter, DEFAULT_RETRY, type RetryPolicy } from './retry.js';

@@ -7,15 +7,19 @@ import type {
   ImageTarget,
   ManifestHead,
   RawManifest,
+  ReferrersApi,
+  ReferrersCallOptions,
   ResumableTarget,
+  SubjectReporter,
   UploadCheckpoint,
 } from '../oci/index.js';
 import { cancelUpload, finishUpload, getBlob, headBlob, patchChunk, putBlob, startUpload, uploadStatus, type UploadSession } from './blobs.js';
 import type { RegistryClient } from './client.js';
 import { getManifest, headManifest, putManifest } from './manifests.js';
+import { listReferrers, putManifestWithSubject } from './referrers.js';
 
 /** Adapter: one repository of one registry as the engine's source and target ports. */
-export class RegistryRepository implements ImageSource, ImageTarget, BlobMounter, ResumableTarget {
+export class RegistryRepository implements ImageSource, ImageTarget, BlobMounter, ResumableTarget, ReferrersApi, SubjectReporter {
   readonly registry: string;
 
   constructor(
@@ -69,6 +73,14 @@ export class RegistryRepository implements ImageSource, ImageTarget, BlobMounter
 
   async pushManifest(reference: string, manifest: RawManifest, options?: CallOptions): Promise<void> {
     await putManifest(this.client, this.repository, reference, manifest, options?.signal);
+  }
+
+  referrers(digest: string, options?: ReferrersCallOptions): Promise<Descriptor[] | undefined> {
+    return listReferrers(this.client, this.repository, digest, options);
+  }
+
+  pushManifestWithSubject(reference: string, manifest: RawManifest, options?: CallOptions): Promise<string | undefined> {
+    return putManifestWithSubject(this.client, this.repository, reference, manifest, options?.signal);
   }
 
   async openUpload(_digest: string, checkpoint: UploadCheckpoint | undefined, options?: CallOptions): Promise<UploadCheckpoint> {

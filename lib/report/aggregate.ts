@@ -34,13 +34,16 @@ export function aggregateReport(input: AggregateInput): RunReport {
 export function computeTotals(results: readonly TaskResult[], planFailed: number): RunTotals {
   const bytes: Counts = { copied: 0, mounted: 0, skipped: 0 };
   const totals = { images: results.length, succeeded: 0, skipped: 0, failed: 0, planFailed, bytes };
+  const verification = { verified: 0, mismatched: 0 };
   for (const r of results) {
     totals[r.status] += 1;
     bytes.copied += r.bytes.copied;
     bytes.mounted += r.bytes.mounted;
     bytes.skipped += r.bytes.skipped;
+    if (r.verification) verification[r.verification.status === 'verified' ? 'verified' : 'mismatched'] += 1;
   }
-  return totals;
+  // only runs that verified carry the counts: reports of other runs stay as they were
+  return results.some((r) => r.verification) ? { ...totals, verification } : totals;
 }
 
 function compareResults(a: TaskResult, b: TaskResult): number {

@@ -27,6 +27,8 @@ td.num { text-align: right; white-space: nowrap; } th.num { text-align: right; }
 tr[data-status="failed"] td:first-child { box-shadow: inset 3px 0 var(--bad); }
 .sub { display: block; color: var(--muted); font-size: 12px; }
 .error { color: var(--bad); }
+.vf-verified { color: var(--ok); } .vf-mismatch { color: var(--bad); }
+.mismatches { margin: 4px 0 0; padding-left: 18px; font-size: 12px; }
 `;
 
 /** Sorting (click a header, again to reverse) and filtering (status, text) of the server-rendered rows. */

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { formatBytes, formatDuration, shortDigest } from './format.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.js';
 import { escapeHtml as h, jsonForScript } from './html-escape.js';
-import type { PlanFailure, RunReport, TaskResult } from './schema.js';
+import { describeMismatch } from './render-text.js';
+import type { PlanFailure, RunReport, TaskResult, Verification } from './schema.js';
 
 const STATUS_RANK = { failed: 0, skipped: 1, succeeded: 2 } as const;
 
@@ -10,8 +11,9 @@ const STATUS_RANK = { failed: 0, skipped: 1, succeeded: 2 } as const;
  * One self-contained page: no external resource, every datum HTML-escaped, and a CSP that lets only
  * the page's own script and style run (defence in depth against untrusted image names and error
  * messages). Rows are rendered here, so counts and tables read without JavaScript; the script only
- * sorts and filters. Test hooks: `[data-count=images|succeeded|skipped|failed|planFailed]`,
- * `#results tr[data-status]`, `#plan-failures tr[data-plan-failure]`, `#report-data` (the report JSON).
+ * sorts and filters. Test hooks: `[data-count=images|succeeded|skipped|failed|planFailed]` (and
+ * `verified|mismatched` when the run verified), `#results tr[data-status][data-verification]`,
+ * `li[data-mismatch]`, `#plan-failures tr[data-plan-failure]`, `#report-data` (the report JSON).
  */
 export function renderHtml(report: RunReport): string {
   const csp = [
@@ -56,13 +58,15 @@ function summary(report: RunReport): string {
   const t = report.totals;
   const item = (label: string, value: string, count?: string, cls = ''): string =>
     `<div${cls ? ` class="${cls}"` : ''}><dt>${label}</dt><dd${count ? ` data-count="${count}"` : ''}>${h(value)}</dd></div>`;
+  const v = t.verification;
+  const verified = v ? `${item('Verified', String(v.verified), 'verified', 'st-succeeded')}\n${item('Mismatched', String(v.mismatched), 'mismatched', v.mismatched > 0 ? 'st-failed' : '')}\n` : '';
   return `<dl class="summary">
 ${item('Images', String(t.images), 'images')}
 ${item('Succeeded', String(t.succeeded), 'succeeded', 'st-succeeded')}
 ${item('Skipped', String(t.skipped), 'skipped', 'st-skipped')}
 ${item('Failed', String(t.failed), 'failed', t.failed > 0 ? 'st-failed' : '')}
 ${item('Plan failures', String(t.planFailed), 'planFailed', t.planFailed > 0 ? 'st-failed' : '')}
-${item('Copied', formatBytes(t.bytes.copied))}
+${verified}${item('Copied', formatBytes(t.bytes.copied))}
 ${item('Mounted', formatBytes(t.bytes.mounted))}
 ${item('Already present', formatBytes(t.bytes.skipped))}
 ${item('Duration', formatDuration(report.durationMs))}
@@ -116,17 +120,29 @@ function resultRow(r: TaskResult, index: number): string {
   ].filter(Boolean);
   const where = r.error ? [r.error.origin, r.error.op].filter(Boolean).join(' / ') : '';
   const error = r.error
-    ? `<code>${h(r.error.code)}</code> ${h(r.error.message)}${where ? `<span class="sub">${h(where)}</span>` : ''}`
+    ? `<code>${h(r.error.code)}</code> ${h(r.error.message)}${where ? `<span class="sub">${h(where)}</span>` : ''}${mismatchList(r.verification)}`
     : '';
   return (
-    `<tr data-status="${r.status}" data-index="${index}">` +
+    `<tr data-status="${r.status}" data-index="${index}"${r.verification ? ` data-verification="${h(r.verification.status)}"` : ''}>` +
     `<td class="mono">${h(r.source)}</td>` +
     `<td class="mono">${h(r.target)}</td>` +
-    `<td data-sort="${STATUS_RANK[r.status]}"><span class="badge st-${r.status}">${r.status}</span>${extra.length ? `<span class="sub">${h(extra.join(', '))}</span>` : ''}</td>` +
+    `<td data-sort="${STATUS_RANK[r.status]}"><span class="badge st-${r.status}">${r.status}</span>${verificationBadge(r.verification)}${extra.length ? `<span class="sub">${h(extra.join(', '))}</span>` : ''}</td>` +
     `<td class="mono"${r.digest ? ` title="${h(r.digest)}"` : ''}>${h(shortDigest(r.digest))}</td>` +
     `<td class="num" data-sort="${r.bytes.copied}">${formatBytes(r.bytes.copied)}${moved.length ? `<span class="sub">${h(moved.join(', '))}</span>` : ''}</td>` +
     `<td class="num" data-sort="${r.durationMs}">${h(formatDuration(r.durationMs))}</td>` +
     `<td class="error">${error}</td>` +
     '</tr>'
   );
+}
+
+/** `verified` / `mismatch` next to the status, with what was checked as its tooltip. */
+function verificationBadge(v: Verification | undefined): string {
+  if (!v) return '';
+  const title = `${v.mode ?? 'manifests'} verification: ${v.checked} manifests and blobs checked`;
+  return ` <span class="badge vf-${h(v.status)}" title="${h(title)}">${v.status === 'verified' ? 'verified' : 'mismatch'}</span>`;
+}
+
+function mismatchList(v: Verification | undefined): string {
+  if (!v?.mismatches.length) return '';
+  return `<ul class="mismatches">${v.mismatches.map((m) => `<li data-mismatch="${h(m.what)}">${h(describeMismatch(m))}</li>`).join('')}</ul>`;
 }

@@ -23,6 +23,8 @@ export function renderMarkdown(report: RunReport): string {
   const out = [`# image-transfer run ${mdCell(report.runId)}`, '', ...summaryTable(report)];
   const failed = report.results.filter((r) => r.status === 'failed');
   if (failed.length > 0) out.push('', `## Failed images (${failed.length})`, '', ...failureTable(failed));
+  const mismatched = report.results.filter((r) => r.verification?.status === 'mismatch');
+  if (mismatched.length > 0) out.push('', `## Verification mismatches (${mismatched.length})`, '', ...mismatchTable(mismatched));
   if (report.planFailures.length > 0) {
     out.push('', `## Rules that could not be planned (${report.planFailures.length})`, '');
     out.push('| Source | Target | Error |', '| --- | --- | --- |');
@@ -36,6 +38,9 @@ export function renderMarkdown(report: RunReport): string {
 
 function summaryTable(report: RunReport): string[] {
   const t = report.totals;
+  const verified: Array<[string, string]> = t.verification
+    ? [['Verified', String(t.verification.verified)], ['Verification mismatches', String(t.verification.mismatched)]]
+    : [];
   const rows: Array<[string, string]> = [
     ['Status', report.status],
     ['Images', String(t.images)],
@@ -43,6 +48,7 @@ function summaryTable(report: RunReport): string[] {
     ['Skipped', String(t.skipped)],
     ['Failed', String(t.failed)],
     ['Plan failures', String(t.planFailed)],
+    ...verified,
     ['Bytes copied', formatBytes(t.bytes.copied)],
     ['Bytes mounted', formatBytes(t.bytes.mounted)],
     ['Bytes already present', formatBytes(t.bytes.skipped)],
@@ -60,6 +66,16 @@ function failureTable(failed: readonly TaskResult[]): string[] {
     const where = [r.error?.origin, r.error?.op].filter(Boolean).join(' / ');
     const error = r.error ? `${code(r.error.code)} ${mdCell(r.error.message)}` : 'unknown error';
     lines.push(`| ${mdCell(r.source)} | ${mdCell(r.target)} | ${error} | ${mdCell(where)} | ${r.attempts} |`);
+  }
+  return lines;
+}
+
+function mismatchTable(results: readonly TaskResult[]): string[] {
+  const lines = ['| Target | What | Reference | Expected | Found |', '| --- | --- | --- | --- | --- |'];
+  for (const r of results) {
+    for (const m of r.verification?.mismatches ?? []) {
+      lines.push(`| ${mdCell(r.target)} | ${m.what} | ${mdCell(m.reference)} | ${code(m.expected)} | ${m.actual === undefined ? 'missing' : code(m.actual)} |`);
+    }
   }
   return lines;
 }

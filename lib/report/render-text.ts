@@ -1,5 +1,12 @@
-import { formatMiB, oneLine } from './format.js';
-import type { RunReport } from './schema.js';
+import { formatMiB, oneLine, shortDigest } from './format.js';
+import type { RunReport, Verification } from './schema.js';
+
+/** One difference found by `--verify`, as a phrase: `blob <ref> is missing`, `<ref> points to <digest>, expected <digest>`. */
+export function describeMismatch(m: Verification['mismatches'][number]): string {
+  const subject = m.what === 'tag' ? m.reference : `${m.what} ${m.reference}`;
+  if (m.actual === undefined) return `${subject} is missing${m.what === 'blob' ? '' : ` (expected ${shortDigest(m.expected)})`}`;
+  return m.what === 'tag' ? `${subject} points to ${shortDigest(m.actual)}, expected ${shortDigest(m.expected)}` : `${subject} has digest ${shortDigest(m.actual)}`;
+}
 
 /**
  * The CLI's end-of-run lines. Wording kept from tkestack/image-transfer where scripts grep it:
@@ -20,6 +27,7 @@ export function renderSummary(report: RunReport): string[] {
     `succeeded ${t.succeeded}, skipped ${t.skipped}, failed ${t.failed}, plan failures ${t.planFailed}, ` +
       `copied ${formatMiB(t.bytes.copied)}, mounted ${formatMiB(t.bytes.mounted)}, in ${(report.durationMs / 1000).toFixed(1)}s`,
   );
+  if (t.verification) lines.push(`verified ${t.verification.verified}, mismatched ${t.verification.mismatched}`);
   if (report.status === 'interrupted') lines.push('interrupted: the run was stopped before every image was transferred');
   lines.push(`################# Finished, ${t.failed} transfer jobs failed, ${t.planFailed} jobs generate failed #################`);
   return lines;

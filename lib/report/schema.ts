@@ -11,6 +11,24 @@ export type Counts = z.infer<typeof Counts>;
 export const RulePair = z.object({ source: z.string(), target: z.string() });
 export type RulePair = z.infer<typeof RulePair>;
 
+/** A post-copy check of the target (`--verify`): what was re-checked and what differed. */
+export const Verification = z.object({
+  status: z.enum(['verified', 'mismatch']),
+  /** `manifests` (tags and manifests) or `deep` (also every blob). */
+  mode: z.enum(['manifests', 'deep']).optional(),
+  /** Manifests and blobs checked. */
+  checked: z.number().int().nonnegative(),
+  mismatches: z.array(
+    z.object({
+      reference: z.string(),
+      expected: z.string(),
+      actual: z.string().optional(),
+      what: z.enum(['manifest', 'blob', 'tag']),
+    }),
+  ),
+});
+export type Verification = z.infer<typeof Verification>;
+
 /** The outcome of one image. Written by the transfer step, read by the aggregator: a boundary. */
 export const TaskResult = z.object({
   runId: z.string().min(1),
@@ -37,6 +55,8 @@ export const TaskResult = z.object({
       op: z.string().optional(),
     })
     .optional(),
+  /** Present when the run verified its copies (absent in reports written before `--verify`). */
+  verification: Verification.optional(),
   /** The single-image rule that re-runs exactly this image (used for failed.yaml). */
   rule: RulePair,
 });
@@ -56,6 +76,8 @@ export const RunTotals = z.object({
   failed: z.number().int().nonnegative(),
   planFailed: z.number().int().nonnegative(),
   bytes: Counts,
+  /** Present when any result carries a verification. */
+  verification: z.object({ verified: z.number().int().nonnegative(), mismatched: z.number().int().nonnegative() }).optional(),
 });
 export type RunTotals = z.infer<typeof RunTotals>;
 

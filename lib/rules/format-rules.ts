@@ -18,3 +18,9 @@ export function formatRuleFile(pairs: ReadonlyArray<RulePair>): string {
   const text = pairs.length === 0 ? '{}\n' : yaml.dump(body, { lineWidth: -1, noRefs: true });
   return `# image-transfer rule file: the images that failed; re-run with --ruleFile=<this file>\n${text}`;
 }
+
+/** A `version: 2` rule file of already-shaped rules (failed.yaml of a version-2 run). */
+export function formatRuleFileV2(rules: ReadonlyArray<Readonly<Record<string, unknown>>>): string {
+  const text = yaml.dump({ version: 2, rules }, { lineWidth: -1, noRefs: true });
+  return `# image-transfer rule file: the images that failed; re-run with --ruleFile=<this file>\n${text}`;
+}

@@ -5,5 +5,8 @@ export { secretsOf, type CredentialStore, type RegistryAccess } from './credenti
 export { dockerConfigEntries, dockerConfigPath } from './docker-config.js';
 export { loadSecurityFile, credentialStore, type SecurityOptions } from './security.js';
 export type { Rule, RuleDefaults, RuleSource, RuleTarget, TagSelection } from './rule-types.js';
-export { loadRuleFile, parseRules } from './rules.js';
-export { formatRuleFile, type RulePair } from './format-rules.js';
+export { loadRuleFile, parseRules, parseRuleFile } from './rules.js';
+export { formatRuleFile, formatRuleFileV2, type RulePair } from './format-rules.js';
+export type { RuleV2, TagFilter, CatalogSelection } from './rule-v2-types.js';
+export { parseRulesV2, isVersion2 } from './rules-v2.js';
+export { render, renderRepository, repositoryVars, backupVars } from './template.js';

@@ -15,6 +15,8 @@ export interface LoadedFile {
   readonly value: unknown;
   /** Line (1-based) of a key, for messages (see LineOf). */
   readonly lineOf: LineOf;
+  /** The decoded text (for finding lines of nested entries). */
+  readonly text: string;
 }
 
 const fail = (file: string, message: string, line?: number): never => {
@@ -54,7 +56,7 @@ export function parseConfigBytes(file: string, bytes: Uint8Array): LoadedFile {
     const line = typeof e.mark?.line === 'number' ? Math.min(e.mark.line + 1, lastLine(text)) : undefined;
     fail(file, `not valid YAML: ${typeof e.reason === 'string' ? safeReason(e.reason) : 'syntax error'}`, line);
   }
-  return { file, value, lineOf: recorder.lineOf };
+  return { file, value, lineOf: recorder.lineOf, text };
 }
 
 /** js-yaml appends a newline, so an error at the very end can point one line past the file. */

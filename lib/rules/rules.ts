@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import type { LineOf } from './line-index.js';
-import { loadConfigFile } from './load-file.js';
+import { loadConfigFile, type LoadedFile } from './load-file.js';
+import type { RuleV2 } from './rule-v2-types.js';
+import { isVersion2, parseRulesV2 } from './rules-v2.js';
 import { parseSource, parseTarget, RuleIssue, sourceTagText, targetSyntaxProblem } from './rule-parse.js';
 import type { Rule, RuleDefaults, RuleSource } from './rule-types.js';
 
@@ -96,8 +98,12 @@ export function parseRules(value: unknown, file: string, lineOf: LineOf, default
   return rules;
 }
 
-/** Reads and validates a rule file (`.yaml`, `.yml` or `.json`). */
-export async function loadRuleFile(path: string, defaults: RuleDefaults = {}): Promise<Rule[]> {
-  const f = await loadConfigFile(path);
-  return parseRules(f.value, f.file, f.lineOf, defaults);
+/** Either format: the original's (`source: target`) or `version: 2` (see rules-v2.ts). */
+export function parseRuleFile(f: LoadedFile, defaults: RuleDefaults = {}): Array<Rule | RuleV2> {
+  return isVersion2(f.value) ? parseRulesV2(f) : parseRules(f.value, f.file, f.lineOf, defaults);
+}
+
+/** Reads and validates a rule file (`.yaml`, `.yml` or `.json`) of either format. */
+export async function loadRuleFile(path: string, defaults: RuleDefaults = {}): Promise<Array<Rule | RuleV2>> {
+  return parseRuleFile(await loadConfigFile(path), defaults);
 }

@@ -1,4 +1,5 @@
 export { planRun, type Plan, type PlanDeps, type PlanOptions } from './plan-run.js';
+export { planSources } from './plan-sources.js';
 export { transferOne, type TransferDeps, type TransferOptions } from './transfer-one.js';
 export { runTasks, type RunTasksOptions } from './run-tasks.js';
 export { newRunId } from './run-id.js';
@@ -9,3 +10,4 @@ export { aggregateRun, unreportedRuns, type AggregateOutcome } from './aggregate
 export { checkRegistryPolicy, checkRegistries, isInternalAddress, PolicyError, type Resolver } from './registry-policy.js';
 export { runKeys, PlanManifest } from './run-state.js';
 export { checkpointsIn } from './checkpoints.js';
+export { verifyStep, withVerification, type VerifyMode } from './verify-step.js';

@@ -1,10 +1,11 @@
 import pLimit from 'p-limit';
 import { dedupeTasks, expandRule, type ExpandOptions, type TransferTask } from '../planner/index.js';
 import type { PlanFailure } from '../report/index.js';
-import type { Rule } from '../rules/index.js';
+import type { Rule, RuleV2 } from '../rules/index.js';
 import { redact } from '../util/redact.js';
+import { planRuleV2, type PlanV2Deps } from './plan-v2.js';
 
-export interface PlanDeps {
+export interface PlanDeps extends Partial<PlanV2Deps> {
   /** Tags of a source repository (whole-repository rules only). */
   listTags(registry: string, repository: string, signal?: AbortSignal): Promise<string[]>;
 }
@@ -13,6 +14,8 @@ export interface PlanOptions extends ExpandOptions {
   readonly signal?: AbortSignal;
   /** Rules listed at once. @default 5 */
   readonly concurrency?: number;
+  /** Dates backup tags of version-2 rules. @default now */
+  readonly now?: Date;
 }
 
 export interface Plan {
@@ -20,14 +23,23 @@ export interface Plan {
   readonly planFailures: PlanFailure[];
 }
 
-/** Rules -> tasks. A rule whose tags cannot be listed becomes a plan failure; the others still run. */
-export async function planRun(deps: PlanDeps, rules: readonly Rule[], options: PlanOptions): Promise<Plan> {
+/** Rules of either format -> tasks. A rule that cannot be planned becomes a plan failure; the others still run. */
+export async function planRun(deps: PlanDeps, rules: ReadonlyArray<Rule | RuleV2>, options: PlanOptions): Promise<Plan> {
   const limit = pLimit(Math.max(1, options.concurrency ?? 5));
   const planFailures: PlanFailure[] = [];
+  const fail = (rule: Rule | RuleV2, err: unknown, where?: string): void => {
+    const e = err as { code?: string; message?: string };
+    const message = redact(e.message ?? String(err));
+    planFailures.push({
+      rule: { source: rule.sourceText, target: rule.targetText },
+      error: { code: e.code ?? 'PLAN_FAILED', message: where ? `${where}: ${message}` : message },
+    });
+  };
   const expanded = await Promise.all(
     rules.map((rule) =>
       limit(async () => {
         try {
+          if ('version' in rule) return await planRuleV2(v2Deps(deps), rule, { ...options, now: options.now ?? new Date() }, (where, err) => fail(rule, err, where));
           const tags =
             rule.source.selection.kind === 'all'
               ? await deps.listTags(rule.source.registry, rule.source.repository, options.signal)
@@ -35,15 +47,20 @@ export async function planRun(deps: PlanDeps, rules: readonly Rule[], options: P
           if (tags?.length === 0) throw Object.assign(new Error(`no tags found in ${rule.source.registry}/${rule.source.repository}`), { code: 'SOURCE_NOT_FOUND' });
           return expandRule(rule, tags, options);
         } catch (err) {
-          const e = err as { code?: string; message?: string };
-          planFailures.push({
-            rule: { source: rule.sourceText, target: rule.targetText },
-            error: { code: e.code ?? 'PLAN_FAILED', message: redact(e.message ?? String(err)) },
-          });
+          fail(rule, err);
           return [];
         }
       }),
     ),
   );
   return { tasks: dedupeTasks(expanded.flat()).tasks, planFailures };
+}
+
+function v2Deps(deps: PlanDeps): PlanV2Deps {
+  const missing = (what: string) => () => Promise.reject(new Error(`this runner cannot ${what}`));
+  return {
+    listTags: deps.listTags,
+    listRepositories: deps.listRepositories ?? missing('list a registry catalog'),
+    imageCreated: deps.imageCreated ?? missing('read image creation times'),
+  };
 }

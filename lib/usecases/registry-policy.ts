@@ -1,6 +1,5 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { Rule } from '../rules/index.js';
 
 export class PolicyError extends Error {
   readonly code = 'POLICY_REFUSED';
@@ -25,7 +24,7 @@ const dnsResolver: Resolver = async (host) => (await lookup(host, { all: true })
  * the planner must not become a way to make requests inside the cloud network (SSRF).
  */
 export async function checkRegistryPolicy(
-  rules: readonly Rule[],
+  rules: ReadonlyArray<{ readonly source: { readonly registry: string }; readonly target: { readonly registry: string } }>,
   allowedRegistries: readonly string[],
   allowInternal: readonly string[],
   resolve: Resolver = dnsResolver,

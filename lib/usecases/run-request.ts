@@ -8,6 +8,8 @@ export const RunOptions = z.strictObject({
   registry: z.string().min(1).optional(),
   ns: z.string().min(1).optional(),
   blobConcurrency: z.number().int().min(1).max(64).default(4),
+  /** Re-check each target after its copy: `manifests`, or `deep` (also every blob). */
+  verify: z.enum(['off', 'manifests', 'deep']).default('off'),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 

@@ -1,6 +1,6 @@
 import type { TaskSink } from '../queue/index.js';
 import type { ReportStore } from '../report/index.js';
-import { parseConfigBytes, parseRules, type Rule } from '../rules/index.js';
+import { parseConfigBytes, parseRuleFile, type Rule, type RuleV2 } from '../rules/index.js';
 import { newRunId } from './run-id.js';
 import { planRun, type PlanDeps } from './plan-run.js';
 import { PlanCursor, type RunOptions } from './run-request.js';
@@ -10,7 +10,7 @@ export interface StartRunDeps extends PlanDeps {
   readonly store: ReportStore;
   readonly sink: TaskSink;
   /** Refuses rules the caller may not run (HTTP-triggered runs: see checkRegistryPolicy). */
-  checkRules?(rules: readonly Rule[]): Promise<void>;
+  checkRules?(rules: ReadonlyArray<Rule | RuleV2>): Promise<void>;
   /** Hands the rest of the plan to another invocation (async self-invocation of the planner). */
   continueLater(cursor: PlanCursor): Promise<void>;
   /** After the last slice: start the pull workers (TDMQ-CMQ mode); nothing for SCF async. */
@@ -41,7 +41,7 @@ export function startRun(deps: StartRunDeps, rulesText: string, file: string, op
 export async function continueRun(deps: StartRunDeps, cursor: PlanCursor, budget: { deadline: number; signal?: AbortSignal }): Promise<StartRunResult> {
   const { request, runId } = cursor;
   const loaded = parseConfigBytes(request.file, Buffer.from(request.rules));
-  const rules = parseRules(loaded.value, loaded.file, loaded.lineOf, { defaultRegistry: request.options.registry, defaultNamespace: request.options.ns });
+  const rules = parseRuleFile(loaded, { defaultRegistry: request.options.registry, defaultNamespace: request.options.ns });
   if (cursor.nextRule === 0) await deps.checkRules?.(rules);
   const chunk = 25;
   let next = cursor.nextRule;

@@ -3,6 +3,7 @@ import type { ImageSource, ImageTarget } from '../oci/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import type { TaskResult } from '../report/index.js';
 import { redact } from '../util/redact.js';
+import { verifyStep, withVerification, type VerifyMode } from './verify-step.js';
 
 export interface TransferDeps {
   repository(registry: string, repository: string): ImageSource & ImageTarget;
@@ -10,6 +11,8 @@ export interface TransferDeps {
   readonly blobConcurrency: number;
   /** Checkpointed uploads of large blobs (serverless: a layer may take several invocations). */
   readonly resumable?: ResumableOptions;
+  /** Re-check the target after each copy (`--verify`). @default 'off' */
+  readonly verify?: VerifyMode;
 }
 
 export interface TransferOptions {
@@ -43,10 +46,12 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
     attempts: options.attempt ?? 1,
   };
   try {
+    const source = deps.repository(task.source.registry, task.source.repository);
+    const target = deps.repository(task.target.registry, task.target.repository);
     const result = await copyImage(
-      deps.repository(task.source.registry, task.source.repository),
+      source,
       task.source.reference,
-      deps.repository(task.target.registry, task.target.repository),
+      target,
       task.target.reference,
       {
         coordinator: deps.coordinator,
@@ -59,7 +64,8 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
         ...(deps.resumable ? { resumable: deps.resumable } : {}),
       },
     );
-    return {
+    const verification = await verifyStep(deps.verify, source, task.source.reference, target, task.target.reference, result, options.signal);
+    return withVerification({
       ...base,
       status: result.status === 'copied' ? 'succeeded' : 'skipped',
       ...(result.reason ? { reason: result.reason } : {}),
@@ -69,7 +75,7 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
       bytes,
       blobs,
       durationMs: Date.now() - startedAt.getTime(),
-    };
+    }, verification);
   } catch (err) {
     const e = err as { code?: string; message?: string; origin?: 'source' | 'destination'; op?: string };
     const aborted = options.signal?.aborted === true;

@@ -16,6 +16,8 @@ export interface ImageSpec {
   layers: LayerSpec[];
   /** e.g. ['linux/amd64', 'linux/arm64/v8']: push an index / manifest list; platform P uses seeds `${seed}@P`. */
   platforms?: string[];
+  /** The config's `created` (ISO time). @default 2024-01-01T00:00:00Z */
+  created?: string;
 }
 
 export interface PushedChild {
@@ -74,7 +76,7 @@ export async function pushImage(reg: Endpoint, repo: string, tag: string, spec: 
   const format = FORMATS[spec.format];
   const blobs = new Set<string>();
   if (!spec.platforms) {
-    const m = await pushPlatformImage(http, repo, tag, format, spec.layers, parsePlatform('linux/amd64'), blobs);
+    const m = await pushPlatformImage(http, repo, tag, format, spec.layers, parsePlatform('linux/amd64'), blobs, spec.created);
     return { repo, tag, digest: m.digest, mediaType: format.manifest, manifestBytes: m.bytes, blobs: [...blobs] };
   }
   const children: PushedChild[] = [];
@@ -82,7 +84,7 @@ export async function pushImage(reg: Endpoint, repo: string, tag: string, spec: 
   for (const name of spec.platforms) {
     const platform = parsePlatform(name);
     const layers = spec.layers.map((l) => ({ seed: `${l.seed}@${name}`, size: l.size }));
-    const m = await pushPlatformImage(http, repo, undefined, format, layers, platform, blobs);
+    const m = await pushPlatformImage(http, repo, undefined, format, layers, platform, blobs, spec.created);
     children.push({ digest: m.digest, platform: name, mediaType: format.manifest, size: m.bytes.length });
     descriptors.push({ mediaType: format.manifest, digest: m.digest, size: m.bytes.length, platform });
   }
@@ -99,6 +101,7 @@ async function pushPlatformImage(
   layers: LayerSpec[],
   platform: Platform,
   blobs: Set<string>,
+  created = CREATED,
 ): Promise<{ digest: string; bytes: Buffer }> {
   const described = await Promise.all(layers.map((l) => describeLayer(l.seed, l.size)));
   await Promise.all(
@@ -106,11 +109,11 @@ async function pushPlatformImage(
   );
   const config = Buffer.from(
     JSON.stringify({
-      created: CREATED,
+      created,
       ...platform,
       config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'] },
       rootfs: { type: 'layers', diff_ids: described.map((d) => d.diffId) },
-      history: described.map(() => ({ created: CREATED, created_by: 'test/support/images.ts' })),
+      history: described.map(() => ({ created, created_by: 'test/support/images.ts' })),
     }),
   );
   const configDigest = sha256(config);

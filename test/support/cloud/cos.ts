@@ -27,6 +27,15 @@ export function verifyCosSignature(req: IncomingMessage, url: URL, secrets: Reco
   return hmacSha1hex(hmacSha1hex(secretKey, auth['q-key-time'] ?? ''), toSign) === auth['q-signature'] ? undefined : 'SignatureDoesNotMatch';
 }
 
+/** PUT times per object map (kept beside the map so the server's signature stays as it is). */
+const putTimes = new WeakMap<Map<string, Buffer>, Map<string, number>>();
+const modifiedAt = (objects: Map<string, Buffer>): Map<string, number> => putTimes.get(objects) ?? putTimes.set(objects, new Map()).get(objects)!;
+/** As COS lists it: ISO 8601 in whole seconds; objects put before times were kept get a fixed date. */
+const lastModified = (objects: Map<string, Buffer>, id: string): string => {
+  const at = modifiedAt(objects).get(id);
+  return at === undefined ? '2026-11-28T00:00:00.000Z' : new Date(Math.floor(at / 1000) * 1000).toISOString();
+};
+
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Minimal COS object API over a Map: PUT/GET/HEAD/DELETE object, GET bucket (list) with prefix and marker. */
@@ -35,6 +44,11 @@ export function handleCos(objects: Map<string, Buffer>, req: IncomingMessage, re
   const key = decodeURIComponent(url.pathname.slice(1));
   const id = `${bucket}/${key}`;
   if (req.method === 'PUT') {
+    // COS create-only write (https://cloud.tencent.com/document/product/436/7749): 409 when the key exists
+    if (String(req.headers['x-cos-forbid-overwrite'] ?? '').toLowerCase() === 'true' && objects.has(id)) {
+      return void res.writeHead(409, { 'content-type': 'application/xml' }).end('<Error><Code>FileAlreadyExists</Code><Message>The object already exists.</Message></Error>');
+    }
+    modifiedAt(objects).set(id, Date.now());
     objects.set(id, body);
     res.writeHead(200, { etag: `"${createHash('md5').update(body).digest('hex')}"` }).end();
   } else if ((req.method === 'GET' || req.method === 'HEAD') && key) {
@@ -51,7 +65,7 @@ export function handleCos(objects: Map<string, Buffer>, req: IncomingMessage, re
     const all = [...objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1)).filter((k) => k > marker).sort();
     const page = all.slice(0, max);
     const truncated = all.length > page.length;
-    const contents = page.map((k) => `<Contents><Key>${xml(k)}</Key><Size>${objects.get(`${bucket}/${k}`)!.length}</Size><ETag>"x"</ETag><LastModified>2026-11-28T00:00:00.000Z</LastModified></Contents>`).join('');
+    const contents = page.map((k) => `<Contents><Key>${xml(k)}</Key><Size>${objects.get(`${bucket}/${k}`)!.length}</Size><ETag>"x"</ETag><LastModified>${lastModified(objects, `${bucket}/${k}`)}</LastModified></Contents>`).join('');
     res.writeHead(200, { 'content-type': 'application/xml' }).end(
       `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name><Prefix>${xml(prefix)}</Prefix><Marker>${xml(marker)}</Marker><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${truncated ? `<NextMarker>${xml(page.at(-1)!)}</NextMarker>` : ''}${contents}</ListBucketResult>`,
     );

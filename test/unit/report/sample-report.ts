@@ -55,3 +55,27 @@ export function mixedReport(): RunReport {
 export function reportWith(results: TaskResult[], planFailures: PlanFailure[] = []): RunReport {
   return aggregateReport({ runId: 'r', version: '1', startedAt: '2025-01-01T00:00:00.000Z', finishedAt: '2025-01-01T00:00:01.000Z', results, planFailures });
 }
+
+/** A `--verify=deep` run: two verified images and one whose target lost a blob and a child manifest. */
+export function verifiedReport(): RunReport {
+  const digest = (c: string): string => `sha256:${c.repeat(64)}`;
+  const verified = { status: 'verified' as const, mode: 'deep' as const, checked: 8, mismatches: [] };
+  return reportWith([
+    result('alpha:v1', 'succeeded', { verification: verified }),
+    result('bravo:v1', 'skipped', { reason: 'up-to-date', verification: { ...verified, checked: 4 } }),
+    result(`charlie:${XSS}`, 'failed', {
+      digest: digest('c'),
+      error: { code: 'VERIFY_MISMATCH', message: 'verification found 2 difference(s)', origin: 'destination', op: 'verify' },
+      verification: {
+        status: 'mismatch',
+        mode: 'deep',
+        checked: 8,
+        mismatches: [
+          { reference: `127.0.0.1:5002/proj/charlie@${digest('d')}`, expected: digest('d'), what: 'blob' },
+          { reference: `127.0.0.1:5002/proj/${XSS}@${digest('e')}`, expected: digest('e'), actual: digest('f'), what: 'manifest' },
+        ],
+      },
+    }),
+    result('delta:v1', 'failed', { error: { code: 'NETWORK', message: 'connection reset' } }),
+  ]);
+}

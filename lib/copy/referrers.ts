@@ -1,0 +1,117 @@
+import pLimit from 'p-limit';
+import type { ReferrersSource, ReferrersTarget } from '../oci/index.js';
+import type { BlobCoordinator } from './blob-transfer.js';
+import { copyImage } from './copy-image.js';
+import { CopyError } from './errors.js';
+import type { CopyObserver } from './events.js';
+import { discoverReferrers, type DiscoverContext, type FoundReferrer, type ReferrerVia } from './referrers-discover.js';
+import { apiProbe, recordSubjects, targetIndexes, updateFallbackIndex, type FallbackIndexRecord } from './referrers-target.js';
+
+export interface ReferrersOptions {
+  /** Copy only referrers of these artifact types, at every depth (cosign tags: see COSIGN_ARTIFACT_TYPES). */
+  readonly artifactTypes?: readonly string[];
+  /** Referrers of referrers are followed this deep; 2 reaches a signature on an SBOM. @default 4 */
+  readonly maxDepth?: number;
+  readonly coordinator?: BlobCoordinator;
+  readonly observer?: CopyObserver;
+  readonly signal?: AbortSignal;
+  /** Blobs of one referrer in flight at once. @default 4 (as copyImage) */
+  readonly blobConcurrency?: number;
+}
+
+export interface ReferrerRecord {
+  /** The manifest it is attached to (an image, or another referrer). */
+  readonly subject: string;
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly artifactType?: string;
+  readonly via: ReferrerVia;
+  /** cosign-tag: the tag copied (`sha256-<hex>.sig`, `.att`, `.sbom`). */
+  readonly tag?: string;
+  /** `missing`: listed by the source's fallback index or API, but the source does not have it. */
+  readonly status: 'copied' | 'present' | 'missing';
+}
+
+export interface ReferrersResult {
+  /** Every selected referrer found, shallowest first, sorted by subject, then how found, then digest. */
+  readonly referrers: readonly ReferrerRecord[];
+  /** The `sha256-<hex>` indexes this copy maintained on a target without the referrers API. */
+  readonly fallbackIndexes: readonly FallbackIndexRecord[];
+}
+
+/** Subjects whose referrers are discovered at once (each costs up to five requests). */
+const SUBJECT_CONCURRENCY = 4;
+
+/**
+ * Copies the artifacts attached to `subjects` (manifest digests: an image's root and its children)
+ * from `source` to the same-named repository `target`, recursively up to `maxDepth`, each digest once.
+ * Discovery: referrers API, else the `sha256-<hex>` tag index; cosign's `.sig`/`.att`/`.sbom` tags too.
+ * Writing: each referrer by digest with copyImage (HEAD first: present ones cost one request); cosign
+ * tags as tags; on a target that does not index subjects itself, its `sha256-<hex>` index is merged.
+ * Throws CopyError like copyImage; call it after the subjects themselves were copied.
+ */
+export async function copyReferrers(
+  source: ReferrersSource,
+  target: ReferrersTarget,
+  subjects: readonly string[],
+  options: ReferrersOptions = {},
+): Promise<ReferrersResult> {
+  const ctx: DiscoverContext = { source, signal: options.signal, ...(options.artifactTypes ? { artifactTypes: options.artifactTypes } : {}) };
+  const answers = new Map<string, string>();
+  const writer = recordSubjects(target, answers);
+  const probe = apiProbe(target, options.signal);
+  const limit = pLimit(SUBJECT_CONCURRENCY);
+  const referrers: ReferrerRecord[] = [];
+  const fallbackIndexes: FallbackIndexRecord[] = [];
+  const visited = new Set(subjects);
+  let level = [...visited];
+  for (let depth = 1; level.length && depth <= (options.maxDepth ?? 4); depth++) {
+    const found: ReferrerRecord[] = [];
+    await Promise.all(
+      level.map((subject) =>
+        limit(async () => {
+          const discovered = await discoverReferrers(ctx, subject);
+          const listed = await Promise.all(discovered.listed.map((f) => copyOne(source, writer, f, options)));
+          const cosign = await Promise.all(discovered.cosign.map((f) => copyOne(source, writer, f, options)));
+          found.push(...listed, ...cosign);
+          const kept = discovered.listed.filter((_, i) => listed[i]!.status !== 'missing');
+          if (!kept.length) return;
+          const pushed = listed.filter((r) => r.status === 'copied').map((r) => r.digest);
+          if (await targetIndexes(pushed, answers, subject, () => probe(subject))) return;
+          const descriptors = kept.map((f) => f.descriptor!);
+          fallbackIndexes.push(await updateFallbackIndex(target, subject, descriptors, discovered.sourceIndex, options));
+        }),
+      ),
+    );
+    found.sort(byKey);
+    referrers.push(...found);
+    level = [...new Set(found.filter((r) => r.status !== 'missing' && !visited.has(r.digest)).map((r) => r.digest))];
+    for (const digest of level) visited.add(digest);
+  }
+  return { referrers, fallbackIndexes: fallbackIndexes.sort((a, b) => compare(a.subject, b.subject)) };
+}
+
+async function copyOne(source: ReferrersSource, target: ReferrersTarget, found: FoundReferrer, options: ReferrersOptions): Promise<ReferrerRecord> {
+  const { descriptor: _d, ...record } = found;
+  try {
+    const result = await copyImage(source, found.digest, target, found.tag ?? found.digest, {
+      ...(options.coordinator ? { coordinator: options.coordinator } : {}),
+      ...(options.observer ? { observer: options.observer } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.blobConcurrency ? { blobConcurrency: options.blobConcurrency } : {}),
+    });
+    return { ...record, status: result.status === 'copied' ? 'copied' : 'present' };
+  } catch (err) {
+    // a stale entry of an index must not fail the image; a vanished cosign tag is a real error
+    if (err instanceof CopyError && err.code === 'SOURCE_NOT_FOUND' && found.via !== 'cosign-tag') return { ...record, status: 'missing' };
+    throw err;
+  }
+}
+
+function byKey(a: ReferrerRecord, b: ReferrerRecord): number {
+  return compare(a.subject, b.subject) || compare(a.via, b.via) || compare(a.tag ?? '', b.tag ?? '') || compare(a.digest, b.digest);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

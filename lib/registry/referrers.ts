@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { Descriptor, MediaType, sha256Digest, type RawManifest, type ReferrersCallOptions } from '../oci/index.js';
+import { repoScope } from './auth.js';
+import { header, type RegistryClient, type RegistryResponse } from './client.js';
+import { RegistryError } from './errors.js';
+
+/** A referrers answer is an OCI index; more than 4 MiB per page is refused instead of buffered. */
+const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+/** A registry paging forever is stopped here (100 pages of referrers is already abnormal). */
+const MAX_PAGES = 100;
+
+const ReferrersIndex = z.looseObject({
+  schemaVersion: z.literal(2),
+  mediaType: z.literal(MediaType.ociIndex).optional(),
+  manifests: z.array(Descriptor),
+});
+
+/**
+ * `GET /v2/<name>/referrers/<digest>` (distribution-spec "Listing Referrers"), every `Link` page.
+ * undefined when the registry has no referrers API: 404, or a 200 that is not an OCI index.
+ */
+export async function listReferrers(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  options: ReferrersCallOptions = {},
+): Promise<z.infer<typeof Descriptor>[] | undefined> {
+  const query = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : '';
+  let next: string | undefined = `/v2/${repository}/referrers/${digest}${query}`;
+  const out: z.infer<typeof Descriptor>[] = [];
+  for (let page = 0; next && page < MAX_PAGES; page++) {
+    const res: RegistryResponse = await client.request({
+      method: 'GET',
+      path: next,
+      scopes: [repoScope(repository, 'pull')],
+      headers: { accept: MediaType.ociIndex },
+      expect: [200, 404],
+      signal: options.signal,
+    });
+    const type = (header(res.headers, 'content-type') ?? '').split(';')[0]!.trim();
+    if (res.status === 404 || (type !== MediaType.ociIndex && type !== 'application/json')) {
+      await res.body.dump();
+      return page === 0 ? undefined : out;
+    }
+    const parsed = ReferrersIndex.safeParse(await readJson(res));
+    if (!parsed.success) return page === 0 ? undefined : out;
+    const applied = (header(res.headers, 'oci-filters-applied') ?? '').split(',').map((f) => f.trim());
+    const wanted = options.artifactType;
+    out.push(...parsed.data.manifests.filter((d) => !wanted || applied.includes('artifactType') || d.artifactType === wanted));
+    next = nextPage(header(res.headers, 'link'), client.baseUrl);
+  }
+  return out;
+}
+
+/** `Link: <url>; rel="next"` -> a path on the registry (the referrers API pages like tags/list). */
+function nextPage(link: string | undefined, base: string): string | undefined {
+  const target = link?.match(/<([^>]+)>\s*;\s*rel="?next"?/)?.[1];
+  if (!target) return undefined;
+  const url = new URL(target, base);
+  return url.pathname + url.search;
+}
+
+async function readJson(res: RegistryResponse): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PAGE_BYTES) {
+      res.body.destroy();
+      throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: res.url, detail: 'referrers page larger than 4 MiB' });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * PUT a manifest (like manifests.ts putManifest) and return the `OCI-Subject` header: the subject
+ * digest the registry indexed, undefined when it sent none (distribution-spec "Pushing Manifests with Subject").
+ */
+export async function putManifestWithSubject(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+  manifest: RawManifest,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const expected = sha256Digest(manifest.bytes);
+  const res = await client.request({
+    method: 'PUT',
+    path: `/v2/${repository}/manifests/${encodeURIComponent(reference).replace(/%3A/g, ':')}`,
+    scopes: [repoScope(repository, 'pull,push')],
+    headers: { 'content-type': manifest.mediaType },
+    body: Buffer.from(manifest.bytes),
+    expect: [200, 201, 202],
+    signal,
+  });
+  await res.body.dump();
+  const acknowledged = header(res.headers, 'docker-content-digest');
+  if (acknowledged && acknowledged !== expected) {
+    throw new RegistryError({
+      code: 'REGISTRY_PROTOCOL',
+      method: 'PUT',
+      url: res.url,
+      detail: `registry stored the manifest as ${acknowledged}, expected ${expected} (it rewrote the manifest)`,
+    });
+  }
+  return header(res.headers, 'oci-subject');
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { ReportStore } from '../report/index.js';
+import { sleep } from '../util/sleep.js';
+
+/** At most `pulls` manifest GETs on `registry` in any `windowSeconds`, all workers of all runs together. */
+export const PullBudgetPolicy = z.strictObject({
+  registry: z.string().min(1).regex(/^[A-Za-z0-9.:[\]-]+$/, 'a registry host, e.g. docker.io'),
+  pulls: z.number().int().min(1).max(10_000),
+  windowSeconds: z.number().int().min(1).max(7 * 86_400),
+  /** How long one pull may wait for a token before its image fails with QUOTA_EXHAUSTED. @default 60 */
+  maxWaitSeconds: z.number().int().min(0).max(900).default(60),
+});
+export type PullBudgetPolicy = z.infer<typeof PullBudgetPolicy>;
+
+export type Claim = { readonly granted: true } | { readonly granted: false; readonly retryAt: number };
+
+/**
+ * Port: the ledger of pull tokens that every worker shares. Contract: `claim` grants a token only if
+ * the grant keeps every interval of `windowSeconds` at or under `pulls` grants, counting grants made by
+ * any process, and it is atomic across processes (two workers can never both get the last token).
+ * When it refuses, `retryAt` (local epoch ms) is the earliest moment a token can free up.
+ */
+export interface PullLedger {
+  claim(policy: PullBudgetPolicy, signal?: AbortSignal): Promise<Claim>;
+}
+
+export class PullBudgetError extends Error {
+  /** Resumable: a later run skips what was copied and pulls only the rest. */
+  readonly code = 'QUOTA_EXHAUSTED';
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'PullBudgetError';
+  }
+}
+
+/**
+ * The shared budget as the registry client's pull gate (lib/registry PullGate): each manifest GET takes
+ * one token, waiting up to `maxWaitSeconds` for one to free up.
+ */
+export class SharedPullBudget {
+  private waiting = false;
+
+  constructor(
+    private readonly ledger: PullLedger,
+    readonly policy: PullBudgetPolicy,
+    private readonly onWait?: (retryAt: number) => void,
+  ) {}
+
+  async take(signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + this.policy.maxWaitSeconds * 1000;
+    for (;;) {
+      const claim = await this.ledger.claim(this.policy, signal);
+      if (claim.granted) {
+        this.waiting = false;
+        return;
+      }
+      if (claim.retryAt > deadline) {
+        const { registry, pulls, windowSeconds, maxWaitSeconds } = this.policy;
+        throw new PullBudgetError(
+          `QUOTA_EXHAUSTED: the shared pull budget of ${registry} (${pulls} pulls per ${windowSeconds} s, all workers together) is used up; ` +
+            `the next pull frees up at ${Number.isFinite(claim.retryAt) ? new Date(claim.retryAt).toISOString() : 'an unknown time'}, later than the ${maxWaitSeconds} s wait limit. Run again after that: images already copied are skipped.`,
+        );
+      }
+      if (!this.waiting) this.onWait?.(claim.retryAt);
+      this.waiting = true;
+      await sleep(Math.max(50, claim.retryAt - Date.now()), signal);
+    }
+  }
+}
+
+/** Where the policy of a registry is kept, so that workers (which see tasks, not run options) find it. */
+export const pullBudgetKey = (registry: string): string => `pull-budget/${registry}/policy.json`;
+
+/** Makes `policy` the budget of its registry for every worker from now on (the planner's side). */
+export async function publishPullBudget(store: ReportStore, policy: PullBudgetPolicy): Promise<void> {
+  await store.put(pullBudgetKey(policy.registry), JSON.stringify(PullBudgetPolicy.parse(policy)), 'application/json');
+}
+
+/** The worker's side: the registry's budget, or undefined when it has none. */
+export async function readPullBudget(store: ReportStore, registry: string): Promise<PullBudgetPolicy | undefined> {
+  const text = await store.get(pullBudgetKey(registry));
+  return text === undefined ? undefined : PullBudgetPolicy.parse(JSON.parse(text));
+}

@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  COSIGN_ARTIFACT_TYPES,
+  copyImage,
+  copyReferrers,
+  cosignArtifactTypes,
+  mergeReferrersIndex,
+  selectsArtifactType,
+  type CopyEvent,
+} from '../../../lib/copy/index.js';
+import {
+  cosignTag,
+  referrersTag,
+  sha256Digest,
+  type CallOptions,
+  type Descriptor,
+  type RawManifest,
+  type ReferrersCallOptions,
+} from '../../../lib/oci/index.js';
+import { MemoryRegistry, MemoryRepository } from '../../support/memory-store.js';
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const SBOM = 'application/spdx+json';
+const SIG = COSIGN_ARTIFACT_TYPES.sig;
+const HEX = 'a'.repeat(64);
+
+const raw = (json: object, mediaType = OCI_MANIFEST): RawManifest => ({ bytes: Buffer.from(JSON.stringify(json)), mediaType });
+const desc = (digest: string, artifactType?: string): Descriptor => ({ mediaType: OCI_MANIFEST, digest, size: 10, ...(artifactType ? { artifactType } : {}) });
+const indexOf = (m: RawManifest | undefined): Descriptor[] => (JSON.parse(Buffer.from(m!.bytes).toString()) as { manifests: Descriptor[] }).manifests;
+
+describe('referrers: tag names', () => {
+  it('maps a digest to the referrers tag and cosign tags', () => {
+    assert.equal(referrersTag(`sha256:${HEX}`), `sha256-${HEX}`);
+    assert.equal(cosignTag(`sha256:${HEX}`, 'sig'), `sha256-${HEX}.sig`);
+    assert.equal(cosignTag(`sha256:${HEX}`, 'sbom'), `sha256-${HEX}.sbom`);
+    // the spec truncates the algorithm to 32 and the hex to 64 characters (a tag has at most 128)
+    assert.equal(referrersTag(`${'x'.repeat(40)}:${'b'.repeat(100)}`), `${'x'.repeat(32)}-${'b'.repeat(64)}`);
+    assert.throws(() => referrersTag('latest'), TypeError);
+  });
+});
+
+describe('referrers: fallback index merging', () => {
+  it('creates a new index sorted by digest, without duplicates', () => {
+    const merged = mergeReferrersIndex(undefined, [desc('sha256:cc'), desc('sha256:aa'), desc('sha256:cc')]);
+    assert.equal(merged?.mediaType, OCI_INDEX);
+    const json = JSON.parse(Buffer.from(merged!.bytes).toString()) as { schemaVersion: number; mediaType: string };
+    assert.equal(json.schemaVersion, 2);
+    assert.equal(json.mediaType, OCI_INDEX);
+    assert.deepEqual(indexOf(merged).map((d) => d.digest), ['sha256:aa', 'sha256:cc']);
+  });
+
+  it('keeps existing entries, their order and the index fields, and appends the new ones sorted', () => {
+    const existing = raw({ schemaVersion: 2, mediaType: OCI_INDEX, annotations: { a: 'b' }, manifests: [desc('sha256:zz', SIG), desc('sha256:bb')] }, OCI_INDEX);
+    const merged = mergeReferrersIndex(existing, [desc('sha256:bb'), desc('sha256:yy', SBOM), desc('sha256:aa')]);
+    assert.deepEqual(indexOf(merged).map((d) => d.digest), ['sha256:zz', 'sha256:bb', 'sha256:aa', 'sha256:yy']);
+    assert.equal(indexOf(merged)[0]!.artifactType, SIG);
+    assert.deepEqual((JSON.parse(Buffer.from(merged!.bytes).toString()) as { annotations: object }).annotations, { a: 'b' });
+    // same inputs, same bytes: the order does not depend on the order things were found in
+    assert.deepEqual(merged!.bytes, mergeReferrersIndex(existing, [desc('sha256:aa'), desc('sha256:yy', SBOM)])!.bytes);
+  });
+
+  it('is unchanged (undefined) when every digest is listed already', () => {
+    const existing = raw({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [desc('sha256:aa'), desc('sha256:bb')] }, OCI_INDEX);
+    assert.equal(mergeReferrersIndex(existing, [desc('sha256:bb'), desc('sha256:aa')]), undefined);
+  });
+
+  it('replaces a body that is not an index', () => {
+    const merged = mergeReferrersIndex(raw({ hello: 'world' }), [desc('sha256:aa')]);
+    assert.deepEqual(indexOf(merged).map((d) => d.digest), ['sha256:aa']);
+  });
+});
+
+describe('referrers: artifact type filter', () => {
+  it('selects everything without a filter and only named types with one', () => {
+    assert.equal(selectsArtifactType(undefined, [undefined]), true);
+    assert.equal(selectsArtifactType([], ['x']), true);
+    assert.equal(selectsArtifactType([SBOM], [SIG]), false);
+    assert.equal(selectsArtifactType([SBOM], [undefined]), false);
+    assert.equal(selectsArtifactType([SIG, SBOM], [SBOM]), true);
+  });
+
+  it('gives a cosign tag its suffix type plus the media types inside its manifest', () => {
+    assert.deepEqual(cosignArtifactTypes('sig'), [SIG]);
+    assert.deepEqual(cosignArtifactTypes('att'), ['application/vnd.dsse.envelope.v1+json']);
+    const sbom = raw({ schemaVersion: 2, config: { mediaType: 'application/vnd.oci.image.config.v1+json' }, layers: [{ mediaType: 'text/spdx+json' }] });
+    assert.deepEqual(cosignArtifactTypes('sbom', sbom), [COSIGN_ARTIFACT_TYPES.sbom, 'application/vnd.oci.image.config.v1+json', 'text/spdx+json']);
+    assert.deepEqual(cosignArtifactTypes('sig', { bytes: Buffer.from('not json'), mediaType: OCI_MANIFEST }), [SIG]);
+  });
+});
+
+/** A memory repository with the referrers API (computed from stored manifests' `subject`) and OCI-Subject. */
+class ApiRepository extends MemoryRepository {
+  constructor(private readonly store: MemoryRegistry, repository: string) {
+    super(store, repository);
+  }
+
+  async referrers(digest: string, options?: ReferrersCallOptions): Promise<Descriptor[]> {
+    this.store.calls.push(`GET referrers ${digest}`);
+    const out: Descriptor[] = [];
+    for (const [d, m] of this.store.manifestsOf(this.repository)) {
+      const json = JSON.parse(Buffer.from(m.bytes).toString()) as { subject?: { digest: string }; artifactType?: string };
+      if (json.subject?.digest !== digest) continue;
+      if (options?.artifactType && json.artifactType !== options.artifactType) continue;
+      out.push({ mediaType: m.mediaType, digest: d, size: m.bytes.length, ...(json.artifactType ? { artifactType: json.artifactType } : {}) });
+    }
+    return out.sort((a, b) => (a.digest < b.digest ? -1 : 1));
+  }
+
+  async pushManifestWithSubject(reference: string, manifest: RawManifest, options?: CallOptions): Promise<string | undefined> {
+    await this.pushManifest(reference, manifest);
+    void options;
+    return (JSON.parse(Buffer.from(manifest.bytes).toString()) as { subject?: { digest: string } }).subject?.digest;
+  }
+}
+
+/** Seeds an image and an artifact `artifactType` whose subject is `subject`; returns its descriptor. */
+function seedArtifact(repo: MemoryRepository, subject: string | undefined, artifactType: string, seed: string): Descriptor {
+  const blob = Buffer.from(`content of ${seed}`);
+  const empty = Buffer.from('{}');
+  const m = raw({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType,
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256Digest(empty), size: 2 },
+    layers: [{ mediaType: artifactType, digest: sha256Digest(blob), size: blob.length }],
+    ...(subject ? { subject: { mediaType: OCI_MANIFEST, digest: subject, size: 1 } } : {}),
+  });
+  const digest = repo.seed(undefined, m, [blob, empty]);
+  return { mediaType: OCI_MANIFEST, digest, size: m.bytes.length, artifactType };
+}
+
+const seedIndex = (repo: MemoryRepository, subject: string, entries: Descriptor[]): string =>
+  repo.seed(referrersTag(subject), raw({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries }, OCI_INDEX));
+
+describe('copyReferrers over in-memory stores', () => {
+  it('follows referrers of referrers up to maxDepth and stops at cycles', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const dst = new MemoryRegistry('dst').repo('app');
+    const image = seedArtifact(src, undefined, 'application/vnd.oci.image.config.v1+json', 'image');
+    const r1 = seedArtifact(src, image.digest, SBOM, 'r1');
+    const r2 = seedArtifact(src, r1.digest, SIG, 'r2');
+    const r3 = seedArtifact(src, r2.digest, SIG, 'r3');
+    seedIndex(src, image.digest, [r1]);
+    seedIndex(src, r1.digest, [r2]);
+    seedIndex(src, r2.digest, [r3, image]); // a lying index that points back at the image: a cycle
+    await copyImage(src, image.digest, dst, image.digest);
+    const shallow = await copyReferrers(src, dst, [image.digest], { maxDepth: 2 });
+    assert.deepEqual(shallow.referrers.map((r) => r.digest), [r1.digest, r2.digest]);
+    assert.equal(await dst.resolve(r3.digest), undefined);
+    const deep = await copyReferrers(src, dst, [image.digest]);
+    const deepest = [[image.digest, 'present'], [r3.digest, 'copied']].sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+    assert.deepEqual(deep.referrers.map((r) => [r.digest, r.status]), [[r1.digest, 'present'], [r2.digest, 'present'], ...deepest]);
+    assert.ok(deep.referrers.every((r) => r.via === 'tag-fallback'));
+    assert.deepEqual(deep.fallbackIndexes.map((f) => [f.subject, f.status]).sort(), [
+      [image.digest, 'unchanged'],
+      [r1.digest, 'unchanged'],
+      [r2.digest, 'written'],
+    ].sort());
+  });
+
+  it('writes the fallback index on a target without the API, then finds nothing to do', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const dst = new MemoryRegistry('dst').repo('app');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const sbom = seedArtifact(src, image.digest, SBOM, 'sbom');
+    const sig = seedArtifact(src, image.digest, SIG, 'sig');
+    const srcIndex = seedIndex(src, image.digest, [sig, sbom]);
+    const payload = Buffer.from('{"critical":{}}');
+    const cosignSig = raw({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(payload), size: payload.length }, layers: [] });
+    src.seed(cosignTag(image.digest, 'sig'), cosignSig, [payload]);
+    const first = await copyReferrers(src, dst, [image.digest]);
+    assert.equal(first.referrers.filter((r) => r.status === 'copied').length, 3);
+    // the source index is reproduced byte for byte
+    assert.equal((await dst.resolve(referrersTag(image.digest)))?.digest, srcIndex);
+    const events: CopyEvent[] = [];
+    const again = await copyReferrers(src, dst, [image.digest], { observer: (e) => events.push(e) });
+    assert.deepEqual(again.referrers.map((r) => r.status), ['present', 'present', 'present']);
+    assert.deepEqual(events.filter((e) => e.type === 'manifest' || e.type === 'blob'), []);
+    assert.equal(again.fallbackIndexes[0]?.status, 'unchanged');
+  });
+
+  it('uses the API on both sides: filtered listing, no fallback tag on a target that answers OCI-Subject', async () => {
+    const srcReg = new MemoryRegistry('src');
+    const dstReg = new MemoryRegistry('dst');
+    const src = new ApiRepository(srcReg, 'app');
+    const dst = new ApiRepository(dstReg, 'app');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const sbom = seedArtifact(src, image.digest, SBOM, 'sbom');
+    seedArtifact(src, image.digest, SIG, 'sig');
+    const result = await copyReferrers(src, dst, [image.digest], { artifactTypes: [SBOM] });
+    assert.deepEqual(result.referrers.map((r) => [r.digest, r.via, r.artifactType]), [[sbom.digest, 'api', SBOM]]);
+    assert.deepEqual(result.fallbackIndexes, []);
+    assert.equal(dstReg.tagsOf('app').size, 0);
+    assert.ok(srcReg.calls.includes(`GET referrers ${image.digest}`));
+    // present already: the target's own API (asked once) says it indexes referrers
+    const again = await copyReferrers(src, dst, [image.digest], { artifactTypes: [SBOM] });
+    assert.equal(again.referrers[0]?.status, 'present');
+    assert.deepEqual(again.fallbackIndexes, []);
+    assert.equal(dstReg.count('GET referrers'), 1); // one probe per call, and only when nothing was pushed
+  });
+});
