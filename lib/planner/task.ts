@@ -31,6 +31,8 @@ export const TransferTask = z.strictObject({
   backupTag: z.string().min(1).max(128).optional(),
   /** Copy the artifacts attached to the image (signatures, SBOMs, attestations). */
   referrers: z.strictObject({ artifactTypes: z.array(z.string().min(1)).optional() }).optional(),
+  /** Re-check the target after the copy (a run's `verify` option, carried to stateless workers). */
+  verify: z.enum(['manifests', 'deep']).optional(),
   /** The target is a TCR instance: workers log in with its temporary instance tokens. */
   targetLogin: z.strictObject({ kind: z.literal('tcr-instance'), registryId: z.string().min(1), region: z.string().min(1) }).optional(),
 });

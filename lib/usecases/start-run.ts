@@ -53,7 +53,9 @@ export async function continueRun(deps: StartRunDeps, cursor: PlanCursor, budget
     }
     const part = rules.slice(next, next + chunk);
     const plan = await planRun(deps, part, { runId, tagExistOverridden: request.options.tagExistOverridden, signal: budget.signal });
-    await writeSlice(deps, runId, slice, plan, budget.signal);
+    const { verify } = request.options;
+    const tasks = verify === 'off' ? plan.tasks : plan.tasks.map((t) => ({ ...t, verify }));
+    await writeSlice(deps, runId, slice, { ...plan, tasks }, budget.signal);
     next += part.length;
     slice += 1;
   }

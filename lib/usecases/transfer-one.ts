@@ -64,7 +64,7 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
         ...(deps.resumable ? { resumable: deps.resumable } : {}),
       },
     );
-    const verification = await verifyStep(deps.verify, source, task.source.reference, target, task.target.reference, result, options.signal);
+    const verification = await verifyStep(task.verify ?? deps.verify, source, task.source.reference, target, task.target.reference, result, options.signal);
     return withVerification({
       ...base,
       status: result.status === 'copied' ? 'succeeded' : 'skipped',

@@ -40,4 +40,16 @@ describe('serverless planning in slices', () => {
     assert.equal(queue.size, 120);
     assert.deepEqual(await aggregateRun(store, first.runId, '1'), { state: 'running', runId: first.runId, done: 0, tasks: 120 });
   });
+
+  it('plans version-2 rule text and stamps the run\'s verify mode on every task for the stateless workers', async () => {
+    const store = new FsReportStore(mkdtempSync(join(tmpdir(), 'unit-plan-')));
+    const queue = new InProcessQueue();
+    const text = 'version: 2\nrules:\n  - source: reg.example.com/team/app\n    target: tcr.example.com/m/{{name}}\n    tags: {semver: "^1"}\n    platforms: [linux/amd64]\n';
+    const deps: StartRunDeps = { store, sink: queue, listTags: async () => ['v1.0.0', 'v1.1.0', 'v2.0.0'], continueLater: async () => undefined };
+    const done = await startRun(deps, text, 'request.rules', RunOptions.parse({ verify: 'deep' }), { deadline: Date.now() + 60_000 });
+    assert.equal(done.tasks, 2);
+    const tasks = (await queue.receive(10)).map((r) => r.task);
+    assert.deepEqual(tasks.map((t) => t.target.repository + ':' + t.target.reference).sort(), ['m/app:v1.0.0', 'm/app:v1.1.0']);
+    assert.ok(tasks.every((t) => t.verify === 'deep' && t.platforms?.[0] === 'linux/amd64'));
+  });
 });
