@@ -4,7 +4,7 @@ export { CopyError, type CopyErrorCode, type CopyOp } from './errors.js';
 export type { CopyEvent, CopyObserver } from './events.js';
 export { checkpointKey, type ResumableOptions } from './resumable.js';
 export { verifyImage, type VerifyMismatch, type VerifyOptions, type VerifyResult } from './verify-image.js';
-export { copyReferrers, type ReferrerRecord, type ReferrersOptions, type ReferrersResult } from './referrers.js';
+export { copyReferrers, referrerSubjects, type ReferrerRecord, type ReferrersOptions, type ReferrersResult } from './referrers.js';
 export type { FallbackIndexRecord } from './referrers-target.js';
 export type { ReferrerVia } from './referrers-discover.js';
 export { COSIGN_ARTIFACT_TYPES, cosignArtifactTypes, mergeReferrersIndex, selects as selectsArtifactType } from './referrers-select.js';

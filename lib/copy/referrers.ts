@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
-import type { ReferrersSource, ReferrersTarget } from '../oci/index.js';
+import { parseManifest, type CallOptions, type ImageSource, type ReferrersSource, type ReferrersTarget } from '../oci/index.js';
 import type { BlobCoordinator } from './blob-transfer.js';
 import { copyImage } from './copy-image.js';
-import { CopyError } from './errors.js';
+import { CopyError, toCopyError } from './errors.js';
 import type { CopyObserver } from './events.js';
 import { discoverReferrers, type DiscoverContext, type FoundReferrer, type ReferrerVia } from './referrers-discover.js';
 import { apiProbe, recordSubjects, targetIndexes, updateFallbackIndex, type FallbackIndexRecord } from './referrers-target.js';
@@ -44,9 +44,9 @@ const SUBJECT_CONCURRENCY = 4;
 
 /**
  * Copies the artifacts attached to `subjects` (manifest digests: an image's root and its children)
- * from `source` to the same-named repository `target`, recursively up to `maxDepth`, each digest once.
+ * from the image's `source` repository to its `target` one, recursively up to `maxDepth`, each digest once.
  * Discovery: referrers API, else the `sha256-<hex>` tag index; cosign's `.sig`/`.att`/`.sbom` tags too.
- * Writing: each referrer by digest with copyImage (HEAD first: present ones cost one request); cosign
+ * Writing: each referrer by digest with copyImage (HEAD both sides first: present ones cost two); cosign
  * tags as tags; on a target that does not index subjects itself, its `sha256-<hex>` index is merged.
  * Throws CopyError like copyImage; call it after the subjects themselves were copied.
  */
@@ -56,39 +56,59 @@ export async function copyReferrers(
   subjects: readonly string[],
   options: ReferrersOptions = {},
 ): Promise<ReferrersResult> {
-  const ctx: DiscoverContext = { source, signal: options.signal, ...(options.artifactTypes ? { artifactTypes: options.artifactTypes } : {}) };
+  // one failure stops the other referrers' transfers instead of letting them run on unobserved
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const opts: ReferrersOptions = { ...options, signal };
+  const ctx: DiscoverContext = { source, signal, ...(options.artifactTypes ? { artifactTypes: options.artifactTypes } : {}) };
   const answers = new Map<string, string>();
   const writer = recordSubjects(target, answers);
-  const probe = apiProbe(target, options.signal);
+  const probe = apiProbe(target, signal);
   const limit = pLimit(SUBJECT_CONCURRENCY);
   const referrers: ReferrerRecord[] = [];
   const fallbackIndexes: FallbackIndexRecord[] = [];
+  const visit = async (subject: string, found: ReferrerRecord[]): Promise<void> => {
+    const discovered = await discoverReferrers(ctx, subject);
+    const [listed, cosign] = await Promise.all([
+      Promise.all(discovered.listed.map((f) => copyOne(source, writer, f, opts))),
+      Promise.all(discovered.cosign.map((f) => copyOne(source, writer, f, opts))),
+    ]);
+    found.push(...listed, ...cosign);
+    const kept = discovered.listed.filter((_, i) => listed[i]!.status !== 'missing');
+    if (!kept.length) return;
+    const pushed = listed.filter((r) => r.status === 'copied').map((r) => r.digest);
+    if (await targetIndexes(pushed, answers, subject, () => probe(subject))) return;
+    fallbackIndexes.push(await updateFallbackIndex(target, subject, kept.map((f) => f.descriptor!), discovered.sourceIndex, opts));
+  };
   const visited = new Set(subjects);
   let level = [...visited];
-  for (let depth = 1; level.length && depth <= (options.maxDepth ?? 4); depth++) {
-    const found: ReferrerRecord[] = [];
-    await Promise.all(
-      level.map((subject) =>
-        limit(async () => {
-          const discovered = await discoverReferrers(ctx, subject);
-          const listed = await Promise.all(discovered.listed.map((f) => copyOne(source, writer, f, options)));
-          const cosign = await Promise.all(discovered.cosign.map((f) => copyOne(source, writer, f, options)));
-          found.push(...listed, ...cosign);
-          const kept = discovered.listed.filter((_, i) => listed[i]!.status !== 'missing');
-          if (!kept.length) return;
-          const pushed = listed.filter((r) => r.status === 'copied').map((r) => r.digest);
-          if (await targetIndexes(pushed, answers, subject, () => probe(subject))) return;
-          const descriptors = kept.map((f) => f.descriptor!);
-          fallbackIndexes.push(await updateFallbackIndex(target, subject, descriptors, discovered.sourceIndex, options));
-        }),
-      ),
-    );
-    found.sort(byKey);
-    referrers.push(...found);
-    level = [...new Set(found.filter((r) => r.status !== 'missing' && !visited.has(r.digest)).map((r) => r.digest))];
-    for (const digest of level) visited.add(digest);
+  try {
+    for (let depth = 1; level.length && depth <= (options.maxDepth ?? 4); depth++) {
+      const found: ReferrerRecord[] = [];
+      await Promise.all(level.map((subject) => limit(() => visit(subject, found))));
+      referrers.push(...found.sort(byKey));
+      level = [...new Set(found.filter((r) => r.status !== 'missing' && !visited.has(r.digest)).map((r) => r.digest))];
+      for (const digest of level) visited.add(digest);
+    }
+  } catch (err) {
+    stop.abort(err);
+    throw err;
   }
   return { referrers, fallbackIndexes: fallbackIndexes.sort((a, b) => compare(a.subject, b.subject)) };
+}
+
+/**
+ * The subjects of an image for copyReferrers: its root digest and, for an index, its children. Read it
+ * from the target after copyImage (`result.digest`): with a platform subset, only kept children count.
+ */
+export async function referrerSubjects(store: Pick<ImageSource, 'fetchManifest' | 'registry' | 'repository'>, digest: string, options: CallOptions = {}): Promise<string[]> {
+  try {
+    const raw = await store.fetchManifest(digest, options);
+    const manifest = parseManifest(raw.bytes, raw.mediaType);
+    return manifest.kind === 'index' ? [digest, ...manifest.manifests.map((d) => d.digest)] : [digest];
+  } catch (err) {
+    throw toCopyError(err, 'fetch-manifest', 'destination', `${store.registry}/${store.repository}@${digest}`, digest);
+  }
 }
 
 async function copyOne(source: ReferrersSource, target: ReferrersTarget, found: FoundReferrer, options: ReferrersOptions): Promise<ReferrerRecord> {

@@ -29,6 +29,25 @@ export const Verification = z.object({
 });
 export type Verification = z.infer<typeof Verification>;
 
+/** Signatures, SBOMs and attestations copied with an image (rules with `referrers`). */
+export const Referrers = z.object({
+  copied: z.number().int().nonnegative(),
+  present: z.number().int().nonnegative(),
+  /** Listed by the source (an index entry) but not found there. */
+  missing: z.number().int().nonnegative(),
+  items: z.array(
+    z.object({
+      subject: z.string(),
+      digest: z.string(),
+      artifactType: z.string().optional(),
+      via: z.enum(['api', 'tag-fallback', 'cosign-tag']),
+      tag: z.string().optional(),
+      status: z.enum(['copied', 'present', 'missing']),
+    }),
+  ),
+});
+export type Referrers = z.infer<typeof Referrers>;
+
 /** The outcome of one image. Written by the transfer step, read by the aggregator: a boundary. */
 export const TaskResult = z.object({
   runId: z.string().min(1),
@@ -42,6 +61,11 @@ export const TaskResult = z.object({
   digest: z.string().optional(),
   mediaType: z.string().optional(),
   platforms: z.array(z.string()).optional(),
+  /** The source's digest when a platform subset made the target's (`digest`) differ. */
+  sourceDigest: z.string().optional(),
+  /** The tag the replaced image was kept under (`backup`). */
+  backup: z.object({ tag: z.string(), digest: z.string() }).optional(),
+  referrers: Referrers.optional(),
   bytes: Counts,
   blobs: Counts,
   startedAt: z.iso.datetime({ offset: true }),

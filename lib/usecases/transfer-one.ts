@@ -3,6 +3,7 @@ import type { ImageSource, ImageTarget } from '../oci/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import type { TaskResult } from '../report/index.js';
 import { redact } from '../util/redact.js';
+import { referrersStep } from './referrers-step.js';
 import { verifyStep, withVerification, type VerifyMode } from './verify-step.js';
 
 export interface TransferDeps {
@@ -64,14 +65,19 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
         ...(deps.resumable ? { resumable: deps.resumable } : {}),
       },
     );
-    const verification = await verifyStep(task.verify ?? deps.verify, source, task.source.reference, target, task.target.reference, result, options.signal);
+    const referrers = await referrersStep(task, deps, source, target, result, observer, options.signal);
+    const attached = referrers?.items.filter((i) => i.status !== 'missing').map((i) => i.digest);
+    const verification = await verifyStep(task.verify ?? deps.verify, source, task.source.reference, target, task.target.reference, result, options.signal, attached);
     return withVerification({
       ...base,
-      status: result.status === 'copied' ? 'succeeded' : 'skipped',
-      ...(result.reason ? { reason: result.reason } : {}),
+      status: result.status === 'copied' || (referrers?.copied ?? 0) > 0 ? 'succeeded' : 'skipped',
+      ...(result.reason && result.status !== 'copied' && !referrers?.copied ? { reason: result.reason } : {}),
       digest: result.digest,
       mediaType: result.mediaType,
       platforms: result.platforms,
+      ...(result.sourceDigest ? { sourceDigest: result.sourceDigest } : {}),
+      ...(result.backedUp ? { backup: result.backedUp } : {}),
+      ...(referrers ? { referrers } : {}),
       bytes,
       blobs,
       durationMs: Date.now() - startedAt.getTime(),

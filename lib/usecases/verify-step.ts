@@ -20,12 +20,15 @@ export async function verifyStep(
   targetRef: string,
   copy: CopyResult,
   signal?: AbortSignal,
+  /** Attachments copied with the image (referrer manifests) that must exist on the target too. */
+  extraDigests?: readonly string[],
 ): Promise<Verification | undefined> {
   if (!mode || mode === 'off' || copy.reason === 'tag-exists') return undefined;
   const result = await verifyImage(source, sourceRef, target, targetRef, {
     expectedDigest: copy.digest,
     sourceDigest: copy.sourceDigest ?? copy.digest,
     deep: mode === 'deep',
+    ...(extraDigests?.length ? { extraDigests } : {}),
     ...(signal ? { signal } : {}),
   });
   return { status: result.status, mode, checked: result.checked, mismatches: result.mismatches };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { COSIGN_ARTIFACT_TYPES, copyImage, copyReferrers, type CopyEvent, type ReferrersOptions, type ReferrersResult } from '../../lib/copy/index.js';
+import { COSIGN_ARTIFACT_TYPES, copyImage, copyReferrers, referrerSubjects, type CopyEvent, type ReferrersOptions, type ReferrersResult } from '../../lib/copy/index.js';
 import { RegistryPool } from '../../lib/registry/index.js';
 import {
   AttachTypes,
@@ -90,8 +90,10 @@ describe('referrers and cosign attachments against real distribution 2.8 and an 
   const copyAll = async (from: { host: string }, fromRepo: string, to: { host: string }, toRepo: string, image: PushedImage, options: ReferrersOptions = {}) => {
     const source = pool.repository(from.host, fromRepo);
     const target = pool.repository(to.host, toRepo);
-    await copyImage(source, 'v1', target, 'v1');
-    return copyReferrers(source, target, subjectsOf(image), options);
+    const copied = await copyImage(source, 'v1', target, 'v1');
+    const subjects = await referrerSubjects(target, copied.digest);
+    assert.deepEqual(subjects, subjectsOf(image));
+    return copyReferrers(source, target, subjects, options);
   };
 
   const expectManifest = async (reg: Endpoint, repo: string, reference: string, expected: Pushed) => {

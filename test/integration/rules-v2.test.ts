@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { RunReport } from '../../lib/report/index.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
+import { AttachTypes, cosignTagOf, fallbackTag, pushArtifact, pushCosignSignature, pushFallbackIndex } from '../support/cosign.js';
 import { getManifestRaw, listTags, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 
@@ -131,5 +132,29 @@ describe('version 2 rule files against real registries', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /plan: 3 image\(s\)/);
     assert.match(r.stdout, /team\/svc-a:v1\.2\.0-rc\.1 -> .*preview\/svc-a:v1\.2\.0-rc\.1 \(platforms linux\/amd64; backup to :bk-v1\.2\.0-rc\.1\)/);
+  });
+
+  it('copies signatures and SBOMs with referrers: true, verified with --verify, and filters by artifact type', async () => {
+    const image = await pushImage(src, 'signed/app', 'v1', { format: 'oci', layers: [{ seed: 'signed', size: 20_000 }] });
+    const subject = { digest: image.digest, size: image.manifestBytes.length, mediaType: image.mediaType };
+    const sig = await pushCosignSignature(src, 'signed/app', image.digest);
+    const sbom = await pushArtifact(src, 'signed/app', subject, AttachTypes.spdx, Buffer.from('{"spdxVersion":"SPDX-2.3"}'));
+    const index = await pushFallbackIndex(src, 'signed/app', image.digest, [sbom]);
+    const all = await run({ version: 2, rules: [{ source: `${src.host}/signed/app`, target: `${dst.host}/signed/all`, tags: { list: ['v1'] }, referrers: true }] }, '--verify');
+    assert.equal(all.code, 0, all.stderr + all.stdout);
+    const result = reportOf(all.stdout).report.results[0]!;
+    assert.equal(result.verification?.status, 'verified');
+    assert.equal(result.referrers?.copied, 2);
+    assert.equal((await getManifestRaw(dst, 'signed/all', cosignTagOf(image.digest, 'sig'))).digest, sig.digest);
+    assert.equal((await getManifestRaw(dst, 'signed/all', sbom.digest)).digest, sbom.digest);
+    assert.equal((await getManifestRaw(dst, 'signed/all', fallbackTag(image.digest))).digest, index.digest, 'the fallback index is copied byte for byte');
+    const again = reportOf((await run({ version: 2, rules: [{ source: `${src.host}/signed/app`, target: `${dst.host}/signed/all`, tags: { list: ['v1'] }, referrers: true }] })).stdout).report.results[0]!;
+    assert.equal(again.status, 'skipped');
+    assert.equal(again.referrers?.present, 2);
+
+    const onlySbom = await run({ version: 2, rules: [{ source: `${src.host}/signed/app`, target: `${dst.host}/signed/sbom`, tags: { list: ['v1'] }, referrers: { artifactTypes: [AttachTypes.spdx] } }] });
+    assert.equal(onlySbom.code, 0, onlySbom.stderr);
+    assert.equal((await getManifestRaw(dst, 'signed/sbom', sbom.digest)).status, 200);
+    assert.equal((await getManifestRaw(dst, 'signed/sbom', cosignTagOf(image.digest, 'sig'))).status, 404);
   });
 });

@@ -5,6 +5,7 @@ import {
   copyImage,
   copyReferrers,
   cosignArtifactTypes,
+  referrerSubjects,
   mergeReferrersIndex,
   selectsArtifactType,
   type CopyEvent,
@@ -179,6 +180,28 @@ describe('copyReferrers over in-memory stores', () => {
     assert.deepEqual(again.referrers.map((r) => r.status), ['present', 'present', 'present']);
     assert.deepEqual(events.filter((e) => e.type === 'manifest' || e.type === 'blob'), []);
     assert.equal(again.fallbackIndexes[0]?.status, 'unchanged');
+  });
+
+  it('reports an index entry the source lacks as missing and leaves it out of the target index', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const dst = new MemoryRegistry('dst').repo('app');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const sbom = seedArtifact(src, image.digest, SBOM, 'sbom');
+    const ghost = desc(`sha256:${'0'.repeat(64)}`, SIG);
+    seedIndex(src, image.digest, [sbom, ghost]);
+    const result = await copyReferrers(src, dst, [image.digest]);
+    assert.deepEqual(result.referrers.map((r) => [r.digest, r.status]), [[ghost.digest, 'missing'], [sbom.digest, 'copied']]);
+    const index = await dst.fetchManifest(referrersTag(image.digest));
+    assert.deepEqual(indexOf(index).map((d) => d.digest), [sbom.digest]);
+  });
+
+  it('lists an index and its children as subjects', async () => {
+    const repo = new MemoryRegistry('r').repo('app');
+    const one = seedArtifact(repo, undefined, 'x', 'one');
+    const two = seedArtifact(repo, undefined, 'x', 'two');
+    const index = repo.seed('v1', raw({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [one, two] }, OCI_INDEX));
+    assert.deepEqual(await referrerSubjects(repo, index), [index, one.digest, two.digest]);
+    assert.deepEqual(await referrerSubjects(repo, one.digest), [one.digest]);
   });
 
   it('uses the API on both sides: filtered listing, no fallback tag on a target that answers OCI-Subject', async () => {
