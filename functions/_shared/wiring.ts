@@ -4,12 +4,13 @@ import { BlobCoordinator } from '../../lib/copy/index.js';
 import { CmqQueue, ScfAsyncSink, type TaskSink, type TaskSource } from '../../lib/queue/index.js';
 import { RegistryPool } from '../../lib/registry/index.js';
 import { CosReportStore } from '../../lib/report/cos-store.js';
+import { CosPullLedger } from '../../lib/report/cos-budget.js';
 import type { ReportStore } from '../../lib/report/index.js';
 import { credentialStore, parseConfigBytes, type CredentialStore } from '../../lib/rules/index.js';
 import { scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
 import { scfRoleCredential } from '../../lib/tencent/cloud-credential.js';
 import { instanceTokenLogin, type InstanceLogin } from '../../lib/inventory/index.js';
-import type { VerifyMode } from '../../lib/usecases/index.js';
+import { pullBudgetGates, type VerifyMode } from '../../lib/usecases/index.js';
 import { createCcrTcrClients } from '../../lib/tencent/sdk.js';
 import { readEnv, type FunctionEnv } from './env.js';
 
@@ -66,12 +67,15 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
   const tcrApis = (ccrRegion: string, tcrRegion: string) =>
     createCcrTcrClients({ credentials: { ccr: credential, tcr: credential }, ccrRegion, tcrRegion, ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}) });
   const tcrLogins = new Map<string, InstanceLogin>();
+  // the pull budget shared by every worker: create-only objects in the same bucket (see CosPullLedger)
+  const ledger = new CosPullLedger({ bucket: env.IT_BUCKET, region: env.IT_REGION, prefix: env.IT_BUCKET_PREFIX, credential, ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}) });
+  const gates = pullBudgetGates(store, ledger, (p, at) => console.warn(`pull budget of ${p.registry} (${p.pulls} per ${p.windowSeconds} s) is spent: waiting until ${new Date(at).toISOString()}`));
   const pool = cached(async () => {
     const s = await security();
     return new RegistryPool((registry, repository) => {
       const a = s.lookup(registry, repository);
       const own = a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined;
-      return { credentials: tcrLogins.get(registry) ?? own, insecure: a.insecure, ca: a.ca };
+      return { credentials: tcrLogins.get(registry) ?? own, insecure: a.insecure, ca: a.ca, quota: { gate: gates(registry) } };
     });
   });
   const cmq = env.IT_QUEUE === 'tdmq-cmq' ? new CmqQueue({ endpoint: env.IT_CMQ_ENDPOINT!, queueName: env.IT_CMQ_QUEUE!, credential }) : undefined;

@@ -16,6 +16,9 @@ export const CliOptions = z.strictObject({
   logOutputPaths: z.array(z.string()),
   reportDir: z.string().min(1),
   dryRun: z.boolean(),
+  estimate: z.enum(['heads', 'full']).optional(),
+  pullReserve: z.string().regex(/^\d+(\.\d+)?%?$/, 'a count of pulls or a percentage of the limit, e.g. 10 or 5%'),
+  pullMaxWait: z.number().int().min(0).max(86_400),
   output: z.enum(['text', 'json']),
   blobConcurrency: z.number().int().min(1).max(64),
   verify: z.enum(['off', 'manifests', 'deep']),
@@ -93,6 +96,9 @@ export function buildProgram(version: string): Command {
     .option('--log-output-paths <path...>', 'also append log lines to these files', [])
     .option('--report-dir <dir>', 'where run reports are written', './image-transfer-reports')
     .option('--dry-run', 'print the plan (images to copy) and copy nothing', false)
+    .addOption(new Option('--estimate [mode]', 'dry run with the cost per source registry: "full" GETs manifests (pulls, bytes after dedup), "heads" only HEADs (free)').choices(['heads', 'full']).preset('full'))
+    .option('--pull-reserve <n|n%>', 'pulls per registry left unused for others when it sends RateLimit headers (Docker Hub)', '5%')
+    .option('--pull-max-wait <seconds>', 'longest a paced pull waits before its image fails with QUOTA_EXHAUSTED', int('pull-max-wait'), 300)
     .addOption(new Option('--output <format>', 'final output').choices(['text', 'json']).default('text'))
     .option('--blob-concurrency <n>', 'blobs copied in parallel within one image', int('blob-concurrency'), 4)
     .addOption(
@@ -137,6 +143,8 @@ function flagName(key: string): string {
     reportDir: 'report-dir',
     dryRun: 'dry-run',
     blobConcurrency: 'blob-concurrency',
+    pullReserve: 'pull-reserve',
+    pullMaxWait: 'pull-max-wait',
   };
   return kebab[key] ?? key;
 }

@@ -3,7 +3,7 @@ import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import { RegistryPool, type CredentialSource } from '../registry/index.js';
 import { aggregateReport, failedRulePairs, FsReportStore, renderSummary, writeRunReport, type PlanFailure, type RunReport, type TaskResult } from '../report/index.js';
 import { ConfigError, formatRuleFile, formatRuleFileV2, loadRuleFile, loadSecurityFile, type CredentialStore, type RuleV2 } from '../rules/index.js';
-import { newRunId, planRun, planSources, runTasks } from '../usecases/index.js';
+import { estimatePlan, newRunId, planRun, planSources, runTasks, type PlanEstimate } from '../usecases/index.js';
 import { failedRulesV2 } from '../usecases/failed-rules-v2.js';
 import type { Logger } from '../util/logger.js';
 import { formatBytes, formatDuration } from '../report/index.js';
@@ -54,10 +54,19 @@ export function poolFor(ctx: RunContext, security: CredentialStore, override?: (
   return new RegistryPool(
     (registry, repository) => {
       const a = security.lookup(registry, repository);
-      const credentials = override?.(registry) ?? (a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined);
+      const credentials = override?.(registry) ?? a.deferred ?? (a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined);
       return { credentials, insecure: a.insecure, ca: a.ca };
     },
-    { qps: ctx.options.qps, onRetry: (e) => ctx.logger.warn(`retry ${e.attempt} of ${e.method} ${e.url} in ${e.delayMs}ms: ${e.reason}`) },
+    {
+      qps: ctx.options.qps,
+      onRetry: (e) => ctx.logger.warn(`retry ${e.attempt} of ${e.method} ${e.url} in ${e.delayMs}ms: ${e.reason}`),
+      quota: {
+        reserve: ctx.options.pullReserve,
+        maxWaitMs: ctx.options.pullMaxWait * 1000,
+        onPacing: (e) =>
+          ctx.logger.warn(`${e.registry}: ${e.remaining} of ${e.limit ?? '?'} pulls left, ${e.reserve} kept in reserve (--pull-reserve): pacing manifest GETs, next at ${new Date(e.nextAt).toISOString()}`),
+      },
+    },
   );
 }
 
@@ -69,7 +78,7 @@ export async function executePlan(
 ): Promise<number> {
   const { options, logger } = ctx;
   for (const f of plan.planFailures) logger.error(`cannot plan ${f.rule.source} -> ${f.rule.target}: ${f.error.message}`);
-  if (options.dryRun) return printPlan(ctx, plan.tasks, plan.planFailures.length);
+  if (options.dryRun || options.estimate) return printPlan(ctx, pool, plan.tasks, plan.planFailures.length);
   logger.info('Start to handle transfer jobs, please wait ...');
   const results = await transfer(ctx, pool, plan.tasks);
   const report = aggregateReport({
@@ -142,14 +151,27 @@ async function saveReport(ctx: RunContext, report: RunReport, failedV2?: () => A
   return `${ctx.options.reportDir.replace(/\/$/, '')}/${report.runId}`;
 }
 
-function printPlan(ctx: RunContext, tasks: TransferTask[], planFailed: number): number {
+/** The plan, and with `--estimate` its cost per source registry (see estimatePlan). */
+async function printPlan(ctx: RunContext, pool: RegistryPool, tasks: TransferTask[], planFailed: number): Promise<number> {
+  const mode = ctx.options.estimate;
+  const estimate = mode ? await estimatePlan({ repository: (r, repo) => pool.repository(r, repo) }, tasks, mode, { concurrency: ctx.options.routines, signal: ctx.signal }) : undefined;
   if (ctx.options.output === 'json') {
-    ctx.stdout(`${JSON.stringify({ tasks, planFailed }, null, 2)}\n`);
+    ctx.stdout(`${JSON.stringify({ tasks, planFailed, ...(estimate ? { estimate } : {}) }, null, 2)}\n`);
   } else {
     const lines = tasks.map((t) => `  ${formatEndpoint(t.source)} -> ${formatEndpoint(t.target)}${planNotes(t)}`);
-    ctx.stdout(`plan: ${tasks.length} image(s), ${planFailed} rule(s) failed to plan\n${lines.join('\n')}\n`);
+    ctx.stdout(`plan: ${tasks.length} image(s), ${planFailed} rule(s) failed to plan\n${lines.join('\n')}\n${estimate ? formatEstimate(estimate) : ''}`);
   }
-  return planFailed > 0 ? 1 : 0;
+  return planFailed > 0 || (estimate?.failures.length ?? 0) > 0 ? 1 : 0;
+}
+
+function formatEstimate(e: PlanEstimate): string {
+  const lines = e.sources.map((s) => {
+    const pulls = `${s.pullsExact ? '' : 'at least '}${s.pulls} pull(s)`;
+    const bytes = s.bytes ? `; ${formatBytes(s.bytes.moved)} to move (${s.blobs!.moved} blobs), ${formatBytes(s.bytes.mounted)} mounted, ${formatBytes(s.bytes.present)} already present; the estimate itself used ${s.estimatePulls} pull(s)` : '';
+    return `  ${s.registry}: ${s.images} image(s), ${s.upToDate} up to date, ${s.toCopy} to copy; ${pulls}${bytes}`;
+  });
+  const failed = e.failures.map((f) => `  cannot estimate ${f.task}: ${f.message}`);
+  return `estimate (${e.mode === 'full' ? 'HEADs, manifest GETs and blob HEADs' : 'HEADs only, no pulls spent'}):\n${[...lines, ...failed].join('\n')}\n`;
 }
 
 /** Like Promise.all, but the problems of every file are reported together. */

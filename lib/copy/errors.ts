@@ -3,6 +3,7 @@ import { DigestMismatchError, ManifestError } from '../oci/index.js';
 export type CopyErrorCode =
   | 'SOURCE_NOT_FOUND'
   | 'PLATFORM_NOT_FOUND'
+  | 'QUOTA_EXHAUSTED'
   | 'DIGEST_MISMATCH'
   | 'MANIFEST_INVALID'
   | 'UNAUTHORIZED'
@@ -35,6 +36,7 @@ function codeOf(err: unknown): CopyErrorCode {
   if (err instanceof ManifestError) return 'MANIFEST_INVALID';
   const e = err as { code?: string; status?: number; name?: string };
   if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return 'ABORTED';
+  if (e?.code === 'QUOTA_EXHAUSTED') return 'QUOTA_EXHAUSTED';
   if (e?.code === 'REGISTRY_UNAUTHORIZED') return 'UNAUTHORIZED';
   if (e?.code === 'REGISTRY_NETWORK' || e?.code === 'REGISTRY_TIMEOUT') return 'NETWORK';
   if (e?.code?.startsWith('REGISTRY_')) return 'REGISTRY_ERROR';

@@ -166,7 +166,7 @@ export class RegistryClient {
       const sameOrigin = current.origin === this.origin;
       const pull = hop === 0 && sameOrigin && isPull(req.method, current.pathname);
       // before the token is fetched: a paced pull may wait longer than a token lives
-      if (pull) await this.quota.beforePull(req.signal);
+      if (pull) await this.quota.beforePull(req.signal, () => this.refreshQuota(current.toString(), req));
       const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'image-transfer', ...req.headers };
       if (sameOrigin) {
         const authorization = await this.auth.header(req.scopes, req.signal);
@@ -186,6 +186,12 @@ export class RegistryClient {
       await res.body.dump();
       current = new URL(location, current);
     }
+  }
+
+  /** A HEAD of the manifest a held pull wants: re-reads the RateLimit headers without spending a pull. */
+  private async refreshQuota(url: string, req: RegistryRequest): Promise<void> {
+    const res = await this.request({ method: 'HEAD', path: url, scopes: req.scopes, headers: req.headers ?? {}, expect: [200, 404], signal: req.signal });
+    await res.body.dump();
   }
 
   private async send(

@@ -161,7 +161,6 @@ interface Known {
 export class PullQuota {
   private known: Known | undefined;
   private inFlight = 0;
-  private lastGrantAt = 0;
   private pacing = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
@@ -174,9 +173,12 @@ export class PullQuota {
     reserveOf(options.reserve ?? DEFAULT_RESERVE, 100);
   }
 
-  /** Resolves when one manifest GET may be sent; throws QuotaError when the wait would be too long. */
-  beforePull(signal?: AbortSignal): Promise<void> {
-    const next = this.queue.then(() => this.grant(signal));
+  /**
+   * Resolves when one manifest GET may be sent; throws QuotaError when the wait would be too long.
+   * `refresh` re-reads the budget without spending it (a HEAD of the same manifest: free on Docker Hub).
+   */
+  beforePull(signal?: AbortSignal, refresh?: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(() => this.grant(signal, refresh));
     this.queue = next.catch(() => undefined);
     return next.then(() => this.options.gate?.take(signal));
   }
@@ -195,44 +197,51 @@ export class PullQuota {
     };
   }
 
-  private async grant(signal?: AbortSignal): Promise<void> {
-    const known = this.known;
-    if (known?.resetAt !== undefined && this.now() >= known.resetAt) {
-      // a fixed window has reset: its full limit is back (or, limit unknown, one probe pull)
-      this.known = { ...known, remaining: (known.limit ?? 0) + this.inFlight, resetAt: undefined };
-    }
-    const k = this.known;
-    const reserve = reserveOf(this.options.reserve ?? DEFAULT_RESERVE, k?.limit);
-    if (!k || k.remaining - this.inFlight > reserve) return this.spend(false);
-    const nextAt = this.nextAllowed(k);
+  /**
+   * Above the reserve: go. At it: wait for the reset (fixed window) or one pull's share of the window
+   * (rolling), re-read the budget with `refresh`, and go only once it is above the reserve again, so
+   * the reserve is never spent. Without `refresh`, one pull per wait (pacing by the clock alone).
+   */
+  private async grant(signal?: AbortSignal, refresh?: () => Promise<void>): Promise<void> {
+    const started = this.now();
     const maxWait = this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
-    if (nextAt === undefined || nextAt - this.now() > maxWait) throw this.exhausted(k, reserve, nextAt, maxWait);
-    if (!this.pacing) {
-      this.pacing = true;
-      this.options.onPacing?.({ registry: this.registry, ...(k.limit !== undefined ? { limit: k.limit } : {}), remaining: k.remaining, reserve, ...(k.windowMs ? { windowSeconds: k.windowMs / 1000 } : {}), nextAt });
+    for (let waited = false; ; waited = true) {
+      const k = this.afterReset();
+      const reserve = reserveOf(this.options.reserve ?? DEFAULT_RESERVE, k?.limit);
+      if (!k || k.remaining - this.inFlight > reserve) return this.spend(waited);
+      const nextAt = this.nextCheck(k);
+      if (nextAt === undefined || nextAt - started > maxWait) throw this.exhausted(k, reserve, nextAt, maxWait);
+      if (!this.pacing) {
+        this.pacing = true;
+        this.options.onPacing?.({ registry: this.registry, ...(k.limit !== undefined ? { limit: k.limit } : {}), remaining: Math.max(0, k.remaining - this.inFlight), reserve, ...(k.windowMs ? { windowSeconds: k.windowMs / 1000 } : {}), nextAt });
+      }
+      await sleep(Math.max(0, nextAt - this.now()), signal);
+      if (!refresh) return this.spend(true);
+      await refresh();
     }
-    const wait = nextAt - this.now();
-    if (wait > 0) await sleep(wait, signal);
-    this.spend(true);
   }
 
-  private spend(paced: boolean): void {
-    if (!paced) this.pacing = false;
+  /** A fixed window that has reset has its full limit back (the next response says exactly). */
+  private afterReset(): Known | undefined {
+    const k = this.known;
+    if (k?.resetAt !== undefined && this.now() >= k.resetAt) this.known = { ...k, remaining: (k.limit ?? 0) + this.inFlight, resetAt: undefined };
+    return this.known;
+  }
+
+  private spend(waited: boolean): void {
     this.inFlight += 1;
-    this.lastGrantAt = this.now();
+    if (!waited) this.pacing = false;
   }
 
-  /** Fixed window: its reset. Rolling window: one pull's share of it after the previous paced pull. */
-  private nextAllowed(k: Known): number | undefined {
+  /** Fixed window: its reset. Rolling window: one pull's share of it after the last check. */
+  private nextCheck(k: Known): number | undefined {
     if (k.resetAt !== undefined) return k.resetAt;
-    const from = this.pacing ? this.lastGrantAt : this.now();
-    if (k.windowMs && k.limit) return Math.max(this.now(), from + Math.ceil(k.windowMs / k.limit));
-    return undefined;
+    return k.windowMs && k.limit ? this.now() + Math.ceil(k.windowMs / k.limit) : undefined;
   }
 
   private exhausted(k: Known, reserve: number, nextAt: number | undefined, maxWait: number): QuotaError {
-    const budget = `${k.remaining} of ${k.limit ?? '?'} pulls left${k.windowMs ? ` per ${k.windowMs / 1000} s window` : ''}, ${reserve} kept in reserve`;
-    const when = nextAt === undefined ? 'the registry did not say when the window resets' : `the next pull is allowed at ${new Date(nextAt).toISOString()}, later than the ${Math.round(maxWait / 1000)} s wait limit`;
+    const budget = `${Math.max(0, k.remaining - this.inFlight)} of ${k.limit ?? '?'} pulls left${k.windowMs ? ` per ${k.windowMs / 1000} s window` : ''}, ${reserve} kept in reserve`;
+    const when = nextAt === undefined ? 'the registry did not say when the window resets' : `the next pull can be allowed at ${new Date(nextAt).toISOString()} at the earliest, later than the ${Math.round(maxWait / 1000)} s wait limit`;
     return new QuotaError(this.registry, `QUOTA_EXHAUSTED: pull quota of ${this.registry} is used up (${budget}); ${when}. Run again after that: images already copied are skipped.`, nextAt);
   }
 }

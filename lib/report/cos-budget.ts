@@ -1,7 +1,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import COS from 'cos-nodejs-sdk-v5';
+import type COS from 'cos-nodejs-sdk-v5';
 import type { CredentialProvider } from '../tencent/cloud-credential.js';
 import type { Claim, PullBudgetPolicy, PullLedger } from '../usecases/pull-budget.js';
+import { cosClient } from './cos-store.js';
 import { ReportError } from './errors.js';
 
 export interface CosLedgerOptions {
@@ -45,24 +46,7 @@ export class CosPullLedger implements PullLedger {
 
   constructor(private readonly options: CosLedgerOptions) {
     this.prefix = options.prefix ? options.prefix.replace(/\/?$/, '/') : '';
-    this.cos = new COS({
-      getAuthorization: (opts, callback) => {
-        options.credential.getCredential().then(
-          (c) => {
-            if (c.token) {
-              const now = Math.floor(Date.now() / 1000);
-              callback({ TmpSecretId: c.secretId, TmpSecretKey: c.secretKey, SecurityToken: c.token, StartTime: now, ExpiredTime: now + 600 });
-              return;
-            }
-            const { Method, Key, Query, Headers } = opts;
-            callback(COS.getAuthorization({ SecretId: c.secretId, SecretKey: c.secretKey, Method, Key, Query, Headers }));
-          },
-          () => callback(''),
-        );
-      },
-      ...(options.proxy ? { Proxy: options.proxy, Protocol: 'http:' as const } : {}),
-      AutoSwitchHost: false,
-    });
+    this.cos = cosClient(options);
   }
 
   async claim(policy: PullBudgetPolicy): Promise<Claim> {

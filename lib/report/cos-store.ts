@@ -16,6 +16,31 @@ export interface CosStoreOptions {
 }
 
 /**
+ * The COS SDK client of a bucket's adapters. Temporary (role) credentials are handed to the SDK per
+ * request; permanent keys (no session token) sign each request here.
+ */
+export function cosClient(options: Pick<CosStoreOptions, 'credential' | 'proxy'>): COS {
+  return new COS({
+    getAuthorization: (opts, callback) => {
+      options.credential.getCredential().then(
+        (c) => {
+          if (c.token) {
+            const now = Math.floor(Date.now() / 1000);
+            callback({ TmpSecretId: c.secretId, TmpSecretKey: c.secretKey, SecurityToken: c.token, StartTime: now, ExpiredTime: now + 600 });
+            return;
+          }
+          const { Method, Key, Query, Headers } = opts;
+          callback(COS.getAuthorization({ SecretId: c.secretId, SecretKey: c.secretKey, Method, Key, Query, Headers }));
+        },
+        () => callback(''),
+      );
+    },
+    ...(options.proxy ? { Proxy: options.proxy, Protocol: 'http:' as const } : {}),
+    AutoSwitchHost: false,
+  });
+}
+
+/**
  * Reports and run state in COS through the official SDK. Temporary (role) credentials are fetched per
  * request through `getAuthorization`, so rotated keys are used. A PUT of a whole object is atomic.
  */
@@ -25,25 +50,7 @@ export class CosReportStore implements ReportStore {
 
   constructor(private readonly options: CosStoreOptions) {
     this.prefix = options.prefix ? options.prefix.replace(/\/?$/, '/') : '';
-    this.cos = new COS({
-      getAuthorization: (opts, callback) => {
-        options.credential.getCredential().then(
-          (c) => {
-            if (c.token) {
-              const now = Math.floor(Date.now() / 1000);
-              callback({ TmpSecretId: c.secretId, TmpSecretKey: c.secretKey, SecurityToken: c.token, StartTime: now, ExpiredTime: now + 600 });
-              return;
-            }
-            // permanent keys (no session token): sign this request ourselves
-            const { Method, Key, Query, Headers } = opts;
-            callback(COS.getAuthorization({ SecretId: c.secretId, SecretKey: c.secretKey, Method, Key, Query, Headers }));
-          },
-          () => callback(''),
-        );
-      },
-      ...(options.proxy ? { Proxy: options.proxy, Protocol: 'http:' as const } : {}),
-      AutoSwitchHost: false,
-    });
+    this.cos = cosClient(options);
   }
 
   private target(key: string): { Bucket: string; Region: string; Key: string } {

@@ -11,3 +11,5 @@ export { checkRegistryPolicy, checkRegistries, isInternalAddress, PolicyError, t
 export { runKeys, PlanManifest } from './run-state.js';
 export { checkpointsIn } from './checkpoints.js';
 export { verifyStep, withVerification, type VerifyMode } from './verify-step.js';
+export { estimatePlan, type EstimateDeps, type EstimateMode, type PlanEstimate, type SourceEstimate } from './estimate-plan.js';
+export { PullBudgetPolicy, PullBudgetError, SharedPullBudget, publishPullBudget, readPullBudget, pullBudgetKey, pullBudgetGates, type PullLedger, type Claim } from './pull-budget.js';

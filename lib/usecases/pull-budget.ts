@@ -82,3 +82,22 @@ export async function readPullBudget(store: ReportStore, registry: string): Prom
   const text = await store.get(pullBudgetKey(registry));
   return text === undefined ? undefined : PullBudgetPolicy.parse(JSON.parse(text));
 }
+
+/** How long a worker trusts the policy it read; a changed budget reaches warm workers after this. */
+const POLICY_TTL_MS = 60_000;
+
+/**
+ * Pull gates for the registry client of a worker, one per registry: a registry with a published
+ * policy spends tokens of `ledger`; one without costs a store read per minute and nothing else.
+ */
+export function pullBudgetGates(store: ReportStore, ledger: PullLedger, onWait?: (policy: PullBudgetPolicy, retryAt: number) => void): (registry: string) => { take(signal?: AbortSignal): Promise<void> } {
+  const budgets = new Map<string, { at: number; budget: Promise<SharedPullBudget | undefined> }>();
+  const budgetOf = (registry: string): Promise<SharedPullBudget | undefined> => {
+    const hit = budgets.get(registry);
+    if (hit && Date.now() - hit.at < POLICY_TTL_MS) return hit.budget;
+    const budget = readPullBudget(store, registry).then((p) => (p ? new SharedPullBudget(ledger, p, (at) => onWait?.(p, at)) : undefined));
+    budgets.set(registry, { at: Date.now(), budget: budget.catch((err: unknown) => (budgets.delete(registry), Promise.reject(err))) });
+    return budget;
+  };
+  return (registry) => ({ take: async (signal) => (await budgetOf(registry))?.take(signal) });
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PullBudgetPolicy } from './pull-budget.js';
 
 /** Options a run carries to the planner and workers (the CLI flags that make sense in the cloud). */
 export const RunOptions = z.strictObject({
@@ -10,6 +11,8 @@ export const RunOptions = z.strictObject({
   blobConcurrency: z.number().int().min(1).max(64).default(4),
   /** Re-check each target after its copy: `manifests`, or `deep` (also every blob). */
   verify: z.enum(['off', 'manifests', 'deep']).default('off'),
+  /** A pull budget all workers share (published by the planner for workers: see pull-budget.ts). */
+  pullBudget: PullBudgetPolicy.optional(),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 

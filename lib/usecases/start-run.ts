@@ -1,6 +1,7 @@
 import type { TaskSink } from '../queue/index.js';
 import type { ReportStore } from '../report/index.js';
 import { parseConfigBytes, parseRuleFile, type Rule, type RuleV2 } from '../rules/index.js';
+import { publishPullBudget } from './pull-budget.js';
 import { newRunId } from './run-id.js';
 import { planRun, type PlanDeps } from './plan-run.js';
 import { PlanCursor, type RunOptions } from './run-request.js';
@@ -42,7 +43,11 @@ export async function continueRun(deps: StartRunDeps, cursor: PlanCursor, budget
   const { request, runId } = cursor;
   const loaded = parseConfigBytes(request.file, Buffer.from(request.rules));
   const rules = parseRuleFile(loaded, { defaultRegistry: request.options.registry, defaultNamespace: request.options.ns });
-  if (cursor.nextRule === 0) await deps.checkRules?.(rules);
+  if (cursor.nextRule === 0) {
+    await deps.checkRules?.(rules);
+    // workers see only tasks: the budget lives per registry in the bucket, where they read it
+    if (request.options.pullBudget) await publishPullBudget(deps.store, request.options.pullBudget);
+  }
   const chunk = 25;
   let next = cursor.nextRule;
   let slice = cursor.slice;
