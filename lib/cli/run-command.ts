@@ -2,7 +2,7 @@ import { BlobCoordinator } from '../copy/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import { RegistryPool, type CredentialSource } from '../registry/index.js';
 import { aggregateReport, failedRulePairs, FsReportStore, renderSummary, writeRunReport, type PlanFailure, type RunReport, type TaskResult } from '../report/index.js';
-import { ConfigError, formatRuleFile, formatRuleFileV2, loadRuleFile, loadSecurityFile, type CredentialStore, type RuleV2 } from '../rules/index.js';
+import { ConfigError, CredentialHelperError, formatRuleFile, formatRuleFileV2, loadRuleFile, loadSecurityFile, type CredentialStore, type Rule, type RuleV2 } from '../rules/index.js';
 import { estimatePlan, newRunId, planRun, planSources, runTasks, type PlanEstimate } from '../usecases/index.js';
 import { failedRulesV2 } from '../usecases/failed-rules-v2.js';
 import type { Logger } from '../util/logger.js';
@@ -33,6 +33,7 @@ export async function runCommand(ctx: RunContext): Promise<number> {
     loadSecurityFile(options.securityFile, { env: ctx.env }),
     loadRuleFile(options.ruleFile, { defaultRegistry: options.registry, defaultNamespace: options.ns }),
   ] as const);
+  await checkCredentialHelpers(security, rules);
   const pool = poolFor(ctx, security);
   try {
     logger.info(`run ${runId}: ${rules.length} rule(s) from ${options.ruleFile}`);
@@ -192,4 +193,19 @@ function planNotes(t: TransferTask): string {
     t.referrers ? `with referrers${t.referrers.artifactTypes ? ` (${t.referrers.artifactTypes.join(', ')})` : ''}` : '',
   ].filter(Boolean);
   return notes.length ? ` (${notes.join('; ')})` : '';
+}
+
+/**
+ * Runs the docker credential helpers the rules' registries need before anything is planned, so a
+ * missing or broken helper is bad input (exit 2) rather than a failure of every image. Once per
+ * helper and registry: the pool reuses the answers.
+ */
+async function checkCredentialHelpers(security: CredentialStore, rules: ReadonlyArray<Rule | RuleV2>): Promise<void> {
+  const places = rules.flatMap((r) => [
+    [r.source.registry, r.source.repository],
+    [r.target.registry, 'version' in r ? '' : r.target.repository],
+  ]);
+  const results = await Promise.allSettled(places.map(([registry, repository]) => security.lookup(registry!, repository!).deferred?.()));
+  const failures = results.flatMap((r) => (r.status === 'rejected' && r.reason instanceof CredentialHelperError ? [r.reason.message] : []));
+  if (failures.length) throw new UsageError([...new Set(failures)].join('\n'));
 }

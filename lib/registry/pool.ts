@@ -1,6 +1,17 @@
 import { RegistryClient, type RegistryOptions } from './client.js';
 import { RegistryRepository } from './repository.js';
 
+const functionIds = new WeakMap<object, number>();
+let nextFunctionId = 0;
+
+/** Credentials as part of a client key: a credential function by its identity (same function, same client). */
+function credentialKey(source: RegistryOptions['credentials']): unknown {
+  if (typeof source !== 'function') return source ?? null;
+  let id = functionIds.get(source);
+  if (id === undefined) functionIds.set(source, (id = nextFunctionId++));
+  return `function#${id}`;
+}
+
 /** Settings for one registry+repository, as resolved from the security configuration. */
 export type AccessResolver = (registry: string, repository: string) => Omit<RegistryOptions, 'registry'>;
 
@@ -22,7 +33,7 @@ export class RegistryPool {
 
   client(registry: string, repository = ''): RegistryClient {
     const access = this.resolveAccess(registry, repository);
-    const key = JSON.stringify([registry, access.credentials ?? null, access.insecure ?? false, access.ca ?? null]);
+    const key = JSON.stringify([registry, credentialKey(access.credentials), access.insecure ?? false, access.ca ?? null]);
     let client = this.clients.get(key);
     if (!client) {
       client = new RegistryClient({ ...this.shared, ...access, registry });

@@ -2,15 +2,33 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { keyPath, type CredentialEntry } from './credential-store.js';
+import { keyPath, longestMatch, type Candidate, type CredentialEntry, type CredentialLayer } from './credential-store.js';
+import type { AskHelper } from './cred-helper.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
 
-/** The part of docker's `config.json` we read; other fields (credsStore, credHelpers, …) are ignored. */
+/**
+ * The parts of docker's `config.json` (and of containers-auth.json, its superset for podman and
+ * skopeo) we read: `auths`, `credHelpers`, `credsStore`. Other fields are ignored.
+ */
 const DockerAuth = z.object({
   auth: z.string().optional(),
   username: z.string().optional(),
   password: z.string().optional(),
 });
-const DockerConfig = z.object({ auths: z.record(z.string(), z.unknown()).optional() });
+const DockerConfig = z.object({
+  auths: z.record(z.string(), z.unknown()).optional(),
+  credHelpers: z.record(z.string(), z.string()).optional(),
+  credsStore: z.string().optional(),
+});
+
+/** What an auth file says, keys split into normalised path components. */
+export interface AuthConfig {
+  readonly auths: readonly CredentialEntry[];
+  readonly helpers: ReadonlyArray<{ readonly path: readonly string[]; readonly helper: string }>;
+  readonly credsStore?: string;
+}
+
+const EMPTY: AuthConfig = { auths: [], helpers: [] };
 
 export interface DockerConfigLocation {
   readonly env: Record<string, string | undefined>;
@@ -27,25 +45,69 @@ export function dockerConfigPath(loc: DockerConfigLocation): string {
   return join(loc.homeDir ?? homedir(), '.docker', 'config.json');
 }
 
-/**
- * `auths` of a docker config (base64 `auth` = `user:pass`, or username/password). A missing or
- * unreadable file, or an entry we cannot use, contributes nothing: it is only a fallback.
- */
-export function dockerConfigEntries(path: string): CredentialEntry[] {
+/** Docker's config.json: a fallback, so a missing or malformed file, or an unusable entry, contributes nothing. */
+export function readDockerConfig(path: string): AuthConfig {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    return [];
+    return EMPTY;
   }
   const parsed = DockerConfig.safeParse(json);
-  if (!parsed.success) return [];
-  return Object.entries(parsed.data.auths ?? {}).flatMap(([key, raw]) => {
-    const auth = DockerAuth.safeParse(raw);
-    if (!auth.success) return [];
+  return parsed.success ? toAuthConfig(parsed.data, () => {}) : EMPTY;
+}
+
+/** `auths` of a docker config (base64 `auth` = `user:pass`, or username/password). */
+export function dockerConfigEntries(path: string): CredentialEntry[] {
+  return [...readDockerConfig(path).auths];
+}
+
+/**
+ * The file `REGISTRY_AUTH_FILE` names (containers-auth.json). Asked for explicitly, so every problem is
+ * a ConfigError naming the variable and the key, never a value.
+ */
+export function readAuthFile(path: string): AuthConfig {
+  const file = `${path} (REGISTRY_AUTH_FILE)`;
+  const refuse = (message: string, key?: string): never => {
+    throw new ConfigError([{ file, ...(key === undefined ? {} : { key }), message }]);
+  };
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    refuse(code === 'ENOENT' ? 'file not found (unset REGISTRY_AUTH_FILE or log in to create it)' : `cannot read the file (${code ?? 'error'})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    refuse('not valid JSON (expected {"auths": {"registry[/namespace]": {"auth": "<base64 user:password>"}}})');
+  }
+  const parsed = DockerConfig.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    refuse(`${first?.message ?? 'invalid'} (expected "auths", "credHelpers" and "credsStore" as docker writes them)`, first?.path.map(String).join('.'));
+  }
+  const issues: ConfigIssue[] = [];
+  const config = toAuthConfig(parsed.data!, (key, message) => issues.push({ file, key: `auths.${key}`, message }));
+  if (issues.length) throw new ConfigError(issues);
+  return config;
+}
+
+function toAuthConfig(data: z.infer<typeof DockerConfig>, problem: (key: string, message: string) => void): AuthConfig {
+  const auths = Object.entries(data.auths ?? {}).flatMap(([key, raw]): CredentialEntry[] => {
+    const auth = DockerAuth.safeParse(raw ?? {});
+    if (!auth.success) {
+      problem(key, 'expected {"auth": "<base64 user:password>"} or {"username", "password"}');
+      return [];
+    }
     const creds = credentialsOf(auth.data);
+    if (!creds && auth.data.auth) problem(key, 'auth is not the base64 of "username:password"');
     return creds ? [{ path: keyPath(key), access: { ...creds, insecure: false }, insecureSet: false }] : [];
   });
+  const helpers = Object.entries(data.credHelpers ?? {}).map(([key, helper]) => ({ path: keyPath(key), helper }));
+  return { auths, helpers, ...(data.credsStore ? { credsStore: data.credsStore } : {}) };
 }
 
 function credentialsOf(a: z.infer<typeof DockerAuth>): { username: string; password: string } | undefined {
@@ -55,4 +117,30 @@ function credentialsOf(a: z.infer<typeof DockerAuth>): { username: string; passw
     if (colon > 0 && colon < decoded.length - 1) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
   }
   return a.username && a.password ? { username: a.username, password: a.password } : undefined;
+}
+
+/**
+ * An auth file as a credential layer, in docker's order: the `credHelpers` helper of the longest
+ * matching key, then `credsStore`, then the longest matching `auths` entry. A helper that has no
+ * credentials for the registry passes on to the next.
+ */
+export function authConfigLayer(name: string, config: AuthConfig, askHelper: AskHelper): CredentialLayer {
+  const helperCandidate = (helper: string, registry: string): Candidate => ({
+    kind: 'helper',
+    id: `helper:${helper}@${registry}`,
+    ask: () => askHelper(helper, registry),
+  });
+  return {
+    secrets: config.auths.map((e) => e.access.password).filter((p): p is string => Boolean(p)),
+    candidates(target) {
+      const registry = target[0]!;
+      const out: Candidate[] = [];
+      const helper = longestMatch(config.helpers, target);
+      if (helper) out.push(helperCandidate(helper.helper, registry));
+      if (config.credsStore) out.push(helperCandidate(config.credsStore, registry));
+      const auth = longestMatch(config.auths, target);
+      if (auth) out.push({ kind: 'static', id: `${name}:${auth.path.join('/')}`, credentials: { username: auth.access.username, password: auth.access.password } });
+      return out;
+    },
+  };
 }

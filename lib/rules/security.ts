@@ -3,8 +3,10 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { looksLikeRegistry, parseReference, ReferenceError } from '../oci/index.js';
 import { registerSecret } from '../util/redact.js';
-import { createCredentialStore, keyPath, type CredentialEntry, type CredentialStore } from './credential-store.js';
-import { dockerConfigEntries, dockerConfigPath, type DockerConfigLocation } from './docker-config.js';
+import { createHelperRunner } from './cred-helper.js';
+import { createCredentialStore, keyPath, type CredentialEntry, type CredentialLayer, type CredentialStore } from './credential-store.js';
+import { authConfigLayer, dockerConfigPath, readAuthFile, readDockerConfig, type DockerConfigLocation } from './docker-config.js';
+import { environmentLayer } from './env-credentials.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import type { LineOf } from './line-index.js';
 import { loadConfigFile, type LoadedFile } from './load-file.js';
@@ -22,7 +24,10 @@ type SecurityEntry = z.infer<typeof SecurityEntry>;
 const FIELDS = 'username, password, token, insecure or caFile';
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-export type SecurityOptions = DockerConfigLocation;
+export interface SecurityOptions extends DockerConfigLocation {
+  /** How long a docker credential helper may take. @default 10 s */
+  readonly helperTimeoutMs?: number;
+}
 
 interface Context {
   readonly file: string;
@@ -127,18 +132,42 @@ export function parseSecurityEntries(loaded: LoadedFile, env: Record<string, str
 }
 
 /**
- * Loads the security file (optional: `undefined` means none) and the docker config fallback.
- * See CredentialStore for the lookup rules.
+ * Loads the security file (optional: `undefined` means none) and the other credential sources.
+ * See credentialStore for the order.
  */
 export async function loadSecurityFile(path: string | undefined, opts: SecurityOptions): Promise<CredentialStore> {
   const loaded = path === undefined || path === '' ? undefined : await loadConfigFile(path);
   return credentialStore(loaded, opts);
 }
 
-/** The same store from an already loaded file (a security file kept in SSM or COS). */
+/**
+ * The store from an already loaded security file (or one kept in SSM or COS). Credentials come from,
+ * in order: the security file, `IMAGE_TRANSFER_*` environment variables, the file `REGISTRY_AUTH_FILE`
+ * names, docker's config.json (credHelpers, credsStore, auths), else anonymous. Problems in the security
+ * file, the variables and REGISTRY_AUTH_FILE are reported together; helpers run only when first needed.
+ */
 export function credentialStore(loaded: LoadedFile | undefined, opts: SecurityOptions): CredentialStore {
-  const fileEntries = loaded ? parseSecurityEntries(loaded, opts.env) : [];
-  const docker = dockerConfigEntries(dockerConfigPath(opts));
-  for (const e of docker) registerSecret(e.access.password);
-  return createCredentialStore(fileEntries, docker);
+  const issues: ConfigIssue[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(...err.issues);
+      return undefined;
+    }
+  };
+  const fileEntries = loaded ? collect(() => parseSecurityEntries(loaded, opts.env)) : [];
+  const env = collect(() => environmentLayer(opts.env));
+  const authFilePath = opts.env.REGISTRY_AUTH_FILE;
+  const authFile = authFilePath ? collect(() => readAuthFile(authFilePath)) : undefined;
+  if (issues.length) throw new ConfigError(issues);
+  const askHelper = createHelperRunner({ env: opts.env, ...(opts.helperTimeoutMs ? { timeoutMs: opts.helperTimeoutMs } : {}) });
+  const layers: CredentialLayer[] = [
+    env!,
+    ...(authFile ? [authConfigLayer('REGISTRY_AUTH_FILE', authFile, askHelper)] : []),
+    authConfigLayer('docker config', readDockerConfig(dockerConfigPath(opts)), askHelper),
+  ];
+  for (const layer of layers) for (const secret of layer.secrets) registerSecret(secret);
+  return createCredentialStore(fileEntries!, layers);
 }

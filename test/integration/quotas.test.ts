@@ -201,7 +201,7 @@ describe('registry quotas: RateLimit headers, dry-run estimate, shared budget', 
       assert.equal(p.pulls(), 2, 'the three workers together made 2 pulls');
       assert.equal(p.refused(), 0);
       const failed = results.find((r) => r.status === 'failed')!;
-      const stored = [...cloud.objects].filter(([k]) => k.startsWith(`${bucket}/runs/quota-run/results/`)).map(([, v]) => JSON.parse(v.toString()) as { status: string; error?: { message: string } });
+      const stored = [...cloud.objects].filter(([k]) => k.startsWith(`${bucket}/runs/quota-run/results/`)).map(([, v]) => JSON.parse(v.toString()) as { status: string; error?: { code: string; message: string } });
       assert.equal(stored.length, 3);
       assert.equal(stored.find((r) => r.status === 'failed')!.error!.code, 'QUOTA_EXHAUSTED');
       assert.match(stored.find((r) => r.status === 'failed')!.error!.message, new RegExp(`QUOTA_EXHAUSTED: the shared pull budget of ${p.host.replace(/\./g, '\\.')} \\(2 pulls per 3600 s`));

@@ -15,6 +15,8 @@ export interface TokenServerOptions {
   ttlSeconds?: number;
   /** How the token names its signer: libtrust `kid` (default) or the `x5c` cert chain. */
   header?: 'kid' | 'x5c';
+  /** Repository name prefixes (`team/`) a user's tokens may cover; a user not listed may access every repository. */
+  acl?: Record<string, string[]>;
 }
 
 export interface TokenRequestRecord {
@@ -72,7 +74,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<Runnin
       res.setHeader('www-authenticate', 'Basic realm="regtest-token"');
       return void json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] });
     }
-    const access = scopes.flatMap((s) => parseScope(s, known));
+    const access = scopes.flatMap((s) => parseScope(s, known)).filter((a) => permitted(opts.acl, known ? who!.user : undefined, a));
     const now = Math.floor(Date.now() / 1000);
     const token = signEs256(signer.header, {
       iss: TOKEN_ISSUER,
@@ -118,6 +120,11 @@ function parseScope(scope: string, known: boolean): Access[] {
   if (first < 0 || last === first) return [];
   const actions = scope.slice(last + 1).split(',').filter((a) => a && (known || a === 'pull'));
   return actions.length ? [{ type: scope.slice(0, first), name: scope.slice(first + 1, last), actions }] : [];
+}
+
+function permitted(acl: Record<string, string[]> | undefined, user: string | undefined, access: Access): boolean {
+  const prefixes = user === undefined ? undefined : acl?.[user];
+  return !prefixes || access.type !== 'repository' || prefixes.some((p) => access.name.startsWith(p));
 }
 
 function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {

@@ -115,7 +115,7 @@ describe('security file: docker config.json fallback', () => {
   };
   const dockerDir = join(dir, 'docker');
   mkdirSync(dockerDir, { recursive: true });
-  writeFileSync(join(dockerDir, 'config.json'), JSON.stringify({ auths, credsStore: 'desktop' }));
+  writeFileSync(join(dockerDir, 'config.json'), JSON.stringify({ auths }));
 
   it('reads auths with a base64 auth or username/password', async () => {
     const store = await loadSecurityFile(undefined, { env: {}, dockerConfigPath: join(dockerDir, 'config.json') });
