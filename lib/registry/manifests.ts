@@ -69,7 +69,7 @@ export async function putManifest(
   reference: string,
   manifest: RawManifest,
   signal?: AbortSignal,
-): Promise<string> {
+): Promise<{ digest: string; ociSubject?: string }> {
   const expected = sha256Digest(manifest.bytes);
   const res = await client.request({
     method: 'PUT',
@@ -90,5 +90,6 @@ export async function putManifest(
       detail: `registry stored the manifest as ${acknowledged}, expected ${expected} (it rewrote the manifest)`,
     });
   }
-  return expected;
+  const ociSubject = header(res.headers, 'oci-subject');
+  return { digest: expected, ...(ociSubject ? { ociSubject } : {}) };
 }

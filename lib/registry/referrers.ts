@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { Descriptor, MediaType, sha256Digest, type RawManifest, type ReferrersCallOptions } from '../oci/index.js';
+import { Descriptor, MediaType, type RawManifest, type ReferrersCallOptions } from '../oci/index.js';
 import { repoScope } from './auth.js';
 import { header, type RegistryClient, type RegistryResponse } from './client.js';
+import { putManifest } from './manifests.js';
 import { RegistryError } from './errors.js';
 
 /** A referrers answer is an OCI index; more than 4 MiB per page is refused instead of buffered. */
@@ -79,7 +80,7 @@ async function readJson(res: RegistryResponse): Promise<unknown> {
 }
 
 /**
- * PUT a manifest (like manifests.ts putManifest) and return the `OCI-Subject` header: the subject
+ * PUT a manifest and return the `OCI-Subject` header: the subject
  * digest the registry indexed, undefined when it sent none (distribution-spec "Pushing Manifests with Subject").
  */
 export async function putManifestWithSubject(
@@ -89,25 +90,5 @@ export async function putManifestWithSubject(
   manifest: RawManifest,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
-  const expected = sha256Digest(manifest.bytes);
-  const res = await client.request({
-    method: 'PUT',
-    path: `/v2/${repository}/manifests/${encodeURIComponent(reference).replace(/%3A/g, ':')}`,
-    scopes: [repoScope(repository, 'pull,push')],
-    headers: { 'content-type': manifest.mediaType },
-    body: Buffer.from(manifest.bytes),
-    expect: [200, 201, 202],
-    signal,
-  });
-  await res.body.dump();
-  const acknowledged = header(res.headers, 'docker-content-digest');
-  if (acknowledged && acknowledged !== expected) {
-    throw new RegistryError({
-      code: 'REGISTRY_PROTOCOL',
-      method: 'PUT',
-      url: res.url,
-      detail: `registry stored the manifest as ${acknowledged}, expected ${expected} (it rewrote the manifest)`,
-    });
-  }
-  return header(res.headers, 'oci-subject');
+  return (await putManifest(client, repository, reference, manifest, signal)).ociSubject;
 }
