@@ -4,7 +4,7 @@ import type { BlobCoordinator } from './blob-transfer.js';
 import { copyImage } from './copy-image.js';
 import { CopyError, toCopyError } from './errors.js';
 import type { CopyObserver } from './events.js';
-import { discoverReferrers, type DiscoverContext, type FoundReferrer, type ReferrerVia } from './referrers-discover.js';
+import { discoverReferrers, type DiscoverContext, type FoundReferrer } from './referrers-discover.js';
 import { apiProbe, recordSubjects, targetIndexes, updateFallbackIndex, type FallbackIndexRecord } from './referrers-target.js';
 
 export interface ReferrersOptions {
@@ -19,15 +19,8 @@ export interface ReferrersOptions {
   readonly blobConcurrency?: number;
 }
 
-export interface ReferrerRecord {
-  /** The manifest it is attached to (an image, or another referrer). */
-  readonly subject: string;
-  readonly digest: string;
-  readonly mediaType: string;
-  readonly artifactType?: string;
-  readonly via: ReferrerVia;
-  /** cosign-tag: the tag copied (`sha256-<hex>.sig`, `.att`, `.sbom`). */
-  readonly tag?: string;
+/** A referrer as found on the source (without its descriptor) and what happened to it. */
+export interface ReferrerRecord extends Omit<FoundReferrer, 'descriptor'> {
   /** `missing`: listed by the source's fallback index or API, but the source does not have it. */
   readonly status: 'copied' | 'present' | 'missing';
 }
