@@ -52,6 +52,7 @@ export async function runCommand(ctx: RunContext): Promise<number> {
 
 /** The registry pool of a CLI run; `override` replaces the access of chosen registries (TCR tokens). */
 export function poolFor(ctx: RunContext, security: CredentialStore, override?: (registry: string) => CredentialSource | undefined): RegistryPool {
+  const pacedRegistries = new Set<string>();
   return new RegistryPool(
     (registry, repository) => {
       const a = security.lookup(registry, repository);
@@ -64,7 +65,10 @@ export function poolFor(ctx: RunContext, security: CredentialStore, override?: (
       quota: {
         reserve: ctx.options.pullReserve,
         maxWaitMs: ctx.options.pullMaxWait * 1000,
+        // once per registry and run: a paced run waits window after window, and says so once
         onPacing: (e) =>
+          !pacedRegistries.has(e.registry) &&
+          pacedRegistries.add(e.registry) &&
           ctx.logger.warn(`${e.registry}: ${e.remaining} of ${e.limit ?? '?'} pulls left, ${e.reserve} kept in reserve (--pull-reserve): pacing manifest GETs, next at ${new Date(e.nextAt).toISOString()}`),
       },
     },
