@@ -1,8 +1,9 @@
-// Builds dist/cli.mjs (run by `npm ci` through `prepare`, so a fresh clone has a working bin) and one
+// Builds dist/cli.cjs and the bundle it starts (run by `npm ci` through `prepare`, so a fresh clone has a bin) and one
 // bundle per SCF function, dist/functions/<name>/index.js + <name>.zip, printing sizes and import times.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 
 const FUNCTIONS = ['planner', 'transfer', 'aggregator'];
@@ -11,21 +12,20 @@ const BUDGET_BYTES = 1.5 * 1024 * 1024;
 const SHIMS = Object.fromEntries(['whatwg-url', 'http-signature', 'psl', 'mime-db'].map((m) => [m, `./scripts/bundle-shims/${m}.cjs`]));
 const common = { bundle: true, platform: 'node', target: 'node20', minify: true, logLevel: 'warning', legalComments: 'none' };
 
-// split: the Tencent SDKs (CCR mode, reports in COS) load only when a command needs them
+// the CLI: one CommonJS bundle, started by a small launcher that runs it through V8's code cache
+// (lib/cli/launch.ts); the Tencent SDKs in it are evaluated only when a command needs them
+for (const stale of ['dist/chunks', 'dist/cli.mjs', 'dist/cli.mjs.map']) rmSync(stale, { recursive: true, force: true });
+await build({ ...common, entryPoints: ['lib/cli/bin.ts'], outfile: 'dist/image-transfer.cjs', format: 'cjs', sourcemap: 'linked' });
+const bundleId = createHash('sha256').update(readFileSync('dist/image-transfer.cjs')).digest('hex').slice(0, 12);
 await build({
   ...common,
-  entryPoints: { cli: 'lib/cli/bin.ts' },
-  outdir: 'dist',
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
-  format: 'esm',
-  sourcemap: 'linked',
-  banner: {
-    js: "#!/usr/bin/env -S node --liftoff-only --max-semi-space-size=1\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
+  entryPoints: ['lib/cli/launch.ts'],
+  outfile: 'dist/cli.cjs',
+  format: 'cjs',
+  define: { BUNDLE_ID: JSON.stringify(bundleId) },
+  banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=1' },
 });
-chmodSync('dist/cli.mjs', 0o755);
+chmodSync('dist/cli.cjs', 0o755);
 
 if (process.argv.includes('--functions') || process.env.npm_lifecycle_event === 'build') {
   const { default: yazl } = await import('yazl');

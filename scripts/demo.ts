@@ -45,7 +45,7 @@ try {
     [`${source.host}/library/tools:latest`]: `${target.host}/migrated/tools:latest`,
   }));
   console.log(`\nrule file ${rules}:\n${yaml.dump(yaml.load(await import('node:fs').then((fs) => fs.readFileSync(rules, 'utf8'))))}`);
-  const cli = join(import.meta.dirname, '..', 'dist', 'cli.mjs');
+  const cli = join(import.meta.dirname, '..', 'dist', 'cli.cjs');
   const code = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, [cli, `--securityFile=${security}`, `--ruleFile=${rules}`, `--report-dir=${join(work, 'reports')}`], { stdio: 'inherit' });
     child.on('close', (c) => resolve(c ?? 1));

@@ -1,7 +1,7 @@
 import { redact } from '../util/redact.js';
 import { main } from './main.js';
 
-// The executable: whatever name it is started by (bin link, npx, node dist/cli.mjs), it runs main().
+// The executable: whatever name it is started by (bin link, npx, node dist/cli.cjs), it runs main().
 
 // a closed pipe (`image-transfer --help | head`) is not an error worth a stack trace
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { createLogger } from '../util/logger.js';
@@ -7,10 +6,6 @@ import { buildProgram, toCliOptions } from './options.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { UsageError } from './usage-error.js';
-
-// undici parses HTTP with llhttp compiled to WebAssembly; the optimising tier costs ~35 MiB of RSS for
-// no measurable speed-up here (bodies are streamed, not parsed). Set before the first request compiles it.
-setFlagsFromString('--liftoff-only');
 
 /** Runs the command line and returns the exit status: 0 ok, 1 some image failed, 2 bad usage or input. */
 export async function main(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {

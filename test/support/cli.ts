@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-export const CLI = join(ROOT, 'dist', 'cli.mjs');
+export const CLI = join(ROOT, 'dist', 'cli.cjs');
 
 const FUNCTION_BUNDLE = join(ROOT, 'dist', 'functions', 'transfer', 'index.js');
 
