@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { Agent } from '../registry/undici.js';
+import { HttpTransport } from '../registry/http-transport.js';
 import { z } from 'zod';
 import { TransferTask } from '../planner/index.js';
 import type { CredentialProvider } from '../tencent/cloud-credential.js';
@@ -26,7 +26,7 @@ export interface CmqOptions {
 /** TDMQ for CMQ through its data-plane HTTP API (batch send, long-poll receive, delete). */
 export class CmqQueue implements TaskSink, TaskSource {
   private readonly url: URL;
-  private readonly http = new Agent({ connections: 8, headersTimeout: 45_000 });
+  private readonly http = new HttpTransport({ connections: 8, connectMs: 30_000, headersMs: 45_000, bodyIdleMs: 45_000, keepAliveMs: 10_000 });
 
   constructor(private readonly options: CmqOptions) {
     this.url = new URL(PATH, options.endpoint);
@@ -49,7 +49,7 @@ export class CmqQueue implements TaskSink, TaskSource {
       path: this.url.pathname,
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(all).toString(),
+      body: Buffer.from(new URLSearchParams(all).toString()),
       signal,
     });
     const json = (await res.body.json()) as unknown;

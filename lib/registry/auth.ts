@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import type { HttpTransport, TransportResponse } from './http-transport.js';
 import { registerSecret } from '../util/redact.js';
 import { RegistryError } from './errors.js';
 import type { Challenge } from './www-authenticate.js';
@@ -40,7 +40,7 @@ export class Authenticator {
 
   constructor(
     private readonly source: CredentialSource,
-    private readonly dispatcher: Dispatcher,
+    private readonly transport: HttpTransport,
     private readonly allowPlainHttp: boolean,
   ) {
     if (typeof source !== 'function') {
@@ -108,9 +108,9 @@ export class Authenticator {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (basic) headers.authorization = basic;
     const started = Date.now();
-    let res: Dispatcher.ResponseData;
+    let res: TransportResponse;
     try {
-      res = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal });
+      res = await this.transport.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal });
     } catch (cause) {
       throw new RegistryError({ code: 'REGISTRY_NETWORK', method: 'GET', url: url.toString(), detail: String((cause as Error).message), retryable: true, cause });
     }

@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
-import { Agent } from './undici.js';
+import { HttpTransport, type ResponseBody, type TransportResponse } from './http-transport.js';
 import { sleep } from '../util/sleep.js';
 import { Authenticator, type CredentialSource, type Scope } from './auth.js';
 import { RegistryError, isRetryableNetworkError, isRetryableStatus, parseDiagnostics } from './errors.js';
@@ -57,7 +56,7 @@ export interface RegistryRequest {
 export interface RegistryResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: Dispatcher.ResponseData['body'];
+  readonly body: ResponseBody;
   readonly url: string;
 }
 
@@ -66,7 +65,7 @@ const MAX_REDIRECTS = 5;
 /** HTTP transport for one registry: pooled keep-alive connections, auth, retries, rate limit, redirects. */
 export class RegistryClient {
   readonly registry: string;
-  private readonly dispatcher: Agent;
+  private readonly transport: HttpTransport;
   private readonly auth: Authenticator;
   private readonly limiter: RateLimiter;
   private readonly quota: PullQuota;
@@ -77,18 +76,16 @@ export class RegistryClient {
   constructor(private readonly options: RegistryOptions) {
     this.registry = options.registry;
     const t = options.timeouts ?? {};
-    this.dispatcher = new Agent({
+    this.transport = new HttpTransport({
       connections: options.connections ?? 16,
-      connect: {
-        timeout: t.connectMs ?? 30_000,
-        ...(options.ca ? { ca: options.ca } : {}),
-        ...(options.insecure ? { rejectUnauthorized: false } : {}),
-      },
-      headersTimeout: t.headersMs ?? 60_000,
-      bodyTimeout: t.bodyIdleMs ?? 60_000,
-      keepAliveTimeout: 10_000,
+      connectMs: t.connectMs ?? 30_000,
+      headersMs: t.headersMs ?? 60_000,
+      bodyIdleMs: t.bodyIdleMs ?? 60_000,
+      keepAliveMs: 10_000,
+      ...(options.ca ? { ca: options.ca } : {}),
+      ...(options.insecure ? { insecure: true } : {}),
     });
-    this.auth = new Authenticator(options.credentials ?? {}, this.dispatcher, options.insecure === true);
+    this.auth = new Authenticator(options.credentials ?? {}, this.transport, options.insecure === true);
     this.limiter = new RateLimiter(options.qps ?? 100);
     this.quota = new PullQuota(options.registry, options.quota);
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
@@ -201,9 +198,9 @@ export class RegistryClient {
     headers: Record<string, string>,
     body: Buffer | Readable | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<Dispatcher.ResponseData> {
+  ): Promise<TransportResponse> {
     try {
-      return await this.dispatcher.request({ origin, path, method: method as Dispatcher.HttpMethod, headers, body, signal });
+      return await this.transport.request({ origin, path, method, headers, body, signal });
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
       const code = (cause as { code?: string }).code ?? '';
@@ -244,7 +241,7 @@ export class RegistryClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.transport.close();
   }
 }
 
@@ -258,7 +255,7 @@ export function header(headers: Record<string, string | string[] | undefined>, n
   return Array.isArray(v) ? v[0] : v;
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], cap = 64 * 1024): Promise<string> {
+async function readCapped(body: ResponseBody, cap = 64 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
