@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import pkg from '../../package.json' with { type: 'json' };
 import { BlobCoordinator } from '../../lib/copy/index.js';
 import { CmqQueue, ScfAsyncSink, type TaskSink, type TaskSource } from '../../lib/queue/index.js';
@@ -12,6 +13,10 @@ import { instanceTokenLogin, type InstanceLogin } from '../../lib/inventory/inde
 import { pullBudgetGates, type VerifyMode } from '../../lib/usecases/index.js';
 import { createCcrTcrClients } from '../../lib/tencent/sdk.js';
 import { readEnv, type FunctionEnv } from './env.js';
+
+// As in the CLI: undici's WebAssembly HTTP parser compiled with the baseline tier only saves ~35 MiB of
+// the function's memory; it must be set before the first request compiles it.
+setFlagsFromString('--liftoff-only');
 
 export interface Wiring {
   readonly env: FunctionEnv;

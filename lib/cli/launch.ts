@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 // The executable (dist/cli.cjs). It runs the CommonJS bundle dist/image-transfer.cjs through V8's code
@@ -16,6 +17,10 @@ import { Script } from 'node:vm';
 // `$XDG_CACHE_HOME/image-transfer`, else `~/.cache/image-transfer`; never a shared temporary directory).
 
 declare const BUNDLE_ID: string;
+
+// undici (blob bytes) parses HTTP with llhttp in WebAssembly; its optimising tier costs ~35 MiB of RSS
+// and CPU for no gain here. Set before compiling: V8 rejects a code cache made under other flags.
+setFlagsFromString('--liftoff-only');
 
 const bundle = join(__dirname, 'image-transfer.cjs');
 const source = readFileSync(bundle, 'utf8');

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { HttpTransport, type ResponseBody, type TransportResponse } from './http-transport.js';
+import { BulkTransport } from './bulk-transport.js';
+import { HttpTransport, type ResponseBody, type TransportOptions, type TransportResponse } from './http-transport.js';
 import { sleep } from '../util/sleep.js';
 import { Authenticator, type CredentialSource, type Scope } from './auth.js';
 import { RegistryError, isRetryableNetworkError, isRetryableStatus, parseDiagnostics } from './errors.js';
@@ -61,11 +62,13 @@ export interface RegistryResponse {
 }
 
 const MAX_REDIRECTS = 5;
+const BLOB_PATH = /^\/v2\/.+\/blobs\/[a-z0-9]+:[a-f0-9]+(\?|$)/;
 
 /** HTTP transport for one registry: pooled keep-alive connections, auth, retries, rate limit, redirects. */
 export class RegistryClient {
   readonly registry: string;
   private readonly transport: HttpTransport;
+  private readonly bulk: BulkTransport;
   private readonly auth: Authenticator;
   private readonly limiter: RateLimiter;
   private readonly quota: PullQuota;
@@ -76,7 +79,7 @@ export class RegistryClient {
   constructor(private readonly options: RegistryOptions) {
     this.registry = options.registry;
     const t = options.timeouts ?? {};
-    this.transport = new HttpTransport({
+    const transport: TransportOptions = {
       connections: options.connections ?? 16,
       connectMs: t.connectMs ?? 30_000,
       headersMs: t.headersMs ?? 60_000,
@@ -84,7 +87,9 @@ export class RegistryClient {
       keepAliveMs: 10_000,
       ...(options.ca ? { ca: options.ca } : {}),
       ...(options.insecure ? { insecure: true } : {}),
-    });
+    };
+    this.transport = new HttpTransport(transport);
+    this.bulk = new BulkTransport(transport);
     this.auth = new Authenticator(options.credentials ?? {}, this.transport, options.insecure === true);
     this.limiter = new RateLimiter(options.qps ?? 100);
     this.quota = new PullQuota(options.registry, options.quota);
@@ -170,11 +175,12 @@ export class RegistryClient {
         if (authorization) headers.authorization = authorization;
       }
       await this.limiter.take(req.signal);
+      const mark = this.quota.mark();
       const res = await this.send(current.origin, current.pathname + current.search, req.method, headers, req.body, req.signal).catch((err: unknown) => {
-        if (pull) this.quota.observe(undefined, true);
+        if (pull) this.quota.observe(undefined, true, mark);
         throw err;
       });
-      if (sameOrigin) this.quota.observe(res.headers, pull);
+      if (sameOrigin) this.quota.observe(res.headers, pull, mark);
       const location = header(res.headers, 'location');
       const redirect = [301, 302, 303, 307, 308].includes(res.statusCode) && (req.method === 'GET' || req.method === 'HEAD');
       if (!redirect || !location || hop >= MAX_REDIRECTS) {
@@ -200,7 +206,9 @@ export class RegistryClient {
     signal: AbortSignal | undefined,
   ): Promise<TransportResponse> {
     try {
-      return await this.transport.request({ origin, path, method, headers, body, signal });
+      // blob bytes (a streamed upload, a blob download) go by the transport cheaper per byte
+      const bulk = (body !== undefined && !Buffer.isBuffer(body)) || (method === 'GET' && BLOB_PATH.test(path));
+      return await (bulk ? this.bulk : this.transport).request({ origin, path, method, headers, body, signal });
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
       const code = (cause as { code?: string }).code ?? '';
@@ -241,7 +249,7 @@ export class RegistryClient {
   }
 
   async close(): Promise<void> {
-    await this.transport.close();
+    await Promise.all([this.transport.close(), this.bulk.close()]);
   }
 }
 

@@ -3,10 +3,10 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 
 /**
- * HTTP/1.1 for registry traffic on Node's own client (native llhttp, no copies through WebAssembly):
- * measured on the benchmark machine it spends about a third of undici's CPU per request and less per
- * streamed byte, and a run is CPU-bound. Keep-alive pools per origin, streamed bodies both ways, and
- * three timeouts: connect, silence before the response headers, silence inside a body.
+ * HTTP/1.1 for registry requests on Node's own client: measured on the benchmark machine it spends
+ * about a third of undici's CPU per request, and a run of many images is CPU-bound (blob bytes go by
+ * BulkTransport). Keep-alive pools per origin, streamed bodies both ways, and three timeouts: connect,
+ * silence before the response headers, silence inside a body.
  */
 export interface TransportOptions {
   /** Connections per origin. */

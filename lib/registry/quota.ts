@@ -161,6 +161,8 @@ interface Known {
 export class PullQuota {
   private known: Known | undefined;
   private inFlight = 0;
+  /** Granted pulls whose response came back, ever: see `mark`. */
+  private pullsDone = 0;
   private pacing = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
@@ -183,14 +185,27 @@ export class PullQuota {
     return next.then(() => this.options.gate?.take(signal));
   }
 
+  /**
+   * Taken when any request is sent and handed back to `observe` with its response. Responses on other
+   * connections arrive in any order: a budget counted before pulls that have since come back must not
+   * undo them, so the pulls done in between are taken off what it says.
+   */
+  mark(): number {
+    return this.pullsDone;
+  }
+
   /** After each response (`headers` undefined when none came); `pull` says whether it was a granted pull. */
-  observe(headers: Headers | undefined, pull: boolean): void {
-    if (pull) this.inFlight = Math.max(0, this.inFlight - 1);
+  observe(headers: Headers | undefined, pull: boolean, mark = this.pullsDone): void {
+    const since = this.pullsDone - mark;
+    if (pull) {
+      this.inFlight = Math.max(0, this.inFlight - 1);
+      this.pullsDone += 1;
+    }
     const seen = headers ? parseRateLimit(headers) : undefined;
     if (!seen) return;
     const windowMs = seen.windowSeconds !== undefined ? seen.windowSeconds * 1000 : this.known?.windowMs;
     this.known = {
-      remaining: seen.remaining,
+      remaining: Math.max(0, seen.remaining - since),
       ...(seen.limit !== undefined || this.known?.limit !== undefined ? { limit: seen.limit ?? this.known?.limit } : {}),
       ...(windowMs !== undefined ? { windowMs } : {}),
       ...(seen.resetSeconds !== undefined ? { resetAt: this.now() + seen.resetSeconds * 1000 } : {}),

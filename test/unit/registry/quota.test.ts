@@ -89,6 +89,19 @@ describe('PullQuota', () => {
     });
   });
 
+  it('a response sent before a pull came back cannot undo that pull (replies on other connections arrive in any order)', async () => {
+    const q = new PullQuota('r', { reserve: 5, maxWaitMs: 0 });
+    q.observe(hub(7), false);
+    await q.beforePull();
+    const pullMark = q.mark();
+    const headMark = q.mark(); // a HEAD sent while the pull is in flight, answered "7 left" before the pull counted
+    q.observe(hub(6), true, pullMark);
+    q.observe(hub(7), false, headMark);
+    // 7 - 1 pull done since the HEAD left = 6 > 5: one more pull, then the reserve holds
+    await q.beforePull();
+    await assert.rejects(q.beforePull(), (err: unknown) => err instanceof QuotaError && /\(5 of 100 pulls left/.test(err.message));
+  });
+
   it('a HEAD response with fresh headers frees the budget again (no pull spent)', async () => {
     const q = new PullQuota('r', { reserve: 5, maxWaitMs: 0 });
     q.observe(hub(5), false);
