@@ -1,6 +1,4 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
@@ -39,12 +37,12 @@ if (cacheFile && (!cached || script.cachedDataRejected) && !isTrivial(process.ar
 }
 const entry = script.runInThisContext() as (...args: unknown[]) => void;
 const mod = { exports: {} };
-entry.call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
+// the bundle needs only built-in modules; this file's own require serves them (and sits in the same directory)
+entry.call(mod.exports, mod.exports, require, mod, bundle, dirname(bundle));
 
 function codeCachePath(env: NodeJS.ProcessEnv): string | undefined {
   if (env.IMAGE_TRANSFER_CODE_CACHE === '0') return undefined;
-  const home = env.HOME ? homedir() : undefined;
-  const dir = env.IMAGE_TRANSFER_CACHE_DIR || (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'image-transfer') : home && join(home, '.cache', 'image-transfer'));
+  const dir = env.IMAGE_TRANSFER_CACHE_DIR || (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'image-transfer') : env.HOME && join(env.HOME, '.cache', 'image-transfer'));
   if (!dir) return undefined;
   const flags = fnv1a(process.execArgv.join(' '));
   return join(dir, `code-${process.version}-${process.arch}-${flags}-${BUNDLE_ID}.bin`);
