@@ -169,17 +169,21 @@ export class RegistryClient {
       const pull = hop === 0 && sameOrigin && isPull(req.method, current.pathname);
       // before the token is fetched: a paced pull may wait longer than a token lives
       if (pull) await this.quota.beforePull(req.signal, () => this.refreshQuota(current.toString(), req));
-      const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'image-transfer', ...req.headers };
-      if (sameOrigin) {
-        const authorization = await this.auth.header(req.scopes, req.signal);
-        if (authorization) headers.authorization = authorization;
-      }
-      await this.limiter.take(req.signal);
       const mark = this.quota.mark();
-      const res = await this.send(current.origin, current.pathname + current.search, req.method, headers, req.body, req.signal).catch((err: unknown) => {
+      let res: TransportResponse;
+      try {
+        const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'image-transfer', ...req.headers };
+        if (sameOrigin) {
+          const authorization = await this.auth.header(req.scopes, req.signal);
+          if (authorization) headers.authorization = authorization;
+        }
+        await this.limiter.take(req.signal);
+        res = await this.send(current.origin, current.pathname + current.search, req.method, headers, req.body, req.signal);
+      } catch (err) {
+        // a granted pull that never got an answer (token, abort, network) is no longer in flight
         if (pull) this.quota.observe(undefined, true, mark);
         throw err;
-      });
+      }
       if (sameOrigin) this.quota.observe(res.headers, pull, mark);
       const location = header(res.headers, 'location');
       const redirect = [301, 302, 303, 307, 308].includes(res.statusCode) && (req.method === 'GET' || req.method === 'HEAD');

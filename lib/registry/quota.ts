@@ -164,6 +164,7 @@ export class PullQuota {
   /** Granted pulls whose response came back, ever: see `mark`. */
   private pullsDone = 0;
   private pacing = false;
+  private settled: Array<() => void> = [];
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
 
@@ -187,8 +188,8 @@ export class PullQuota {
 
   /**
    * Taken when any request is sent and handed back to `observe` with its response. Responses on other
-   * connections arrive in any order: a budget counted before pulls that have since come back must not
-   * undo them, so the pulls done in between are taken off what it says.
+   * connections arrive in any order: one sent before a pull came back may have been counted before or
+   * after that pull, so it may lower the budget but not raise it above what is known.
    */
   mark(): number {
     return this.pullsDone;
@@ -196,20 +197,35 @@ export class PullQuota {
 
   /** After each response (`headers` undefined when none came); `pull` says whether it was a granted pull. */
   observe(headers: Headers | undefined, pull: boolean, mark = this.pullsDone): void {
-    const since = this.pullsDone - mark;
+    const stale = this.pullsDone > mark;
+    const seen = headers ? parseRateLimit(headers) : undefined;
+    if (seen) {
+      const windowMs = seen.windowSeconds !== undefined ? seen.windowSeconds * 1000 : this.known?.windowMs;
+      this.known = {
+        remaining: stale && this.known ? Math.min(seen.remaining, this.known.remaining) : seen.remaining,
+        ...(seen.limit !== undefined || this.known?.limit !== undefined ? { limit: seen.limit ?? this.known?.limit } : {}),
+        ...(windowMs !== undefined ? { windowMs } : {}),
+        ...(seen.resetSeconds !== undefined ? { resetAt: this.now() + seen.resetSeconds * 1000 } : {}),
+      };
+    }
     if (pull) {
       this.inFlight = Math.max(0, this.inFlight - 1);
       this.pullsDone += 1;
+      const waiting = this.settled;
+      this.settled = [];
+      for (const wake of waiting) wake();
     }
-    const seen = headers ? parseRateLimit(headers) : undefined;
-    if (!seen) return;
-    const windowMs = seen.windowSeconds !== undefined ? seen.windowSeconds * 1000 : this.known?.windowMs;
-    this.known = {
-      remaining: Math.max(0, seen.remaining - since),
-      ...(seen.limit !== undefined || this.known?.limit !== undefined ? { limit: seen.limit ?? this.known?.limit } : {}),
-      ...(windowMs !== undefined ? { windowMs } : {}),
-      ...(seen.resetSeconds !== undefined ? { resetAt: this.now() + seen.resetSeconds * 1000 } : {}),
-    };
+  }
+
+  private pullSettled(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(signal?.reason ?? new Error('aborted'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.settled.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -224,6 +240,11 @@ export class PullQuota {
       const k = this.afterReset();
       const reserve = reserveOf(this.options.reserve ?? DEFAULT_RESERVE, k?.limit);
       if (!k || k.remaining - this.inFlight > reserve) return this.spend(waited);
+      // at the reserve with pulls still out: an answer may or may not have counted them, theirs will
+      if (this.inFlight > 0) {
+        await this.pullSettled(signal);
+        continue;
+      }
       const nextAt = this.nextCheck(k);
       if (nextAt === undefined || nextAt - started > maxWait) throw this.exhausted(k, reserve, nextAt, maxWait);
       if (!this.pacing) {

@@ -71,15 +71,22 @@ describe('PullQuota', () => {
     await q.beforePull();
   });
 
-  it('counts pulls in flight against the remaining budget, and fails fast beyond the wait limit', async () => {
+  it('counts pulls in flight against the remaining budget, waits for their answers at the reserve, then fails fast beyond the wait limit', async () => {
     const c = clock();
     const q = new PullQuota('docker.io', { reserve: 5, maxWaitMs: 1000, now: c.now });
     q.observe(hub(8), false);
     await q.beforePull();
     await q.beforePull();
-    // 8 remaining - 2 in flight = 6 > 5: one more; then 5 = reserve: pacing at 21600/100 s = 216 s > 1 s
+    // 8 remaining - 2 in flight = 6 > 5: one more; then 5 = reserve with 3 pulls out: wait for them
     await q.beforePull();
-    await assert.rejects(q.beforePull(), (err: unknown) => {
+    let settled = false;
+    const fourth = q.beforePull().finally(() => (settled = true));
+    fourth.catch(() => {});
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(settled, false, 'no decision while pulls are out');
+    for (let i = 0; i < 3; i++) q.observe(hub(5), true);
+    // 5 = reserve and nothing out: pacing at 21600/100 s = 216 s > 1 s
+    await assert.rejects(fourth, (err: unknown) => {
       assert.ok(err instanceof QuotaError);
       assert.equal(err.code, 'QUOTA_EXHAUSTED');
       assert.match(err.message, /pull quota of docker\.io is used up \(5 of 100 pulls left per 21600 s window, 5 kept in reserve\)/);
@@ -97,9 +104,11 @@ describe('PullQuota', () => {
     const headMark = q.mark(); // a HEAD sent while the pull is in flight, answered "7 left" before the pull counted
     q.observe(hub(6), true, pullMark);
     q.observe(hub(7), false, headMark);
-    // 7 - 1 pull done since the HEAD left = 6 > 5: one more pull, then the reserve holds
+    // the late "7 left" cannot raise the budget above the pull's "6 left": one more pull, then the reserve holds
     await q.beforePull();
-    await assert.rejects(q.beforePull(), (err: unknown) => err instanceof QuotaError && /\(5 of 100 pulls left/.test(err.message));
+    const last = q.beforePull();
+    q.observe(hub(5), true);
+    await assert.rejects(last, (err: unknown) => err instanceof QuotaError && /\(5 of 100 pulls left/.test(err.message));
   });
 
   it('a HEAD response with fresh headers frees the budget again (no pull spent)', async () => {
@@ -135,6 +144,7 @@ describe('PullQuota', () => {
     q.observe(hub(2, 1000, 20), false);
     const started = Date.now();
     await q.beforePull();
+    q.observe(hub(1, 1000, 20), true);
     await q.beforePull();
     assert.ok(Date.now() - started >= 35);
   });
@@ -146,10 +156,10 @@ describe('PullQuota', () => {
     await assert.rejects(q.beforePull(), /resets|later than the 0 s wait limit|wait limit/);
     const q2 = new PullQuota('r', { reserve: 0, maxWaitMs: 50_000, now: c.now });
     q2.observe({ ratelimit: 'limit=3, remaining=0, reset=0' }, false);
-    await q2.beforePull();
-    await q2.beforePull();
-    await q2.beforePull();
-    await assert.rejects(q2.beforePull(), QuotaError, 'the limit of 3 is spent again');
+    for (let i = 0; i < 3; i++) await q2.beforePull();
+    const fourth = q2.beforePull();
+    for (let i = 0; i < 3; i++) q2.observe({ ratelimit: 'limit=3, remaining=0, reset=100' }, true);
+    await assert.rejects(fourth, QuotaError, 'the limit of 3 is spent again');
   });
 
   it('fails clearly when the registry never says how long the window is', async () => {
