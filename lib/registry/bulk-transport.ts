@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { TransportOptions, TransportRequest, TransportResponse } from './http-transport.js';
 import type { Agent } from './undici.js';
 
@@ -12,7 +13,8 @@ export class BulkTransport {
 
   constructor(private readonly options: TransportOptions) {}
 
-  async request(req: TransportRequest): Promise<TransportResponse> {
+  /** A streamed body is destroyed when the request fails. */
+  async request(req: Omit<TransportRequest, 'body'> & { body?: Buffer | Readable }): Promise<TransportResponse> {
     const agent = await (this.agent ??= this.open());
     return (await agent.request({ ...req, method: req.method as 'GET' })) as unknown as TransportResponse;
   }

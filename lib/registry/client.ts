@@ -211,8 +211,8 @@ export class RegistryClient {
   ): Promise<TransportResponse> {
     try {
       // blob bytes (a streamed upload, a blob download) go by the transport cheaper per byte
-      const bulk = (body !== undefined && !Buffer.isBuffer(body)) || (method === 'GET' && BLOB_PATH.test(path));
-      return await (bulk ? this.bulk : this.transport).request({ origin, path, method, headers, body, signal });
+      if ((body && !Buffer.isBuffer(body)) || (method === 'GET' && BLOB_PATH.test(path))) return await this.bulk.request({ origin, path, method, headers, body, signal });
+      return await this.transport.request({ origin, path, method, headers, body, signal });
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
       const code = (cause as { code?: string }).code ?? '';

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 /**
  * HTTP/1.1 for registry requests on Node's own client: measured on the benchmark machine it spends
  * about a third of undici's CPU per request, and a run of many images is CPU-bound (blob bytes go by
- * BulkTransport). Keep-alive pools per origin, streamed bodies both ways, and three timeouts: connect,
+ * BulkTransport). Keep-alive pools per origin, streamed response bodies, and three timeouts: connect,
  * silence before the response headers, silence inside a body.
  */
 export interface TransportOptions {
@@ -26,8 +26,8 @@ export interface TransportRequest {
   readonly path: string;
   readonly method: string;
   readonly headers: Record<string, string>;
-  /** A Buffer is sent with its length; a stream is piped (and destroyed when the request fails). */
-  readonly body?: Buffer | Readable;
+  /** Sent with its length. A streamed body goes by BulkTransport. */
+  readonly body?: Buffer;
   readonly signal?: AbortSignal;
 }
 
@@ -72,12 +72,9 @@ export class HttpTransport {
     return new Promise((resolve, reject) => {
       let response: IncomingMessage | undefined;
       const out = (secure ? https : http).request(url, { method: req.method, headers: req.headers, agent: secure ? this.tls : this.plain, signal: req.signal });
-      const fail = (err: Error): void => {
-        const body = req.body;
-        if (body && typeof (body as Readable).destroy === 'function' && !(body as Readable).destroyed) (body as Readable).destroy(err);
+      out.on('error', (err) => {
         if (!response) reject(err);
-      };
-      out.on('error', fail);
+      });
       // one idle timer on the socket: before the response it guards the headers, after it the body
       out.setTimeout(this.options.headersMs);
       out.on('timeout', () => {
@@ -95,12 +92,7 @@ export class HttpTransport {
         out.setTimeout(this.options.bodyIdleMs);
         resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: withReaders(res) });
       });
-      if (!req.body) out.end();
-      else if (Buffer.isBuffer(req.body)) out.end(req.body);
-      else {
-        req.body.once('error', (err) => out.destroy(err));
-        req.body.pipe(out);
-      }
+      out.end(req.body);
     });
   }
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { isRetryableNetworkError } from '../../../lib/registry/errors.js';
 import { HttpTransport } from '../../../lib/registry/http-transport.js';
@@ -70,16 +69,11 @@ describe('HttpTransport', () => {
     await t.close();
   });
 
-  it('streams a body with its length, and a body that fails fails the request', async () => {
+  it('sends a Buffer body with its length', async () => {
     const t = transport();
-    const ok = await t.request({ origin, path: '/upload', method: 'PUT', headers: { 'content-length': '6' }, body: Readable.from([Buffer.from('abc'), Buffer.from('def')]) });
+    const ok = await t.request({ origin, path: '/upload', method: 'PUT', headers: {}, body: Buffer.from('abcdef') });
     assert.equal(await ok.body.text(), 'stored');
     assert.equal(received.at(-1)?.toString(), 'abcdef');
-
-    const broken = new Readable({ read() {} });
-    broken.push(Buffer.from('abc'));
-    setTimeout(() => broken.destroy(new Error('source went away')), 50);
-    await assert.rejects(t.request({ origin, path: '/upload', method: 'PUT', headers: { 'content-length': '6' }, body: broken }), /source went away/);
     await t.close();
   });
 });
