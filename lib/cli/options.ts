@@ -8,7 +8,7 @@ export const CliOptions = z.strictObject({
   ruleFile: z.string().optional(),
   routines: z.number().int().min(1).max(256),
   retry: z.number().int().min(0).max(20),
-  qps: z.number().int().min(1).max(30_000),
+  qps: z.number().int().min(1).max(30_000).optional(),
   registry: z.string().optional(),
   ns: z.string().optional(),
   tagExistOverridden: z.boolean(),
@@ -88,7 +88,7 @@ export function buildProgram(version: string): Command {
     .option('--ruleFile <path>', 'rules: "source: target" map or a list of {source, target}')
     .option('--routines <n>', 'images copied in parallel', int('routines'), 5)
     .option('--retry <n>', 'extra passes over failed images', int('retry'), 2)
-    .option('--qps <n>', 'requests per second per registry', int('qps'), 100)
+    .option('--qps <n>', 'requests per second per registry (default: not limited, as in the original)', int('qps'))
     .option('--registry <host>', 'default target registry for rules with an empty target')
     .option('--ns <namespace>', 'default target namespace for rules with an empty target')
     .option('--tag-exist-overridden [bool]', 'tag-list rules: overwrite an existing target tag when its digest differs', bool, true)

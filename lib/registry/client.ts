@@ -18,7 +18,7 @@ export interface RegistryOptions {
   readonly insecure?: boolean;
   /** PEM of extra CAs to trust for this registry and its token realm. */
   readonly ca?: string;
-  /** Requests per second to this registry, all callers together. @default 100 (the original's default) */
+  /** Requests per second to this registry, all callers together. @default not limited (concurrency bounds it) */
   readonly qps?: number;
   readonly retry?: Partial<RetryPolicy>;
   /** @default 30 s connect, 60 s to headers, 60 s of silence inside a body (a stalled stream). */
@@ -91,7 +91,7 @@ export class RegistryClient {
     this.transport = new HttpTransport(transport);
     this.bulk = new BulkTransport(transport);
     this.auth = new Authenticator(options.credentials ?? {}, this.transport, options.insecure === true);
-    this.limiter = new RateLimiter(options.qps ?? 100);
+    this.limiter = new RateLimiter(options.qps ?? 0);
     this.quota = new PullQuota(options.registry, options.quota);
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
     this.origin = `https://${apiHost(options.registry)}`;
