@@ -25,7 +25,7 @@ const source = readFileSync(bundle, 'utf8');
 const cacheFile = codeCachePath(process.env);
 let cached: Buffer | undefined;
 try {
-  if (cacheFile) cached = readFileSync(cacheFile);
+  if (cacheFile && ownedByMe(cacheFile)) cached = readFileSync(cacheFile);
 } catch {
   // no cache yet
 }
@@ -46,6 +46,12 @@ function codeCachePath(env: NodeJS.ProcessEnv): string | undefined {
   if (!dir) return undefined;
   const flags = fnv1a(process.execArgv.join(' '));
   return join(dir, `code-${process.version}-${process.arch}-${flags}-${BUNDLE_ID}.bin`);
+}
+
+/** Compiled code runs as this user: only a file this user owns and nobody else can write is used. */
+function ownedByMe(file: string): boolean {
+  const st = statSync(file);
+  return (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
 }
 
 /** Help, version and usage errors compile little: a cache made by them would stay small for good. */

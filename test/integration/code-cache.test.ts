@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -40,7 +40,7 @@ describe('the CLI start-up code cache', () => {
     assert.throws(() => readdirSync(cacheDir), /ENOENT/);
   });
 
-  it('is written by a run, accepted by the next (left as it is), and rewritten when V8 rejects it', async () => {
+  it('is written by a run, accepted by the next (left as it is), ignored when others can write it, and rewritten when V8 rejects it', async () => {
     const first = await run();
     assert.equal(first.code, 0, first.stdout + first.stderr);
     const [file] = cacheFiles();
@@ -55,13 +55,20 @@ describe('the CLI start-up code cache', () => {
     assert.equal(second.code, 0, second.stdout + second.stderr);
     assert.equal(statSync(path).ino, written.ino, 'an accepted cache is not rewritten');
 
+    chmodSync(path, 0o620);
+    const shared = await run();
+    assert.equal(shared.code, 0, shared.stdout + shared.stderr);
+    assert.notEqual(statSync(path).ino, written.ino, 'a cache others can write is not used (and replaced)');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+
     writeFileSync(path, Buffer.alloc(4096, 7));
+    const garbage = statSync(path).ino;
     const third = await run();
     assert.equal(third.code, 0, third.stdout + third.stderr);
     assert.match(third.stdout, /skipped 1/);
     const rewritten = readFileSync(path);
     assert.ok(rewritten.length > 100_000, 'a rejected cache is replaced');
-    assert.notEqual(statSync(path).ino, written.ino);
+    assert.notEqual(statSync(path).ino, garbage, 'rewritten');
     assert.deepEqual(cacheFiles(), [file], 'no temporary files left behind');
   });
 });
