@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { createLogger } from '../util/logger.js';
+import { shared } from '../util/signals.js';
 import { redact } from '../util/redact.js';
 import { buildProgram, toCliOptions } from './options.js';
 import { reportCommand } from './report-command.js';
@@ -13,6 +14,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
     .exitOverride()
     .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
   const controller = new AbortController();
+  shared(controller.signal);
   let interrupts = 0;
   const onSigint = (): void => {
     interrupts += 1;

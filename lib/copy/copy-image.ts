@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { stoppable } from '../util/signals.js';
 import {
   manifestBlobs,
   parseManifest,
@@ -97,8 +98,7 @@ export async function copyImage(
     return { status: 'skipped', reason: 'tag-exists', digest: existing.digest, mediaType: existing.mediaType, platforms: [] };
   }
   // one failed blob stops the image's other transfers instead of letting them run on unobserved
-  const stop = new AbortController();
-  const walkSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const { stop, signal: walkSignal } = stoppable(signal);
   const walk: Walk = {
     source,
     target,

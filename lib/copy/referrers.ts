@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { parseManifest, type CallOptions, type ImageSource, type ReferrersSource, type ReferrersTarget } from '../oci/index.js';
+import { stoppable } from '../util/signals.js';
 import type { BlobCoordinator } from './blob-transfer.js';
 import { copyImage } from './copy-image.js';
 import { CopyError, toCopyError } from './errors.js';
@@ -50,8 +51,7 @@ export async function copyReferrers(
   options: ReferrersOptions = {},
 ): Promise<ReferrersResult> {
   // one failure stops the other referrers' transfers instead of letting them run on unobserved
-  const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const { stop, signal } = stoppable(options.signal);
   const opts: ReferrersOptions = { ...options, signal };
   const ctx: DiscoverContext = { source, signal, ...(options.artifactTypes ? { artifactTypes: options.artifactTypes } : {}) };
   const answers = new Map<string, string>();
