@@ -262,6 +262,21 @@ function pickChallenge(value: string | string[] | undefined): ReturnType<typeof 
   return challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
 }
 
+/** Reads a whole body of at most `cap` bytes; a bigger one is cut off and refused (REGISTRY_PROTOCOL, naming `what`). */
+export async function readBounded(res: RegistryResponse, cap: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > cap) {
+      res.body.destroy();
+      throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: res.url, detail: `${what} larger than ${cap / 2 ** 20} MiB` });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;

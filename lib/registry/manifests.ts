@@ -1,6 +1,6 @@
 import { MANIFEST_ACCEPT, sha256Digest, type ManifestHead, type RawManifest } from '../oci/index.js';
 import { repoScope } from './auth.js';
-import { header, type RegistryClient } from './client.js';
+import { header, readBounded, type RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 
 /** OCI distribution-spec caps manifests at 4 MiB; refuse bigger bodies instead of buffering them. */
@@ -48,17 +48,7 @@ export async function getManifest(
     expect: [200],
     signal,
   });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_MANIFEST_BYTES) {
-      res.body.destroy();
-      throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: res.url, detail: 'manifest larger than 4 MiB' });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const bytes = Buffer.concat(chunks);
+  const bytes = await readBounded(res, MAX_MANIFEST_BYTES, 'manifest');
   return { bytes, mediaType: (header(res.headers, 'content-type') ?? '').split(';')[0]!.trim() };
 }
 

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { Descriptor, MediaType, type RawManifest, type ReferrersCallOptions } from '../oci/index.js';
 import { repoScope } from './auth.js';
-import { header, type RegistryClient, type RegistryResponse } from './client.js';
+import { header, readBounded, type RegistryClient, type RegistryResponse } from './client.js';
 import { putManifest } from './manifests.js';
-import { RegistryError } from './errors.js';
 
 /** A referrers answer is an OCI index; more than 4 MiB per page is refused instead of buffered. */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
@@ -62,18 +61,9 @@ function nextPage(link: string | undefined, base: string): string | undefined {
 }
 
 async function readJson(res: RegistryResponse): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PAGE_BYTES) {
-      res.body.destroy();
-      throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: res.url, detail: 'referrers page larger than 4 MiB' });
-    }
-    chunks.push(chunk as Buffer);
-  }
+  const bytes = await readBounded(res, MAX_PAGE_BYTES, 'referrers page');
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }
