@@ -32,6 +32,8 @@ const EXPIRY_MARGIN_MS = 15_000;
  * Produces the Authorization header for a set of scopes. The scheme is learnt from the ping (or a 401)
  * and kept; bearer tokens are cached per scope set. Credentials go only to the registry origin and to
  * the token realm the registry named, and only over TLS unless the registry is configured insecure.
+ * Contract with the caller: `learn` is given only challenges that the registry's own origin sent (a 401
+ * from a host reached by a redirect or an upload Location must never move the credentials elsewhere).
  */
 export class Authenticator {
   private challenge: Challenge | undefined;

@@ -140,6 +140,11 @@ export class RegistryClient {
     return this.withRetry(req.method, url, replayable, async () => {
       for (;;) {
         const res = await this.sendFollowing(url, req);
+        if (res.status === 401 && new URL(res.url).origin !== this.origin) {
+          // a redirect or an upload Location led elsewhere: that host's challenge names nobody we trust
+          await res.body.dump();
+          throw this.httpError(req.method, res.url, 401, '', undefined, `401 from ${new URL(res.url).host}, not the registry ${this.registry}: its challenge is ignored and no credential is sent there`);
+        }
         if (res.status === 401 && !reauthenticated && replayable) {
           await res.body.dump();
           reauthenticated = true;
@@ -240,13 +245,14 @@ export class RegistryClient {
     }
   }
 
-  private httpError(method: string, url: string, status: number, body: string, retryAfter?: string | string[]): RegistryError {
+  private httpError(method: string, url: string, status: number, body: string, retryAfter?: string | string[], detail?: string): RegistryError {
     const err = new RegistryError({
       code: status === 401 || status === 403 ? 'REGISTRY_UNAUTHORIZED' : 'REGISTRY_HTTP',
       method,
       url,
       status,
       diagnostics: parseDiagnostics(body),
+      ...(detail ? { detail } : {}),
     });
     const ms = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
     return Object.assign(err, { retryAfterMs: isRetryableStatus(status) ? ms : undefined });
