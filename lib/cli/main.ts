@@ -3,6 +3,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { createLogger } from '../util/logger.js';
 import { shared } from '../util/signals.js';
 import { redact } from '../util/redact.js';
+import { guardAgainstDrain } from './drain-guard.js';
 import { buildProgram, toCliOptions } from './options.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
@@ -24,6 +25,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  const guard = guardAgainstDrain(controller, (text) => process.stderr.write(text));
   try {
     if (argv[0] === 'report') return await reportCommand(argv.slice(1), (s) => process.stdout.write(s));
     program.parse(argv as string[], { from: 'user' });
@@ -34,7 +36,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
       files: options.logOutputPaths,
       write: (line) => (sink ? sink(line) : process.stderr.write(`${line}\n`)),
     });
-    return await runCommand({
+    const code = await runCommand({
       options,
       version: pkg.version,
       logger,
@@ -43,11 +45,13 @@ export async function main(argv: readonly string[], env: Record<string, string |
       setLogSink: (s) => (sink = s),
       stdout: (text) => process.stdout.write(text),
     });
+    return guard.fired() ? Math.max(code, 1) : code;
   } catch (err) {
     return reportFailure(err);
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    guard.release();
   }
 }
 

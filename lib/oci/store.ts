@@ -43,6 +43,8 @@ export interface ImageSource extends Location {
  * Write side. Contract:
  * - `pushBlob` consumes `body` completely and commits the blob under `descriptor.digest` only if the
  *   stream ends without error; an errored stream leaves nothing behind (the upload session is cancelled).
+ *   When it fails it destroys `body` with its error before settling: the producer of the stream waits on
+ *   it, and would otherwise wait for ever.
  * - `pushManifest` by digest stores without tagging; by tag it also moves the tag (call it last).
  * - Every method is idempotent.
  */

@@ -51,10 +51,20 @@ export class RegistryRepository implements ImageSource, ImageTarget, BlobMounter
   }
 
   async pushBlob(descriptor: Descriptor, body: Readable, options?: CallOptions): Promise<void> {
-    const session = await startUpload(this.client, this.repository, { signal: options?.signal });
-    if (session === 'mounted') return;
     let streamError: unknown;
     body.once('error', (err) => (streamError = err));
+    let session: Awaited<ReturnType<typeof startUpload>>;
+    try {
+      session = await startUpload(this.client, this.repository, { signal: options?.signal });
+    } catch (err) {
+      // destroyed with the destination's error, so the producer's pipeline reports that cause, not a premature close
+      body.destroy(err as Error);
+      throw err;
+    }
+    if (session === 'mounted') {
+      body.destroy();
+      return;
+    }
     try {
       await putBlob(this.client, session, descriptor.digest, descriptor.size, body, options?.signal);
     } catch (err) {

@@ -16,6 +16,8 @@ export interface FaultProxyOptions {
   readonly faults: readonly Fault[];
   /** How long a stalled response hangs before the proxy gives up on it. @default 20 s */
   readonly stallMs?: number;
+  /** Requests that always get this status (and a distribution error body), whatever the schedule. */
+  readonly refuse?: { readonly method: string; readonly path: RegExp; readonly status: number };
 }
 
 export interface FaultProxy {
@@ -62,6 +64,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let self = '';
 
   const server = createServer((req, res) => {
+    const refuse = options.refuse;
+    if (refuse && req.method === refuse.method && refuse.path.test(req.url ?? '')) {
+      requests.push({ method: req.method ?? '', path: req.url ?? '' });
+      injected[`refused${refuse.status}`] = (injected[`refused${refuse.status}`] ?? 0) + 1;
+      req.resume();
+      req.on('end', () => res.writeHead(refuse.status, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"refused by the test proxy"}]}'));
+      return;
+    }
     const candidates = applicable(req, options.faults);
     const fault = candidates.length && random() < rate ? candidates[Math.floor(random() * candidates.length)] : undefined;
     requests.push({ method: req.method ?? '', path: req.url ?? '', ...(fault ? { fault } : {}) });

@@ -17,6 +17,8 @@ export interface TokenServerOptions {
   header?: 'kid' | 'x5c';
   /** Repository name prefixes (`team/`) a user's tokens may cover; a user not listed may access every repository. */
   acl?: Record<string, string[]>;
+  /** Users whose tokens carry only `pull`, whatever they ask for. */
+  pullOnly?: string[];
 }
 
 export interface TokenRequestRecord {
@@ -74,7 +76,8 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<Runnin
       res.setHeader('www-authenticate', 'Basic realm="regtest-token"');
       return void json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] });
     }
-    const access = scopes.flatMap((s) => parseScope(s, known)).filter((a) => permitted(opts.acl, known ? who!.user : undefined, a));
+    const readOnly = !known || (opts.pullOnly ?? []).includes(who!.user);
+    const access = scopes.flatMap((s) => parseScope(s, !readOnly)).filter((a) => permitted(opts.acl, known ? who!.user : undefined, a));
     const now = Math.floor(Date.now() / 1000);
     const token = signEs256(signer.header, {
       iss: TOKEN_ISSUER,
