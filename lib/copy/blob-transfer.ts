@@ -4,6 +4,7 @@ import {
   canResume,
   DigestMismatchError,
   DigestVerifier,
+  PushAbandoned,
   type CallOptions,
   type Descriptor,
   type ImageSource,
@@ -143,8 +144,8 @@ async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<v
       origin = 'destination';
       const pushing = target.pushBlob({ ...blob, size: size ?? -1 }, verifier, { signal });
       const [fed, pushed] = await Promise.allSettled([feeding, pushing]);
-      // a target that gave up destroys the stream with its own error: the feed then fails with that cause
-      if (fed.status === 'rejected' && pushed.status === 'rejected' && fed.reason === pushed.reason) throw pushed.reason;
+      // a target that gave up destroyed the stream (PushAbandoned): the cause is the target's
+      if (fed.status === 'rejected' && fed.reason instanceof PushAbandoned && pushed.status === 'rejected') throw pushed.reason;
       if (fed.status === 'rejected') {
         origin = 'source';
         throw fed.reason;

@@ -43,11 +43,20 @@ export interface ImageSource extends Location {
  * Write side. Contract:
  * - `pushBlob` consumes `body` completely and commits the blob under `descriptor.digest` only if the
  *   stream ends without error; an errored stream leaves nothing behind (the upload session is cancelled).
- *   When it fails it destroys `body` with its error before settling: the producer of the stream waits on
- *   it, and would otherwise wait for ever.
+ *   When it gives up before reading `body` to its end, it destroys `body` with a `PushAbandoned` (its
+ *   own error as the cause) before settling: the producer of the stream waits on it, and would otherwise
+ *   wait for ever; the marker tells the producer that the cause is the target's, not the stream's.
  * - `pushManifest` by digest stores without tagging; by tag it also moves the tag (call it last).
  * - Every method is idempotent.
  */
+/** The error a target destroys an unread blob stream with (see ImageTarget.pushBlob); `cause` is why. */
+export class PushAbandoned extends Error {
+  constructor(cause: unknown) {
+    super(`the target stopped reading the blob: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'PushAbandoned';
+  }
+}
+
 export interface ImageTarget extends Location {
   resolve(reference: string, options?: CallOptions): Promise<ManifestHead | undefined>;
   hasBlob(digest: string, options?: CallOptions): Promise<boolean>;

@@ -1,17 +1,18 @@
 import type { Readable } from 'node:stream';
-import type {
-  BlobMounter,
-  CallOptions,
-  Descriptor,
-  ImageSource,
-  ImageTarget,
-  ManifestHead,
-  RawManifest,
-  ReferrersApi,
-  ReferrersCallOptions,
-  ResumableTarget,
-  SubjectReporter,
-  UploadCheckpoint,
+import {
+  PushAbandoned,
+  type BlobMounter,
+  type CallOptions,
+  type Descriptor,
+  type ImageSource,
+  type ImageTarget,
+  type ManifestHead,
+  type RawManifest,
+  type ReferrersApi,
+  type ReferrersCallOptions,
+  type ResumableTarget,
+  type SubjectReporter,
+  type UploadCheckpoint,
 } from '../oci/index.js';
 import { cancelUpload, finishUpload, getBlob, headBlob, patchChunk, putBlob, startUpload, uploadStatus, type UploadSession } from './blobs.js';
 import type { RegistryClient } from './client.js';
@@ -57,8 +58,7 @@ export class RegistryRepository implements ImageSource, ImageTarget, BlobMounter
     try {
       session = await startUpload(this.client, this.repository, { signal: options?.signal });
     } catch (err) {
-      // destroyed with the destination's error, so the producer's pipeline reports that cause, not a premature close
-      body.destroy(err as Error);
+      body.destroy(new PushAbandoned(err));
       throw err;
     }
     if (session === 'mounted') {
