@@ -3,9 +3,8 @@ import pkg from '../../package.json' with { type: 'json' };
 import { BlobCoordinator } from '../../lib/copy/index.js';
 import { CmqQueue, ScfAsyncSink, type TaskSink, type TaskSource } from '../../lib/queue/index.js';
 import { RegistryPool } from '../../lib/registry/index.js';
-import { CosReportStore } from '../../lib/report/cos-store.js';
-import { CosPullLedger } from '../../lib/report/cos-budget.js';
-import type { ReportStore } from '../../lib/report/index.js';
+import { CosObjectStore, CosPullLedger } from '../../lib/store/cos.js';
+import type { ObjectStore } from '../../lib/store/index.js';
 import { credentialStore, parseConfigBytes, type CredentialStore } from '../../lib/rules/index.js';
 import { scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
 import { scfRoleCredential } from '../../lib/tencent/cloud-credential.js';
@@ -21,7 +20,7 @@ setFlagsFromString('--liftoff-only');
 export interface Wiring {
   readonly env: FunctionEnv;
   readonly version: string;
-  readonly store: ReportStore;
+  readonly store: ObjectStore;
   readonly scf: ScfClient;
   readonly sink: TaskSink;
   /** Present in TDMQ-CMQ mode. */
@@ -52,7 +51,7 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
   const env = readEnv(rawEnv);
   const credential = scfRoleCredential(rawEnv);
   const endpoint = { region: env.IT_REGION, ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}) };
-  const store = new CosReportStore({ bucket: env.IT_BUCKET, region: env.IT_REGION, prefix: env.IT_BUCKET_PREFIX, credential, ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}) });
+  const store = new CosObjectStore({ bucket: env.IT_BUCKET, region: env.IT_REGION, prefix: env.IT_BUCKET_PREFIX, credential, ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}) });
   const scf = scfClient(credential, endpoint);
   const ssm = ssmClient(credential, endpoint);
   const secret = async (name: string): Promise<string> => {

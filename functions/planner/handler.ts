@@ -1,4 +1,5 @@
 import yaml from 'js-yaml';
+import { jobKey } from '../../lib/store/index.js';
 import { JobFile, RunRequest, checkRegistryPolicy, continueRun, planSources, startRun, type PlanCursor, type StartRunDeps } from '../../lib/usecases/index.js';
 import { runStatus } from '../../lib/usecases/run-status.js';
 import { redact } from '../../lib/util/redact.js';
@@ -25,7 +26,7 @@ function deps(w: Wiring, fromHttp: boolean): StartRunDeps {
 
 async function rulesOf(w: Wiring, request: RunRequest): Promise<{ text: string; file: string; options: RunRequest['options'] }> {
   if (request.rules) return { text: request.rules, file: 'request.rules', options: request.options };
-  const key = request.rulesKey ?? `jobs/${request.job}.yaml`;
+  const key = request.rulesKey ?? jobKey(request.job!);
   const text = await w.store.get(key);
   if (text === undefined) throw Object.assign(new Error(`${key} not found in the bucket`), { code: 'CONFIG_INVALID' });
   if (request.rulesKey) return { text, file: key, options: request.options };

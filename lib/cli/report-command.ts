@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { FsReportStore, RunReport, renderSummary, type ReportStore } from '../report/index.js';
+import { RunReport, renderSummary } from '../report/index.js';
+import { FsObjectStore, localRunKeys, runKeys, type ObjectStore } from '../store/index.js';
 import { scfRoleCredential } from '../tencent/cloud-credential.js';
 import { UsageError } from './usage-error.js';
 
@@ -22,10 +23,10 @@ export async function reportCommand(argv: readonly string[], stdout: (text: stri
   const runId = cmd.args[0]!;
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`report: "${runId}" is not a run id`);
   const o = cmd.opts<{ reportDir: string; cos?: string; region: string; prefix: string; output: string }>();
-  const store: ReportStore = o.cos
-    ? new (await import('../report/cos-store.js')).CosReportStore({ bucket: o.cos, region: o.region, prefix: o.prefix, credential: scfRoleCredential(env), ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}) })
-    : new FsReportStore(o.reportDir);
-  const key = o.cos ? `runs/${runId}/report.json` : `${runId}/report.json`;
+  const store: ObjectStore = o.cos
+    ? new (await import('../store/cos.js')).CosObjectStore({ bucket: o.cos, region: o.region, prefix: o.prefix, credential: scfRoleCredential(env), ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}) })
+    : new FsObjectStore(o.reportDir);
+  const key = o.cos ? runKeys.report(runId) : localRunKeys.report(runId);
   const text = await store.get(key);
   if (text === undefined) throw new UsageError(`report: no report for run ${runId} in ${o.cos ? `cos://${o.cos}/${o.prefix}` : o.reportDir} (not aggregated yet?)`);
   const parsed = RunReport.safeParse(JSON.parse(text));

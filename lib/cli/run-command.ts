@@ -1,9 +1,10 @@
 import { BlobCoordinator } from '../copy/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import { RegistryPool, type CredentialSource } from '../registry/index.js';
-import { aggregateReport, failedRulePairs, FsReportStore, renderSummary, writeRunReport, type PlanFailure, type RunReport, type TaskResult } from '../report/index.js';
+import { aggregateReport, failedRulePairs, renderSummary, type PlanFailure, type RunReport, type TaskResult } from '../report/index.js';
+import { FsObjectStore, localRunKeys } from '../store/index.js';
 import { ConfigError, CredentialHelperError, formatRuleFile, formatRuleFileV2, loadRuleFile, loadSecurityFile, type CredentialStore, type Rule, type RuleV2 } from '../rules/index.js';
-import { estimatePlan, newRunId, planRun, planSources, runTasks, type PlanEstimate } from '../usecases/index.js';
+import { estimatePlan, newRunId, planRun, planSources, runTasks, writeRunReport, type PlanEstimate } from '../usecases/index.js';
 import { failedRulesV2 } from '../usecases/failed-rules-v2.js';
 import type { Logger } from '../util/logger.js';
 import { formatBytes, formatDuration } from '../report/index.js';
@@ -149,11 +150,11 @@ function logResult(logger: Logger, r: TaskResult, counter: string): void {
 
 /** `failedV2`: a version-2 run's failed.yaml rules (the original form cannot carry their options). */
 async function saveReport(ctx: RunContext, report: RunReport, failedV2?: () => Array<Record<string, unknown>>): Promise<string> {
-  const store = new FsReportStore(ctx.options.reportDir);
+  const store = new FsObjectStore(ctx.options.reportDir);
   const pairs = failedRulePairs(report);
   const v2 = pairs.length && failedV2 ? failedV2() : undefined;
-  await writeRunReport(store, report.runId, report, v2?.length ? formatRuleFileV2(v2) : pairs.length ? formatRuleFile(pairs) : undefined);
-  return `${ctx.options.reportDir.replace(/\/$/, '')}/${report.runId}`;
+  await writeRunReport(store, localRunKeys.prefix(report.runId), report, v2?.length ? formatRuleFileV2(v2) : pairs.length ? formatRuleFile(pairs) : undefined);
+  return `${ctx.options.reportDir.replace(/\/$/, '')}/${localRunKeys.prefix(report.runId)}`;
 }
 
 /** The plan, and with `--estimate` its cost per source registry (see estimatePlan). */

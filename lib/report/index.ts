@@ -1,13 +1,13 @@
+/**
+ * The run report: its schema (TaskResult, RunReport), aggregation, and its renderers (text summary,
+ * Markdown, HTML, the failed-rules pairs). Where reports are stored is lib/store's business.
+ * Imports nothing of the project's own: every module may use it.
+ */
 export * from './aggregate.js';
-export * from './errors.js';
 export * from './failed-rules.js';
 export { formatBytes, formatDuration, formatMiB, shortDigest } from './format.js';
-export * from './fs-store.js';
 export { escapeHtml, jsonForScript } from './html-escape.js';
-export * from './keys.js';
-export type * from './port.js';
 export * from './render-html.js';
 export * from './render-md.js';
 export * from './render-text.js';
 export * from './schema.js';
-export * from './write-report.js';

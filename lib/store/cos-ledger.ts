@@ -1,9 +1,10 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type COS from 'cos-nodejs-sdk-v5';
 import type { CredentialProvider } from '../tencent/cloud-credential.js';
-import type { Claim, PullBudgetPolicy, PullLedger } from '../usecases/pull-budget.js';
 import { cosClient } from './cos-store.js';
-import { ReportError } from './errors.js';
+import { StoreError } from './errors.js';
+import { pullBudgetKeys } from './layout.js';
+import type { Claim, PullBudgetPolicy, PullLedger } from './pull-ledger.js';
 
 export interface CosLedgerOptions {
   readonly bucket: string;
@@ -19,7 +20,6 @@ export interface CosLedgerOptions {
  */
 const MARGIN_MS = 2000;
 const CLAIM_ATTEMPTS = 4;
-const TOKEN_KEY = /tokens\/(\d{5})\/(\d{10})$/;
 
 /**
  * The shared pull budget as create-only objects in COS. There are `pulls` tokens; token `s` is spent
@@ -55,7 +55,7 @@ export class CosPullLedger implements PullLedger {
       throw err;
     });
     await this.verified;
-    const dir = `${this.prefix}pull-budget/${policy.registry}/tokens/`;
+    const dir = `${this.prefix}${pullBudgetKeys.tokens(policy.registry)}`;
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       const { latest, serverNow, skew } = await this.tokens(dir);
       const windowMs = policy.windowSeconds * 1000;
@@ -70,7 +70,7 @@ export class CosPullLedger implements PullLedger {
       // local time of the server moment, plus a second for the Date header's truncation
       if (free.length === 0) return { granted: false, retryAt: soonest - skew + 1000 };
       const pick = free[randomInt(free.length)]!;
-      if (await this.create(`${dir}${String(pick.slot).padStart(5, '0')}/${String(pick.use).padStart(10, '0')}`)) return { granted: true };
+      if (await this.create(`${this.prefix}${pullBudgetKeys.token(policy.registry, pick.slot, pick.use)}`)) return { granted: true };
     }
     // lost every race: others are spending tokens right now; look again shortly
     return { granted: false, retryAt: Date.now() + 100 + randomInt(200) };
@@ -88,16 +88,17 @@ export class CosPullLedger implements PullLedger {
         const date = Date.parse(String((res.headers as Record<string, unknown> | undefined)?.date ?? ''));
         if (!Number.isNaN(date)) [serverNow, skew] = [date, date - Date.now()];
         for (const c of res.Contents) {
-          const m = c.Key.match(TOKEN_KEY);
-          if (!m) continue;
-          const [slot, use, at] = [Number(m[1]), Number(m[2]), Date.parse(c.LastModified)];
+          const token = pullBudgetKeys.parseToken(c.Key);
+          if (!token) continue;
+          const { slot, use } = token;
+          const at = Date.parse(c.LastModified);
           if ((latest.get(slot)?.use ?? -1) < use) latest.set(slot, { use, at });
         }
         if (res.IsTruncated !== 'true' || !res.NextMarker) break;
         marker = res.NextMarker;
       }
     } catch (cause) {
-      throw new ReportError('REPORT_STORE_FAILED', `COS list ${this.options.bucket}/${dir} failed: ${describe(cause)}`, { cause });
+      throw new StoreError('REPORT_STORE_FAILED', `COS list ${this.options.bucket}/${dir} failed: ${describe(cause)}`, { cause });
     }
     return { latest, serverNow, skew };
   }
@@ -116,17 +117,17 @@ export class CosPullLedger implements PullLedger {
       return true;
     } catch (cause) {
       if ((cause as { statusCode?: number }).statusCode === 409) return false;
-      throw new ReportError('REPORT_STORE_FAILED', `COS put ${this.options.bucket}/${key} failed: ${describe(cause)}`, { cause });
+      throw new StoreError('REPORT_STORE_FAILED', `COS put ${this.options.bucket}/${key} failed: ${describe(cause)}`, { cause });
     }
   }
 
   private async verifyCreateOnly(): Promise<void> {
-    const key = `${this.prefix}pull-budget/probe/${randomUUID()}`;
+    const key = `${this.prefix}${pullBudgetKeys.probe(randomUUID())}`;
     const first = await this.create(key);
     const second = await this.create(key);
     await this.cos.deleteObject({ Bucket: this.options.bucket, Region: this.options.region, Key: key }).catch(() => undefined);
     if (!first || second) {
-      throw new ReportError(
+      throw new StoreError(
         'REPORT_STORE_FAILED',
         `COS bucket ${this.options.bucket} does not refuse overwrites (x-cos-forbid-overwrite), so it cannot hold a shared pull budget: use a bucket that never had versioning enabled`,
       );

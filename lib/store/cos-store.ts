@@ -1,8 +1,8 @@
 import COS from 'cos-nodejs-sdk-v5';
 import type { CredentialProvider } from '../tencent/cloud-credential.js';
-import { ReportError } from './errors.js';
+import { StoreError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
-import type { ReportStore } from './port.js';
+import type { ObjectStore } from './port.js';
 
 export interface CosStoreOptions {
   /** `<name>-<appid>` */
@@ -44,7 +44,7 @@ export function cosClient(options: Pick<CosStoreOptions, 'credential' | 'proxy'>
  * Reports and run state in COS through the official SDK. Temporary (role) credentials are fetched per
  * request through `getAuthorization`, so rotated keys are used. A PUT of a whole object is atomic.
  */
-export class CosReportStore implements ReportStore {
+export class CosObjectStore implements ObjectStore {
   private readonly cos: COS;
   private readonly prefix: string;
 
@@ -62,7 +62,7 @@ export class CosReportStore implements ReportStore {
     try {
       await this.cos.putObject({ ...this.target(key), Body: typeof body === 'string' ? body : Buffer.from(body), ContentType: contentType });
     } catch (cause) {
-      throw new ReportError('REPORT_STORE_FAILED', `COS put ${this.options.bucket}/${this.prefix}${key} failed: ${describe(cause)}`, { cause });
+      throw new StoreError('REPORT_STORE_FAILED', `COS put ${this.options.bucket}/${this.prefix}${key} failed: ${describe(cause)}`, { cause });
     }
   }
 
@@ -72,7 +72,7 @@ export class CosReportStore implements ReportStore {
       return Buffer.from(res.Body as Buffer).toString('utf8');
     } catch (cause) {
       if ((cause as { statusCode?: number }).statusCode === 404) return undefined;
-      throw new ReportError('REPORT_STORE_FAILED', `COS get ${this.options.bucket}/${this.prefix}${key} failed: ${describe(cause)}`, { cause });
+      throw new StoreError('REPORT_STORE_FAILED', `COS get ${this.options.bucket}/${this.prefix}${key} failed: ${describe(cause)}`, { cause });
     }
   }
 
@@ -88,7 +88,7 @@ export class CosReportStore implements ReportStore {
         marker = res.NextMarker;
       }
     } catch (cause) {
-      throw new ReportError('REPORT_STORE_FAILED', `COS list ${this.options.bucket}/${this.prefix}${prefix} failed: ${describe(cause)}`, { cause });
+      throw new StoreError('REPORT_STORE_FAILED', `COS list ${this.options.bucket}/${this.prefix}${prefix} failed: ${describe(cause)}`, { cause });
     }
     return keys.sort();
   }

@@ -1,13 +1,13 @@
-export type ReportErrorCode = 'REPORT_INVALID_KEY' | 'REPORT_STORE_FAILED';
+export type StoreErrorCode = 'REPORT_INVALID_KEY' | 'REPORT_STORE_FAILED';
 
 /** A report store refused a key or failed to read or write; `cause` holds the underlying error. */
-export class ReportError extends Error {
+export class StoreError extends Error {
   constructor(
-    readonly code: ReportErrorCode,
+    readonly code: StoreErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'ReportError';
+    this.name = 'StoreError';
   }
 }

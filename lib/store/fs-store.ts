@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ReportError } from './errors.js';
+import { StoreError } from './errors.js';
 import { assertValidKey, assertValidPrefix, TEMP_NAME } from './keys.js';
-import type { ReportStore } from './port.js';
+import type { ObjectStore } from './port.js';
 
 /**
- * ReportStore on a local directory (created on first write). `put` writes a temporary file next to
+ * ObjectStore on a local directory (created on first write). `put` writes a temporary file next to
  * the target, flushes it and renames it over the target, so readers see the old or the new body.
  * The content type is not stored: the file extension carries it.
  */
-export class FsReportStore implements ReportStore {
+export class FsObjectStore implements ObjectStore {
   readonly rootDir: string;
 
   constructor(rootDir: string) {
@@ -37,7 +37,7 @@ export class FsReportStore implements ReportStore {
       await rename(temp, path);
     } catch (err) {
       await rm(temp, { force: true }).catch(() => undefined);
-      throw new ReportError('REPORT_STORE_FAILED', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
+      throw new StoreError('REPORT_STORE_FAILED', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -48,7 +48,7 @@ export class FsReportStore implements ReportStore {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-      throw new ReportError('REPORT_STORE_FAILED', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+      throw new StoreError('REPORT_STORE_FAILED', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -67,7 +67,7 @@ export class FsReportStore implements ReportStore {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-      throw new ReportError('REPORT_STORE_FAILED', `cannot list ${this.rootDir}/${base}: ${(err as Error).message}`, { cause: err });
+      throw new StoreError('REPORT_STORE_FAILED', `cannot list ${this.rootDir}/${base}: ${(err as Error).message}`, { cause: err });
     }
     const out: string[] = [];
     for (const entry of entries) {

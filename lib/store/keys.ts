@@ -1,4 +1,4 @@
-import { ReportError } from './errors.js';
+import { StoreError } from './errors.js';
 
 /** Names the fs store gives its temporary files; never valid keys, never listed. */
 export const TEMP_NAME = /^\..*\.[0-9a-f]{12}\.tmp$/;
@@ -16,10 +16,10 @@ function keyProblem(key: string): string | undefined {
   return undefined;
 }
 
-/** Throws `REPORT_INVALID_KEY` unless `key` is a relative `/`-separated path (see ReportStore). */
+/** Throws `REPORT_INVALID_KEY` unless `key` is a relative `/`-separated path (see ObjectStore). */
 export function assertValidKey(key: string): string[] {
   const problem = keyProblem(key);
-  if (problem) throw new ReportError('REPORT_INVALID_KEY', `report key ${JSON.stringify(key)} ${problem}`);
+  if (problem) throw new StoreError('REPORT_INVALID_KEY', `report key ${JSON.stringify(key)} ${problem}`);
   return key.split('/');
 }
 
@@ -27,5 +27,5 @@ export function assertValidKey(key: string): string[] {
 export function assertValidPrefix(prefix: string): void {
   if (prefix === '') return;
   const problem = keyProblem(prefix.endsWith('/') ? `${prefix}x` : prefix);
-  if (problem) throw new ReportError('REPORT_INVALID_KEY', `report key prefix ${JSON.stringify(prefix)} ${problem}`);
+  if (problem) throw new StoreError('REPORT_INVALID_KEY', `report key prefix ${JSON.stringify(prefix)} ${problem}`);
 }

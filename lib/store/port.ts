@@ -2,10 +2,10 @@
  * Where run reports live: the local disk for the CLI, COS for the serverless aggregator.
  *
  * Keys are relative `/`-separated paths such as `runs/<runId>/report.json`: no leading `/`, no empty,
- * `.` or `..` segment, no backslash. Implementations reject any other key with a `ReportError`
+ * `.` or `..` segment, no backslash. Implementations reject any other key with a `StoreError`
  * (`REPORT_INVALID_KEY`) before touching storage.
  */
-export interface ReportStore {
+export interface ObjectStore {
   /**
    * Stores `body` under `key`, replacing what was there. Atomic: a concurrent `get` returns the
    * whole old body or the whole new one, never part of either. Resolves once the body is stored.

@@ -1,7 +1,9 @@
-import { aggregateReport, failedRulePairs, writeRunReport, type ReportStore, type TaskResult } from '../report/index.js';
+import { aggregateReport, failedRulePairs, type TaskResult } from '../report/index.js';
+import { runKeys, type ObjectStore } from '../store/index.js';
+import { writeRunReport } from './write-report.js';
 import { formatRuleFile } from '../rules/index.js';
 import { notRunResult } from './transfer-one.js';
-import { PlanManifest, PlanSlice, readJson, readResults, runKeys } from './run-state.js';
+import { PlanManifest, PlanSlice, readJson, readResults } from './run-state.js';
 
 export type AggregateOutcome =
   | { state: 'unknown' | 'planning'; runId: string }
@@ -12,7 +14,7 @@ export type AggregateOutcome =
  * Writes the run's report when every task has a result, or when the run expired (missing results
  * then count as failed with EXPIRED). Idempotent: a later call rewrites the same report.
  */
-export async function aggregateRun(store: ReportStore, runId: string, version: string, now = new Date()): Promise<AggregateOutcome> {
+export async function aggregateRun(store: ObjectStore, runId: string, version: string, now = new Date()): Promise<AggregateOutcome> {
   const manifest = await readJson(store, runKeys.plan(runId), PlanManifest);
   if (!manifest) return { state: (await store.list(runKeys.slices(runId))).length ? 'planning' : 'unknown', runId };
   const slices = (await Promise.all((await store.list(runKeys.slices(runId))).map((k) => readJson(store, k, PlanSlice)))).filter((s) => s !== undefined);
@@ -32,9 +34,12 @@ export async function aggregateRun(store: ReportStore, runId: string, version: s
 }
 
 /** Runs that are planned but have no report yet (what a timer-driven aggregator looks at). */
-export async function unreportedRuns(store: ReportStore): Promise<string[]> {
-  const keys = await store.list('runs/');
-  const planned = new Set(keys.filter((k) => /^runs\/[^/]+\/plan\.json$/.test(k)).map((k) => k.split('/')[1]!));
-  for (const k of keys) if (/^runs\/[^/]+\/report\.json$/.test(k)) planned.delete(k.split('/')[1]!);
+export async function unreportedRuns(store: ObjectStore): Promise<string[]> {
+  const keys = await store.list(runKeys.all);
+  const planned = new Set(keys.map(runKeys.plannedRun).filter((id) => id !== undefined));
+  for (const k of keys) {
+    const reported = runKeys.reportedRun(k);
+    if (reported) planned.delete(reported);
+  }
   return [...planned].sort();
 }

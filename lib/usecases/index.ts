@@ -8,8 +8,9 @@ export { startRun, continueRun, startPlannedRun, type StartRunDeps, type StartRu
 export { transferAndRecord } from './transfer-task.js';
 export { aggregateRun, unreportedRuns, type AggregateOutcome } from './aggregate-run.js';
 export { checkRegistryPolicy, checkRegistries, isInternalAddress, PolicyError, type Resolver } from './registry-policy.js';
-export { runKeys, PlanManifest } from './run-state.js';
+export { PlanManifest } from './run-state.js';
 export { checkpointsIn } from './checkpoints.js';
 export { verifyStep, withVerification, type VerifyMode } from './verify-step.js';
 export { estimatePlan, type EstimateDeps, type EstimateMode, type PlanEstimate, type SourceEstimate } from './estimate-plan.js';
-export { PullBudgetPolicy, PullBudgetError, SharedPullBudget, publishPullBudget, readPullBudget, pullBudgetKey, pullBudgetGates, type PullLedger, type Claim } from './pull-budget.js';
+export { PullBudgetError, SharedPullBudget, publishPullBudget, readPullBudget, pullBudgetKey, pullBudgetGates } from './pull-budget.js';
+export { writeRunReport } from './write-report.js';

@@ -1,28 +1,5 @@
-import { z } from 'zod';
-import type { ReportStore } from '../report/index.js';
+import { PullBudgetPolicy, pullBudgetKeys, type Claim, type ObjectStore, type PullLedger } from '../store/index.js';
 import { sleep } from '../util/sleep.js';
-
-/** At most `pulls` manifest GETs on `registry` in any `windowSeconds`, all workers of all runs together. */
-export const PullBudgetPolicy = z.strictObject({
-  registry: z.string().min(1).regex(/^[A-Za-z0-9.:[\]-]+$/, 'a registry host, e.g. docker.io'),
-  pulls: z.number().int().min(1).max(10_000),
-  windowSeconds: z.number().int().min(1).max(7 * 86_400),
-  /** How long one pull may wait for a token before its image fails with QUOTA_EXHAUSTED. @default 60 */
-  maxWaitSeconds: z.number().int().min(0).max(900).default(60),
-});
-export type PullBudgetPolicy = z.infer<typeof PullBudgetPolicy>;
-
-export type Claim = { readonly granted: true } | { readonly granted: false; readonly retryAt: number };
-
-/**
- * Port: the ledger of pull tokens that every worker shares. Contract: `claim` grants a token only if
- * the grant keeps every interval of `windowSeconds` at or under `pulls` grants, counting grants made by
- * any process, and it is atomic across processes (two workers can never both get the last token).
- * When it refuses, `retryAt` (local epoch ms) is the earliest moment a token can free up.
- */
-export interface PullLedger {
-  claim(policy: PullBudgetPolicy, signal?: AbortSignal): Promise<Claim>;
-}
 
 export class PullBudgetError extends Error {
   /** Resumable: a later run skips what was copied and pulls only the rest. */
@@ -70,15 +47,15 @@ export class SharedPullBudget {
 }
 
 /** Where the policy of a registry is kept, so that workers (which see tasks, not run options) find it. */
-export const pullBudgetKey = (registry: string): string => `pull-budget/${registry}/policy.json`;
+export const pullBudgetKey = pullBudgetKeys.policy;
 
 /** Makes `policy` the budget of its registry for every worker from now on (the planner's side). */
-export async function publishPullBudget(store: ReportStore, policy: PullBudgetPolicy): Promise<void> {
+export async function publishPullBudget(store: ObjectStore, policy: PullBudgetPolicy): Promise<void> {
   await store.put(pullBudgetKey(policy.registry), JSON.stringify(PullBudgetPolicy.parse(policy)), 'application/json');
 }
 
 /** The worker's side: the registry's budget, or undefined when it has none. */
-export async function readPullBudget(store: ReportStore, registry: string): Promise<PullBudgetPolicy | undefined> {
+export async function readPullBudget(store: ObjectStore, registry: string): Promise<PullBudgetPolicy | undefined> {
   const text = await store.get(pullBudgetKey(registry));
   return text === undefined ? undefined : PullBudgetPolicy.parse(JSON.parse(text));
 }
@@ -90,7 +67,7 @@ const POLICY_TTL_MS = 60_000;
  * Pull gates for the registry client of a worker, one per registry: a registry with a published
  * policy spends tokens of `ledger`; one without costs a store read per minute and nothing else.
  */
-export function pullBudgetGates(store: ReportStore, ledger: PullLedger, onWait?: (policy: PullBudgetPolicy, retryAt: number) => void): (registry: string) => { take(signal?: AbortSignal): Promise<void> } {
+export function pullBudgetGates(store: ObjectStore, ledger: PullLedger, onWait?: (policy: PullBudgetPolicy, retryAt: number) => void): (registry: string) => { take(signal?: AbortSignal): Promise<void> } {
   const budgets = new Map<string, { at: number; budget: Promise<SharedPullBudget | undefined> }>();
   const budgetOf = (registry: string): Promise<SharedPullBudget | undefined> => {
     const hit = budgets.get(registry);

@@ -1,6 +1,6 @@
-import type { ReportStore } from '../report/index.js';
+import { runKeys, type ObjectStore } from '../store/index.js';
 import { RunReport } from '../report/index.js';
-import { PlanManifest, readJson, runKeys } from './run-state.js';
+import { PlanManifest, readJson } from './run-state.js';
 
 export type RunStatus =
   | { runId: string; state: 'unknown' | 'planning' }
@@ -8,7 +8,7 @@ export type RunStatus =
   | { runId: string; state: 'reported'; totals: RunReport['totals']; report: string };
 
 /** Where a run stands, from the store alone (cheap: a list and at most two small reads). */
-export async function runStatus(store: ReportStore, runId: string): Promise<RunStatus> {
+export async function runStatus(store: ObjectStore, runId: string): Promise<RunStatus> {
   const report = await readJson(store, runKeys.report(runId), RunReport);
   if (report) return { runId, state: 'reported', totals: report.totals, report: `${runKeys.prefix(runId)}/report.html` };
   const manifest = await readJson(store, runKeys.plan(runId), PlanManifest);

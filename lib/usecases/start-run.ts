@@ -1,14 +1,14 @@
 import type { TaskSink } from '../queue/index.js';
-import type { ReportStore } from '../report/index.js';
+import { runKeys, type ObjectStore } from '../store/index.js';
 import { parseConfigBytes, parseRuleFile, type Rule, type RuleV2 } from '../rules/index.js';
 import { publishPullBudget } from './pull-budget.js';
 import { newRunId } from './run-id.js';
 import { planRun, type PlanDeps } from './plan-run.js';
 import { PlanCursor, type RunOptions } from './run-request.js';
-import { PlanManifest, runKeys, readJson, PlanSlice } from './run-state.js';
+import { PlanManifest, readJson, PlanSlice } from './run-state.js';
 
 export interface StartRunDeps extends PlanDeps {
-  readonly store: ReportStore;
+  readonly store: ObjectStore;
   readonly sink: TaskSink;
   /** Refuses rules the caller may not run (HTTP-triggered runs: see checkRegistryPolicy). */
   checkRules?(rules: ReadonlyArray<Rule | RuleV2>): Promise<void>;
@@ -97,7 +97,7 @@ export async function startPlannedRun(deps: StartRunDeps, runId: string, plan: P
   return finishPlan(deps, runId, 1);
 }
 
-async function summarise(store: ReportStore, runId: string): Promise<{ tasks: number; planFailures: number }> {
+async function summarise(store: ObjectStore, runId: string): Promise<{ tasks: number; planFailures: number }> {
   const slices = await Promise.all((await store.list(runKeys.slices(runId))).map((k) => readJson(store, k, PlanSlice)));
   const ids = new Set(slices.flatMap((s) => s?.tasks.map((t) => t.taskId) ?? []));
   return { tasks: ids.size, planFailures: slices.reduce((n, s) => n + (s?.planFailures.length ?? 0), 0) };

@@ -1,6 +1,7 @@
 import type { TransferTask } from '../planner/index.js';
-import type { ReportStore, TaskResult } from '../report/index.js';
-import { runKeys } from './run-state.js';
+import type { TaskResult } from '../report/index.js';
+import { runKeys, type ObjectStore } from '../store/index.js';
+
 import { transferOne, type TransferDeps } from './transfer-one.js';
 
 /**
@@ -9,7 +10,7 @@ import { transferOne, type TransferDeps } from './transfer-one.js';
  * or retried tasks overwrite rather than duplicate.
  */
 export async function transferAndRecord(
-  deps: TransferDeps & { readonly store: ReportStore },
+  deps: TransferDeps & { readonly store: ObjectStore },
   task: TransferTask,
   options: { signal?: AbortSignal; attempt?: number } = {},
 ): Promise<TaskResult> {

@@ -1,20 +1,5 @@
-import { failedRulePairs } from './failed-rules.js';
-import type { ReportStore } from './port.js';
-import { renderHtml } from './render-html.js';
-import { renderMarkdown } from './render-md.js';
-import { RunReport } from './schema.js';
-
-export const REPORT_FILES = {
-  json: 'report.json',
-  html: 'report.html',
-  markdown: 'report.md',
-  failedRules: 'failed.yaml',
-} as const;
-
-function keyUnder(prefix: string, name: string): string {
-  const base = prefix.replace(/\/+$/, '');
-  return base ? `${base}/${name}` : name;
-}
+import { failedRulePairs, renderHtml, renderMarkdown, RunReport } from '../report/index.js';
+import { REPORT_FILES, reportFileKey, type ObjectStore } from '../store/index.js';
 
 /**
  * Writes a run's files under `prefix` (`<prefix>/report.html`, ...): failed.yaml only when the run has
@@ -22,7 +7,7 @@ function keyUnder(prefix: string, name: string): string {
  * last, so a reader that finds report.json finds the others too. Returns the keys written, in order.
  */
 export async function writeRunReport(
-  store: ReportStore,
+  store: ObjectStore,
   prefix: string,
   report: RunReport,
   failedYaml: string | undefined,
@@ -36,7 +21,7 @@ export async function writeRunReport(
   files.push([REPORT_FILES.json, `${JSON.stringify(checked, null, 2)}\n`, 'application/json; charset=utf-8']);
   const keys: string[] = [];
   for (const [name, body, contentType] of files) {
-    const key = keyUnder(prefix, name);
+    const key = reportFileKey(prefix, name);
     await store.put(key, body, contentType);
     keys.push(key);
   }

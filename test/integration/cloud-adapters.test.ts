@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { taskIdOf, type TransferTask } from '../../lib/planner/index.js';
 import { CmqQueue, ScfAsyncSink } from '../../lib/queue/index.js';
-import { CosReportStore } from '../../lib/report/cos-store.js';
+import { CosObjectStore } from '../../lib/store/cos.js';
 import { scfClient, ssmClient } from '../../lib/tencent/clients.js';
 import { scfRoleCredential, staticCredential } from '../../lib/tencent/cloud-credential.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
@@ -22,16 +22,16 @@ describe('Tencent Cloud adapters against a signature-checking local fake', () =>
   after(() => cloud?.stop());
 
   it('COS report store: put, get, list with paging, 404 as undefined; wrong keys are refused', async () => {
-    const store = new CosReportStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', prefix: 'it', credential: staticCredential(KEY), proxy: cloud.proxy });
+    const store = new CosObjectStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', prefix: 'it', credential: staticCredential(KEY), proxy: cloud.proxy });
     for (let i = 0; i < 3; i++) await store.put(`runs/r1/results/t${i}.json`, `{"i":${i}}`, 'application/json');
     assert.equal(await store.get('runs/r1/results/t1.json'), '{"i":1}');
     assert.equal(await store.get('runs/r1/nothing.json'), undefined);
     assert.deepEqual(await store.list('runs/r1/results/'), ['runs/r1/results/t0.json', 'runs/r1/results/t1.json', 'runs/r1/results/t2.json']);
     assert.ok(cloud.objects.has('reports-1250000000/it/runs/r1/results/t0.json'));
-    const permanent = new CosReportStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', credential: staticCredential({ secretId: KEY.secretId, secretKey: KEY.secretKey }), proxy: cloud.proxy });
+    const permanent = new CosObjectStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', credential: staticCredential({ secretId: KEY.secretId, secretKey: KEY.secretKey }), proxy: cloud.proxy });
     await permanent.put('permanent.json', '{}', 'application/json');
     assert.equal(await permanent.get('permanent.json'), '{}', 'permanent keys (no session token) work too');
-    const forged = new CosReportStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', credential: staticCredential({ ...KEY, secretKey: 'wrong' }), proxy: cloud.proxy });
+    const forged = new CosObjectStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', credential: staticCredential({ ...KEY, secretKey: 'wrong' }), proxy: cloud.proxy });
     await assert.rejects(forged.put('x.json', '{}', 'application/json'), /SignatureDoesNotMatch/);
   });
 

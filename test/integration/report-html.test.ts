@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { FsReportStore, writeRunReport } from '../../lib/report/index.js';
+import { FsObjectStore } from '../../lib/store/index.js';
+import { writeRunReport } from '../../lib/usecases/index.js';
 import { mixedReport } from '../unit/report/sample-report.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -22,7 +23,7 @@ describe('report.html in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'report-html-'));
-    const keys = await writeRunReport(new FsReportStore(dir), 'runs/r1', mixedReport(), '- failed: rules\n');
+    const keys = await writeRunReport(new FsObjectStore(dir), 'runs/r1', mixedReport(), '- failed: rules\n');
     assert.ok(keys.includes('runs/r1/report.html'));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkpointKey, copyImage, type CopyEvent } from '../../lib/copy/index.js';
 import { RegistryPool } from '../../lib/registry/index.js';
-import { FsReportStore } from '../../lib/report/index.js';
+import { FsObjectStore } from '../../lib/store/index.js';
 import { checkpointsIn } from '../../lib/usecases/checkpoints.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -36,7 +36,7 @@ describe('resumable blob transfer (checkpointed chunked upload)', () => {
     let uploaded = 0;
     try {
       await copyImage(pool.repository(a.host, 'proj/huge'), 'v1', pool.repository(b.host, 'mirror/huge'), 'v1', {
-        resumable: { store: checkpointsIn(new FsReportStore(dir)), thresholdBytes: 64 * MiB, chunkBytes: 32 * MiB, stopSignal: stop.signal },
+        resumable: { store: checkpointsIn(new FsObjectStore(dir)), thresholdBytes: 64 * MiB, chunkBytes: 32 * MiB, stopSignal: stop.signal },
         observer: (e) => {
           events.push(e);
           if (e.type === 'bytes' && (uploaded += e.bytes) >= (stopAfter ?? Infinity)) stop.abort();
@@ -52,7 +52,7 @@ describe('resumable blob transfer (checkpointed chunked upload)', () => {
 
   it('moves a 512 MiB layer across three invocations, interrupted twice, without re-sending bytes', async () => {
     const layer = image.blobs.find((d) => d !== image.blobs[0])!;
-    const store = checkpointsIn(new FsReportStore(dir));
+    const store = checkpointsIn(new FsObjectStore(dir));
     const key = checkpointKey({ registry: b.host, repository: 'mirror/huge' } as never, layer);
 
     const first = await invocation(150 * MiB);

@@ -3,14 +3,14 @@ import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FsReportStore, ReportError } from '../../../lib/report/index.js';
+import { FsObjectStore, StoreError } from '../../../lib/store/index.js';
 
-describe('FsReportStore', () => {
+describe('FsObjectStore', () => {
   let root: string;
-  let store: FsReportStore;
+  let store: FsObjectStore;
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'report-store-'));
-    store = new FsReportStore(join(root, 'reports'));
+    store = new FsObjectStore(join(root, 'reports'));
   });
   after(() => rm(root, { recursive: true, force: true }));
 
@@ -30,7 +30,7 @@ describe('FsReportStore', () => {
     assert.deepEqual(await store.list('runs/r'), ['runs/r1/report.html', 'runs/r1/report.json', 'runs/r2/report.json']);
     assert.deepEqual(await store.list(''), ['other.txt', 'runs/r1/report.html', 'runs/r1/report.json', 'runs/r2/report.json']);
     assert.deepEqual(await store.list('nothing/'), []);
-    assert.deepEqual(await new FsReportStore(join(root, 'absent')).list(''), []);
+    assert.deepEqual(await new FsObjectStore(join(root, 'absent')).list(''), []);
   });
 
   it('never lets a reader see a partial body under concurrent overwrites', async () => {
@@ -57,7 +57,7 @@ describe('FsReportStore', () => {
 
   it('removes its temporary file when the write fails', async () => {
     await store.put('clash/inner/file.json', '{}', 'application/json');
-    await assert.rejects(store.put('clash/inner', 'x', 'text/plain'), (err: unknown) => err instanceof ReportError && err.code === 'REPORT_STORE_FAILED');
+    await assert.rejects(store.put('clash/inner', 'x', 'text/plain'), (err: unknown) => err instanceof StoreError && err.code === 'REPORT_STORE_FAILED');
     assert.deepEqual(await readdir(join(store.rootDir, 'clash')), ['inner']);
   });
 
@@ -71,7 +71,7 @@ describe('FsReportStore', () => {
   const badKeys = ['', '/etc/passwd', '../escape.json', 'runs/../../x', 'runs/./x', 'runs//x', 'runs/x/', 'a\\b', 'C:/x', 'a\u0000b', 'runs/.x.json.0123456789ab.tmp'];
   for (const key of badKeys) {
     it(`rejects the key ${JSON.stringify(key)}`, async () => {
-      const invalid = (err: unknown): boolean => err instanceof ReportError && err.code === 'REPORT_INVALID_KEY';
+      const invalid = (err: unknown): boolean => err instanceof StoreError && err.code === 'REPORT_INVALID_KEY';
       await assert.rejects(store.put(key, 'x', 'text/plain'), invalid);
       await assert.rejects(store.get(key), invalid);
     });
@@ -79,7 +79,7 @@ describe('FsReportStore', () => {
 
   it('rejects list prefixes that climb out', async () => {
     for (const prefix of ['..', '../', '/', '/runs', 'runs/../', 'runs/./']) {
-      await assert.rejects(store.list(prefix), (err: unknown) => err instanceof ReportError && err.code === 'REPORT_INVALID_KEY', prefix);
+      await assert.rejects(store.list(prefix), (err: unknown) => err instanceof StoreError && err.code === 'REPORT_INVALID_KEY', prefix);
     }
   });
 });

@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FsReportStore } from '../../../lib/report/index.js';
-import { PullBudgetError, PullBudgetPolicy, SharedPullBudget, publishPullBudget, readPullBudget, type Claim, type PullLedger } from '../../../lib/usecases/pull-budget.js';
+import { FsObjectStore, PullBudgetPolicy, type Claim, type PullLedger } from '../../../lib/store/index.js';
+import { PullBudgetError, SharedPullBudget, publishPullBudget, readPullBudget } from '../../../lib/usecases/index.js';
 
 /** A ledger in memory: `tokens` grants, then refusals that free one token `freeAfterMs` later. */
 function ledger(tokens: number, freeAfterMs: number): PullLedger & { claims: number } {
@@ -69,7 +69,7 @@ describe('SharedPullBudget', () => {
 
 describe('pull budget policy in the store', () => {
   it('is published by one side and read by the other; absent means no budget', async () => {
-    const store = new FsReportStore(mkdtempSync(join(tmpdir(), 'unit-budget-')));
+    const store = new FsObjectStore(mkdtempSync(join(tmpdir(), 'unit-budget-')));
     assert.equal(await readPullBudget(store, '127.0.0.1:5000'), undefined);
     await publishPullBudget(store, policy({ registry: '127.0.0.1:5000', pulls: 40 }));
     assert.deepEqual(await readPullBudget(store, '127.0.0.1:5000'), { registry: '127.0.0.1:5000', pulls: 40, windowSeconds: 60, maxWaitSeconds: 60 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InProcessQueue } from '../../../lib/queue/index.js';
-import { FsReportStore } from '../../../lib/report/index.js';
+import { FsObjectStore } from '../../../lib/store/index.js';
 import { aggregateRun, continueRun, startRun, type PlanCursor, type StartRunDeps } from '../../../lib/usecases/index.js';
 import { RunOptions } from '../../../lib/usecases/run-request.js';
 
@@ -12,7 +12,7 @@ const rules = Array.from({ length: 60 }, (_, i) => `reg.example.com/team/app${i}
 
 describe('serverless planning in slices', () => {
   it('hands the rest of a plan to a continuation when the deadline passes, and the continuation finishes it', async () => {
-    const store = new FsReportStore(mkdtempSync(join(tmpdir(), 'unit-plan-')));
+    const store = new FsObjectStore(mkdtempSync(join(tmpdir(), 'unit-plan-')));
     const queue = new InProcessQueue();
     const cursors: PlanCursor[] = [];
     let deadline = Date.now() + 60_000;
@@ -42,7 +42,7 @@ describe('serverless planning in slices', () => {
   });
 
   it('plans version-2 rule text and stamps the run\'s verify mode on every task for the stateless workers', async () => {
-    const store = new FsReportStore(mkdtempSync(join(tmpdir(), 'unit-plan-')));
+    const store = new FsObjectStore(mkdtempSync(join(tmpdir(), 'unit-plan-')));
     const queue = new InProcessQueue();
     const text = 'version: 2\nrules:\n  - source: reg.example.com/team/app\n    target: tcr.example.com/m/{{name}}\n    tags: {semver: "^1"}\n    platforms: [linux/amd64]\n';
     const deps: StartRunDeps = { store, sink: queue, listTags: async () => ['v1.0.0', 'v1.1.0', 'v2.0.0'], continueLater: async () => undefined };

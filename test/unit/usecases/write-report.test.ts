@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aggregateReport, RunReport, writeRunReport, type ReportStore } from '../../../lib/report/index.js';
-import { mixedReport, reportWith, result } from './sample-report.js';
+import { aggregateReport, RunReport } from '../../../lib/report/index.js';
+import type { ObjectStore } from '../../../lib/store/index.js';
+import { writeRunReport } from '../../../lib/usecases/index.js';
+import { mixedReport, reportWith, result } from '../report/sample-report.js';
 
-class MemoryStore implements ReportStore {
+class MemoryStore implements ObjectStore {
   readonly files = new Map<string, { body: string; contentType: string }>();
   async put(key: string, body: string | Uint8Array, contentType: string): Promise<void> {
     this.files.set(key, { body: typeof body === 'string' ? body : new TextDecoder().decode(body), contentType });

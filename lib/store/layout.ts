@@ -1,0 +1,71 @@
+/**
+ * Every key of the object store, in one place. Nothing else builds a key by hand.
+ *
+ * The bucket (serverless) and the report directory (CLI) hold:
+ *   runs/<runId>/plan/<slice>.json      tasks and plan failures of one planner invocation
+ *   runs/<runId>/plan.json              written last by the planner: the run is completely planned
+ *   runs/<runId>/results/<taskId>.json  one per task, rewritten by every attempt
+ *   runs/<runId>/report.{json,html,md}, failed.yaml   the run's report (report.json written last)
+ *   jobs/<name>.yaml                    a stored job: `{rules, options}`, named by a timer's Message
+ *   checkpoints/<hash>.json             resumable upload checkpoints
+ *   pull-budget/<registry>/policy.json  the shared pull budget of a registry
+ *   pull-budget/<registry>/tokens/<s>/<n>  use n of token s (create-only)
+ *   pull-budget/probe/<uuid>            the ledger's check that the bucket refuses overwrites
+ * The CLI's report directory holds one run per folder: `<runId>/report.{json,html,md}`, failed.yaml.
+ */
+
+export const REPORT_FILES = {
+  json: 'report.json',
+  html: 'report.html',
+  markdown: 'report.md',
+  failedRules: 'failed.yaml',
+} as const;
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+export const runKeys = {
+  slice: (runId: string, slice: number) => `runs/${runId}/plan/${pad(slice, 5)}.json`,
+  slices: (runId: string) => `runs/${runId}/plan/`,
+  plan: (runId: string) => `runs/${runId}/plan.json`,
+  result: (runId: string, taskId: string) => `runs/${runId}/results/${taskId}.json`,
+  results: (runId: string) => `runs/${runId}/results/`,
+  report: (runId: string) => `runs/${runId}/${REPORT_FILES.json}`,
+  prefix: (runId: string) => `runs/${runId}`,
+  /** Every run: list this to find them. */
+  all: 'runs/',
+  /** The run id of a `runs/<runId>/plan.json` key, else undefined. */
+  plannedRun: (key: string) => key.match(/^runs\/([^/]+)\/plan\.json$/)?.[1],
+  /** The run id of a `runs/<runId>/report.json` key, else undefined. */
+  reportedRun: (key: string) => key.match(/^runs\/([^/]+)\/report\.json$/)?.[1],
+};
+
+/** The CLI's report directory: one folder per run. */
+export const localRunKeys = {
+  prefix: (runId: string) => runId,
+  report: (runId: string) => `${runId}/${REPORT_FILES.json}`,
+};
+
+/** A file of a run's report under `prefix` (`runs/<id>` or `<id>`). */
+export function reportFileKey(prefix: string, name: string): string {
+  const base = prefix.replace(/\/+$/, '');
+  return base ? `${base}/${name}` : name;
+}
+
+export const jobKey = (name: string): string => `jobs/${name}.yaml`;
+
+export const checkpointKeys = {
+  /** `hash`: a fixed-length hex digest of the checkpoint's own key. */
+  of: (hash: string) => `checkpoints/${hash}.json`,
+};
+
+export const pullBudgetKeys = {
+  policy: (registry: string) => `pull-budget/${registry}/policy.json`,
+  tokens: (registry: string) => `pull-budget/${registry}/tokens/`,
+  token: (registry: string, slot: number, use: number) => `pull-budget/${registry}/tokens/${pad(slot, 5)}/${pad(use, 10)}`,
+  /** Slot and use of a token key, else undefined. */
+  parseToken: (key: string): { slot: number; use: number } | undefined => {
+    const m = key.match(/tokens\/(\d{5})\/(\d{10})$/);
+    return m ? { slot: Number(m[1]), use: Number(m[2]) } : undefined;
+  },
+  probe: (id: string) => `pull-budget/probe/${id}`,
+};
