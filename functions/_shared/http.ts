@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { codeOf, hasCode, messageOf, systemCodeOf } from '../../lib/util/errors.js';
 
 /** Function URL / API Gateway integration response. */
 export interface HttpResponse {
@@ -13,9 +14,9 @@ export function json(statusCode: number, body: unknown): HttpResponse {
 
 /** Maps a failure to an HTTP answer: bad input 400, policy 403, anything else 500 (message redacted upstream). */
 export function errorResponse(err: unknown): HttpResponse {
-  const e = err as { code?: string; message?: string };
   if (err instanceof z.ZodError) return json(400, { error: { code: 'BAD_REQUEST', message: z.prettifyError(err) } });
-  if (e?.code === 'CONFIG_INVALID') return json(400, { error: { code: e.code, message: e.message } });
-  if (e?.code === 'POLICY_REFUSED') return json(403, { error: { code: e.code, message: e.message } });
-  return json(500, { error: { code: e?.code ?? 'INTERNAL', message: e?.message ?? String(err) } });
+  const code = codeOf(err);
+  if (hasCode(err, 'CONFIG_INVALID')) return json(400, { error: { code, message: messageOf(err) } });
+  if (hasCode(err, 'POLICY_REFUSED')) return json(403, { error: { code, message: messageOf(err) } });
+  return json(500, { error: { code: code ?? systemCodeOf(err) ?? 'INTERNAL', message: messageOf(err) } });
 }

@@ -7,7 +7,7 @@ import { guardAgainstDrain } from './drain-guard.js';
 import { buildProgram, toCliOptions } from './options.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
-import { UsageError } from './usage-error.js';
+import { hasCode, messageOf } from '../util/errors.js';
 
 /** Runs the command line and returns the exit status: 0 ok, 1 some image failed, 2 bad usage or input. */
 export async function main(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
@@ -61,11 +61,10 @@ function reportFailure(err: unknown): number {
     process.stderr.write(`image-transfer: ${redact(err.message.replace(/^error: /, ''))} (see --help)\n`);
     return 2;
   }
-  const e = err as { code?: string; message?: string };
-  if (err instanceof UsageError || e?.code === 'CONFIG_INVALID') {
-    process.stderr.write(`image-transfer: ${redact(e.message ?? String(err))}\n`);
+  if (hasCode(err, 'USAGE', 'CONFIG_INVALID')) {
+    process.stderr.write(`image-transfer: ${redact(messageOf(err))}\n`);
     return 2;
   }
-  process.stderr.write(`image-transfer: unexpected failure: ${redact(e?.message ?? String(err))}\n`);
+  process.stderr.write(`image-transfer: unexpected failure: ${redact(messageOf(err))}\n`);
   return 1;
 }

@@ -13,6 +13,7 @@ import {
 import { toCopyError } from './errors.js';
 import type { CopyObserver } from './events.js';
 import { checkpointKey, DEFAULT_THRESHOLD, streamBlobResumable, type ResumableOptions } from './resumable.js';
+import { CodedError, hasCode, systemCodeOf } from '../util/errors.js';
 
 export type BlobOutcome = 'skipped' | 'mounted' | 'copied';
 
@@ -172,8 +173,7 @@ async function withBlobRetries(ctx: BlobTransferContext, blob: Descriptor, fn: (
       return await fn();
     } catch (err) {
       if (err instanceof DigestMismatchError) await ctx.resumable?.store.delete(checkpointKey(ctx.target, blob.digest));
-      const code = (err as { code?: string }).code;
-      if (code === 'SUSPENDED' || ctx.signal?.aborted || !isRetryableBlobError(err) || attempt >= ctx.streamRetries) {
+      if (hasCode(err, 'SUSPENDED') || ctx.signal?.aborted || !isRetryableBlobError(err) || attempt >= ctx.streamRetries) {
         const origin = err instanceof DigestMismatchError ? 'source' : 'destination';
         throw toCopyError(err, 'copy-blob', origin, origin === 'source' ? ctx.source.repository : ctx.target.repository, blob.digest);
       }
@@ -182,9 +182,11 @@ async function withBlobRetries(ctx: BlobTransferContext, blob: Descriptor, fn: (
   }
 }
 
+const RETRYABLE_STREAM_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_BODY_TIMEOUT', 'BODY_TIMEOUT', 'ERR_STREAM_PREMATURE_CLOSE']);
+
 function isRetryableBlobError(err: unknown): boolean {
   if (err instanceof DigestMismatchError) return true;
-  const e = err as { retryable?: boolean; code?: string };
-  if (e?.retryable === true) return true;
-  return typeof e?.code === 'string' && /^(ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_BODY_TIMEOUT|BODY_TIMEOUT|ERR_STREAM_PREMATURE_CLOSE)$/.test(e.code);
+  if (err instanceof CodedError) return err.retryable || RETRYABLE_STREAM_CODES.has(err.code);
+  if ((err as { retryable?: unknown })?.retryable === true) return true;
+  return RETRYABLE_STREAM_CODES.has(systemCodeOf(err) ?? '');
 }

@@ -1,45 +1,34 @@
-import { DigestMismatchError, ManifestError } from '../oci/index.js';
+import { CodedError, hasCode, isAbort, type CodesOf, type Origin } from '../util/errors.js';
 
-export type CopyErrorCode =
-  | 'SOURCE_NOT_FOUND'
-  | 'PLATFORM_NOT_FOUND'
-  | 'QUOTA_EXHAUSTED'
-  | 'DIGEST_MISMATCH'
-  | 'MANIFEST_INVALID'
-  | 'UNAUTHORIZED'
-  | 'NETWORK'
-  | 'REGISTRY_ERROR'
-  | 'ABORTED'
-  | 'SUSPENDED'
-  | 'INTERNAL';
+export type CopyErrorCode = CodesOf<'copy'> | 'QUOTA_EXHAUSTED' | 'DIGEST_MISMATCH' | 'MANIFEST_INVALID';
 
 export type CopyOp = 'resolve' | 'fetch-manifest' | 'copy-blob' | 'push-manifest' | 'check-target' | 'backup';
 
 /** A failed copy: what was being done (`op`), on which side (`origin`), for which reference/digest. */
-export class CopyError extends Error {
+export class CopyError extends CodedError<CopyErrorCode> {
+  declare readonly op: CopyOp;
+  declare readonly origin: Origin;
+
   constructor(
-    readonly code: CopyErrorCode,
-    readonly op: CopyOp,
-    readonly origin: 'source' | 'destination',
+    code: CopyErrorCode,
+    op: CopyOp,
+    origin: Origin,
     readonly ref: string,
     message: string,
     readonly digest?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, { op, origin, cause: options?.cause });
     this.name = 'CopyError';
   }
 }
 
-function codeOf(err: unknown): CopyErrorCode {
-  if (err instanceof DigestMismatchError) return 'DIGEST_MISMATCH';
-  if (err instanceof ManifestError) return 'MANIFEST_INVALID';
-  const e = err as { code?: string; status?: number; name?: string };
-  if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return 'ABORTED';
-  if (e?.code === 'QUOTA_EXHAUSTED') return 'QUOTA_EXHAUSTED';
-  if (e?.code === 'REGISTRY_UNAUTHORIZED') return 'UNAUTHORIZED';
-  if (e?.code === 'REGISTRY_NETWORK' || e?.code === 'REGISTRY_TIMEOUT') return 'NETWORK';
-  if (e?.code?.startsWith('REGISTRY_')) return 'REGISTRY_ERROR';
+function copyCodeOf(err: unknown): CopyErrorCode {
+  if (hasCode(err, 'DIGEST_MISMATCH', 'MANIFEST_INVALID', 'QUOTA_EXHAUSTED')) return (err as CodedError<CopyErrorCode>).code;
+  if (isAbort(err)) return 'ABORTED';
+  if (hasCode(err, 'REGISTRY_UNAUTHORIZED')) return 'UNAUTHORIZED';
+  if (hasCode(err, 'REGISTRY_NETWORK', 'REGISTRY_TIMEOUT')) return 'NETWORK';
+  if (hasCode(err, 'REGISTRY_HTTP', 'REGISTRY_PROTOCOL')) return 'REGISTRY_ERROR';
   return 'INTERNAL';
 }
 
@@ -47,12 +36,12 @@ function codeOf(err: unknown): CopyErrorCode {
 export function toCopyError(
   err: unknown,
   op: CopyOp,
-  origin: 'source' | 'destination',
+  origin: Origin,
   ref: string,
   digest?: string,
 ): CopyError {
   if (err instanceof CopyError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const what = op === 'copy-blob' ? `copying blob ${digest ?? ''}` : `${op.replace('-', ' ')} ${ref}`;
-  return new CopyError(codeOf(err), op, origin, ref, `${what} (${origin}): ${message}`, digest, { cause: err });
+  return new CopyError(copyCodeOf(err), op, origin, ref, `${what} (${origin}): ${message}`, digest, { cause: err });
 }

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { parseManifest, type CallOptions, type ImageSource, type ReferrersSource, type ReferrersTarget } from '../oci/index.js';
+import { hasCode } from '../util/errors.js';
 import { stoppable } from '../util/signals.js';
 import type { BlobCoordinator } from './blob-transfer.js';
 import { copyImage } from './copy-image.js';
@@ -116,7 +117,7 @@ async function copyOne(source: ReferrersSource, target: ReferrersTarget, found: 
     return { ...record, status: result.status === 'copied' ? 'copied' : 'present' };
   } catch (err) {
     // a stale entry of an index must not fail the image; a vanished cosign tag is a real error
-    if (err instanceof CopyError && err.code === 'SOURCE_NOT_FOUND' && found.via !== 'cosign-tag') return { ...record, status: 'missing' };
+    if (hasCode(err, 'SOURCE_NOT_FOUND') && found.via !== 'cosign-tag') return { ...record, status: 'missing' };
     throw err;
   }
 }

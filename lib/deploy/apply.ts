@@ -1,4 +1,6 @@
 import type { ScfClient, TdmqClient } from '../tencent/clients.js';
+import { apiCodeOf } from '../tencent/errors.js';
+import { messageOf } from '../util/errors.js';
 import type { Action, CurrentState, FunctionState, TriggerState } from './plan.js';
 import { FUNCTION_ROLES, names, type Deployment, type FunctionRole } from './schema.js';
 
@@ -7,7 +9,7 @@ export interface DeployClients {
   readonly tdmq: TdmqClient;
 }
 
-const notFound = (err: unknown): boolean => /ResourceNotFound|NotFound|not exist/i.test(String((err as { code?: string }).code ?? '') + String((err as Error).message ?? ''));
+const notFound = (err: unknown): boolean => /ResourceNotFound|NotFound|not exist/i.test(apiCodeOf(err) + messageOf(err));
 
 async function orUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
   try {

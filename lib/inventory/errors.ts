@@ -1,20 +1,12 @@
 import { redact } from '../util/redact.js';
+import { CodedError, type CodesOf } from '../util/errors.js';
 
-export type InventoryErrorCode =
-  | 'CCR_LIST_FAILED'
-  | 'CCR_REGION_UNKNOWN'
-  | 'TCR_INSTANCE_NOT_FOUND'
-  | 'TCR_LIST_FAILED'
-  | 'TCR_TOKEN_FAILED';
+export type InventoryErrorCode = CodesOf<'inventory'>;
 
 /** The single error type of lib/inventory; `cause` holds the API failure (a TencentApiError). */
-export class InventoryError extends Error {
-  constructor(
-    readonly code: InventoryErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(redact(message), options);
+export class InventoryError extends CodedError<InventoryErrorCode> {
+  constructor(code: InventoryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, redact(message), options);
     this.name = 'InventoryError';
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { CodedError } from '../util/errors.js';
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 const ANY_DIGEST_RE = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
@@ -18,13 +19,13 @@ export function sha256Digest(bytes: Uint8Array): Digest {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-export class DigestMismatchError extends Error {
-  readonly code = 'DIGEST_MISMATCH';
+export class DigestMismatchError extends CodedError<'DIGEST_MISMATCH'> {
   constructor(
     readonly expected: { digest: string; size?: number },
     readonly actual: { digest: string; size: number },
   ) {
     super(
+      'DIGEST_MISMATCH',
       `content does not match its descriptor: expected ${expected.digest}` +
         `${expected.size === undefined ? '' : ` (${expected.size} bytes)`}, got ${actual.digest} (${actual.size} bytes)`,
     );

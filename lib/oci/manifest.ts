@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sha256Digest, type Digest } from './digest.js';
 import { MediaType, INDEX_TYPES, IMAGE_TYPES, SCHEMA1_TYPES } from './media-types.js';
+import { CodedError } from '../util/errors.js';
 
 /** Third-party JSON: permissive (loose objects) but every field we rely on is checked. */
 export const Descriptor = z.looseObject({
@@ -41,10 +42,9 @@ export type Manifest =
   | { kind: 'index'; mediaType: string; digest: Digest; bytes: Uint8Array; manifests: Descriptor[] }
   | { kind: 'schema1'; mediaType: string; digest: Digest; bytes: Uint8Array; blobSums: string[] };
 
-export class ManifestError extends Error {
-  readonly code = 'MANIFEST_INVALID';
+export class ManifestError extends CodedError<'MANIFEST_INVALID'> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('MANIFEST_INVALID', message, options);
     this.name = 'ManifestError';
   }
 }

@@ -1,4 +1,5 @@
 import { isDigest } from './digest.js';
+import { CodedError } from '../util/errors.js';
 
 /** Canonical name of Docker Hub; its API lives at `registry-1.docker.io`. */
 export const DOCKER_HUB = 'docker.io';
@@ -17,13 +18,12 @@ export interface Reference {
   readonly digest?: string;
 }
 
-export class ReferenceError extends Error {
-  readonly code = 'INVALID_REFERENCE';
+export class ReferenceError extends CodedError<'INVALID_REFERENCE'> {
   constructor(
     readonly input: string,
     readonly reason: string,
   ) {
-    super(`invalid image reference "${input}": ${reason}`);
+    super('INVALID_REFERENCE', `invalid image reference "${input}": ${reason}`);
     this.name = 'ReferenceError';
   }
 }

@@ -1,4 +1,5 @@
 import type { TransferTask } from '../planner/index.js';
+import { CodedError, type CodesOf } from '../util/errors.js';
 
 /** A task taken from a queue; `ack` removes it, otherwise it comes back after the visibility timeout. */
 export interface ReceivedTask {
@@ -23,13 +24,9 @@ export interface TaskSource {
   receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedTask[]>;
 }
 
-export class QueueError extends Error {
-  constructor(
-    readonly code: 'QUEUE_SEND_FAILED' | 'QUEUE_RECEIVE_FAILED' | 'QUEUE_MESSAGE_INVALID',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class QueueError extends CodedError<CodesOf<'queue'>> {
+  constructor(code: CodesOf<'queue'>, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'QueueError';
   }
 }

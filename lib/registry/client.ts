@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { BulkTransport } from './bulk-transport.js';
 import { HttpTransport, type ResponseBody, type TransportOptions, type TransportResponse } from './http-transport.js';
+import { codeOf, systemCodeOf } from '../util/errors.js';
 import { sleep } from '../util/sleep.js';
 import { Authenticator, type CredentialSource, type Scope } from './auth.js';
 import { RegistryError, isRetryableNetworkError, isRetryableStatus, parseDiagnostics } from './errors.js';
@@ -220,7 +221,7 @@ export class RegistryClient {
       return await this.transport.request({ origin, path, method, headers, body, signal });
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
-      const code = (cause as { code?: string }).code ?? '';
+      const code = codeOf(cause) ?? systemCodeOf(cause) ?? '';
       throw new RegistryError({
         code: /TIMEOUT/.test(code) ? 'REGISTRY_TIMEOUT' : 'REGISTRY_NETWORK',
         method,

@@ -1,3 +1,4 @@
+import { CodedError, systemCodeOf, type CodesOf } from '../util/errors.js';
 import { redact, redactUrl } from '../util/redact.js';
 
 /** One entry of a distribution error body: `{"errors":[{"code","message","detail"}]}`. */
@@ -6,12 +7,7 @@ export interface RegistryDiagnostic {
   readonly message: string;
 }
 
-export type RegistryErrorCode =
-  | 'REGISTRY_HTTP'
-  | 'REGISTRY_UNAUTHORIZED'
-  | 'REGISTRY_NETWORK'
-  | 'REGISTRY_TIMEOUT'
-  | 'REGISTRY_PROTOCOL';
+export type RegistryErrorCode = Exclude<CodesOf<'registry'>, 'QUOTA_EXHAUSTED'>;
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
@@ -20,13 +16,11 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** The single error type of lib/registry. The URL is redacted where the error is made. */
-export class RegistryError extends Error {
-  readonly code: RegistryErrorCode;
+export class RegistryError extends CodedError<RegistryErrorCode> {
   readonly status: number | undefined;
   readonly method: string;
   readonly url: string;
   readonly diagnostics: readonly RegistryDiagnostic[];
-  readonly retryable: boolean;
 
   constructor(init: {
     code: RegistryErrorCode;
@@ -41,16 +35,16 @@ export class RegistryError extends Error {
     const url = redactUrl(init.url);
     const diag = (init.diagnostics ?? []).map((d) => `${d.code}: ${d.message}`).join('; ');
     const what = init.status === undefined ? init.detail ?? 'request failed' : `${init.status}${diag ? ` ${diag}` : ''}`;
-    super(redact(`${init.method} ${url}: ${what}${init.detail && init.status !== undefined ? ` (${init.detail})` : ''}`), {
+    super(init.code, redact(`${init.method} ${url}: ${what}${init.detail && init.status !== undefined ? ` (${init.detail})` : ''}`), {
       cause: init.cause,
+      op: init.method,
+      retryable: init.retryable ?? (init.status !== undefined && isRetryableStatus(init.status)),
     });
     this.name = 'RegistryError';
-    this.code = init.code;
     this.status = init.status;
     this.method = init.method;
     this.url = url;
     this.diagnostics = init.diagnostics ?? [];
-    this.retryable = init.retryable ?? (init.status !== undefined && isRetryableStatus(init.status));
   }
 
   /** True for 404 and for the registry codes that mean "no such thing". */
@@ -87,7 +81,7 @@ const NETWORK_CODES = new Set([
 
 /** Transient transport failures (resets, timeouts) worth retrying; TLS and DNS failures are not. */
 export function isRetryableNetworkError(err: unknown): boolean {
-  const code = (err as { code?: string } | undefined)?.code;
+  const code = err instanceof CodedError ? err.code : systemCodeOf(err);
   if (code && NETWORK_CODES.has(code)) return true;
   const cause = (err as { cause?: unknown } | undefined)?.cause;
   return cause !== undefined && cause !== err && isRetryableNetworkError(cause);

@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { CodedError, type CodesOf } from '../util/errors.js';
 
 /**
  * HTTP/1.1 for registry requests on Node's own client: measured on the benchmark machine it spends
@@ -46,12 +47,9 @@ export interface TransportResponse {
 }
 
 /** Transport failure with a stable code (`isRetryableNetworkError` lists the retryable ones). */
-export class TransportError extends Error {
-  constructor(
-    readonly code: 'CONNECT_TIMEOUT' | 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT',
-    message: string,
-  ) {
-    super(message);
+export class TransportError extends CodedError<CodesOf<'transport'>> {
+  constructor(code: CodesOf<'transport'>, message: string) {
+    super(code, message, { retryable: true });
     this.name = 'TransportError';
   }
 }

@@ -1,4 +1,5 @@
 import { sleep } from '../util/sleep.js';
+import { CodedError } from '../util/errors.js';
 
 /**
  * What a registry says about its request budget. Docker Hub sends `ratelimit-limit: 100;w=21600` and
@@ -119,16 +120,14 @@ export interface PacingEvent {
   readonly nextAt: number;
 }
 
-export class QuotaError extends Error {
-  /** Resumable: a later run finds the images already copied and pulls only the rest. */
-  readonly code = 'QUOTA_EXHAUSTED';
-  readonly retryable = false;
+/** Resumable: a later run finds the images already copied and pulls only the rest. */
+export class QuotaError extends CodedError<'QUOTA_EXHAUSTED'> {
   constructor(
     readonly registry: string,
     message: string,
     readonly resetAt?: number,
   ) {
-    super(message);
+    super('QUOTA_EXHAUSTED', message);
     this.name = 'QuotaError';
   }
 }

@@ -2,22 +2,21 @@ import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { DOCKER_HUB } from '../oci/index.js';
 import { registerSecret } from '../util/redact.js';
+import { CodedError } from '../util/errors.js';
 
 /**
  * A docker credential helper could not answer: not installed, timed out, failed, or answered
  * something else than the helper protocol. The message names the helper and the registry; it never
  * carries the helper's stdout or stderr, which may hold secrets.
  */
-export class CredentialHelperError extends Error {
-  readonly code = 'CREDENTIAL_HELPER';
-
+export class CredentialHelperError extends CodedError<'CREDENTIAL_HELPER'> {
   constructor(
     readonly helper: string,
     readonly registry: string,
     reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`credential helper docker-credential-${helper} (for ${registry}): ${reason}`, options);
+    super('CREDENTIAL_HELPER', `credential helper docker-credential-${helper} (for ${registry}): ${reason}`, options);
     this.name = 'CredentialHelperError';
   }
 }

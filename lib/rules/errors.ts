@@ -1,3 +1,4 @@
+import { CodedError } from '../util/errors.js';
 /** One problem in a configuration file; `line` is 1-based when known. */
 export interface ConfigIssue {
   readonly file: string;
@@ -7,11 +8,9 @@ export interface ConfigIssue {
 }
 
 /** Bad configuration: every problem found, one per line `<file>:<line>: <key>: <message>`. Exit status 2. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-
+export class ConfigError extends CodedError<'CONFIG_INVALID'> {
   constructor(readonly issues: readonly ConfigIssue[]) {
-    super(issues.map(formatIssue).join('\n'));
+    super('CONFIG_INVALID', issues.map(formatIssue).join('\n'));
     this.name = 'ConfigError';
   }
 }

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type COS from 'cos-nodejs-sdk-v5';
 import type { CredentialProvider } from '../tencent/cloud-credential.js';
-import { cosClient } from './cos-store.js';
+import { cosClient, describeCosError } from './cos-store.js';
 import { StoreError } from './errors.js';
 import { pullBudgetKeys } from './layout.js';
 import type { Claim, PullBudgetPolicy, PullLedger } from './pull-ledger.js';
@@ -98,7 +98,7 @@ export class CosPullLedger implements PullLedger {
         marker = res.NextMarker;
       }
     } catch (cause) {
-      throw new StoreError('REPORT_STORE_FAILED', `COS list ${this.options.bucket}/${dir} failed: ${describe(cause)}`, { cause });
+      throw new StoreError('REPORT_STORE_FAILED', `COS list ${this.options.bucket}/${dir} failed: ${describeCosError(cause)}`, { cause });
     }
     return { latest, serverNow, skew };
   }
@@ -117,7 +117,7 @@ export class CosPullLedger implements PullLedger {
       return true;
     } catch (cause) {
       if ((cause as { statusCode?: number }).statusCode === 409) return false;
-      throw new StoreError('REPORT_STORE_FAILED', `COS put ${this.options.bucket}/${key} failed: ${describe(cause)}`, { cause });
+      throw new StoreError('REPORT_STORE_FAILED', `COS put ${this.options.bucket}/${key} failed: ${describeCosError(cause)}`, { cause });
     }
   }
 
@@ -133,9 +133,4 @@ export class CosPullLedger implements PullLedger {
       );
     }
   }
-}
-
-function describe(err: unknown): string {
-  const e = err as { code?: string; message?: string; statusCode?: number; error?: { Code?: string; Message?: string } };
-  return [e.statusCode, e.error?.Code ?? e.code, e.error?.Message ?? e.message].filter(Boolean).join(' ');
 }

@@ -62,7 +62,7 @@ export class CosObjectStore implements ObjectStore {
     try {
       await this.cos.putObject({ ...this.target(key), Body: typeof body === 'string' ? body : Buffer.from(body), ContentType: contentType });
     } catch (cause) {
-      throw new StoreError('REPORT_STORE_FAILED', `COS put ${this.options.bucket}/${this.prefix}${key} failed: ${describe(cause)}`, { cause });
+      throw new StoreError('REPORT_STORE_FAILED', `COS put ${this.options.bucket}/${this.prefix}${key} failed: ${describeCosError(cause)}`, { cause });
     }
   }
 
@@ -72,7 +72,7 @@ export class CosObjectStore implements ObjectStore {
       return Buffer.from(res.Body as Buffer).toString('utf8');
     } catch (cause) {
       if ((cause as { statusCode?: number }).statusCode === 404) return undefined;
-      throw new StoreError('REPORT_STORE_FAILED', `COS get ${this.options.bucket}/${this.prefix}${key} failed: ${describe(cause)}`, { cause });
+      throw new StoreError('REPORT_STORE_FAILED', `COS get ${this.options.bucket}/${this.prefix}${key} failed: ${describeCosError(cause)}`, { cause });
     }
   }
 
@@ -88,13 +88,14 @@ export class CosObjectStore implements ObjectStore {
         marker = res.NextMarker;
       }
     } catch (cause) {
-      throw new StoreError('REPORT_STORE_FAILED', `COS list ${this.options.bucket}/${this.prefix}${prefix} failed: ${describe(cause)}`, { cause });
+      throw new StoreError('REPORT_STORE_FAILED', `COS list ${this.options.bucket}/${this.prefix}${prefix} failed: ${describeCosError(cause)}`, { cause });
     }
     return keys.sort();
   }
 }
 
-function describe(err: unknown): string {
+/** What the COS SDK says went wrong: HTTP status, COS's code and message. */
+export function describeCosError(err: unknown): string {
   const e = err as { code?: string; message?: string; statusCode?: number; error?: { Code?: string; Message?: string } };
   return [e.statusCode, e.error?.Code ?? e.code, e.error?.Message ?? e.message].filter(Boolean).join(' ');
 }

@@ -1,13 +1,11 @@
-export type StoreErrorCode = 'REPORT_INVALID_KEY' | 'REPORT_STORE_FAILED';
+import { CodedError, type CodesOf } from '../util/errors.js';
+
+export type StoreErrorCode = CodesOf<'store'>;
 
 /** A report store refused a key or failed to read or write; `cause` holds the underlying error. */
-export class StoreError extends Error {
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class StoreError extends CodedError<StoreErrorCode> {
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'StoreError';
   }
 }

@@ -1,4 +1,5 @@
 import { registerSecret } from '../util/redact.js';
+import { CodedError } from '../util/errors.js';
 
 /** Tencent Cloud API keys; `token` is set for temporary (role or STS) credentials. */
 export interface CloudCredential {
@@ -12,8 +13,11 @@ export interface CredentialProvider {
   getCredential(): Promise<CloudCredential>;
 }
 
-export class CredentialError extends Error {
-  readonly code = 'CLOUD_CREDENTIALS_MISSING';
+export class CredentialError extends CodedError<'CLOUD_CREDENTIALS_MISSING'> {
+  constructor(message: string) {
+    super('CLOUD_CREDENTIALS_MISSING', message);
+    this.name = 'CredentialError';
+  }
 }
 
 /**

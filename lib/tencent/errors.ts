@@ -1,14 +1,14 @@
 import { redact } from '../util/redact.js';
+import { CodedError, type CodesOf } from '../util/errors.js';
 
-export type TencentApiErrorCode = 'TENCENT_API_FAILED' | 'TENCENT_API_UNREACHABLE';
+export type TencentApiErrorCode = Exclude<CodesOf<'tencent'>, 'CLOUD_CREDENTIALS_MISSING'>;
 
 /**
  * The single error type of the Tencent API adapters: a cloud API call that failed for good (after the
  * throttle's retries). `apiCode` is Tencent's own code (`AuthFailure.SignatureFailure`,
  * `ResourceNotFound`, ...); it is empty when no answer came back (network, HTTP status).
  */
-export class TencentApiError extends Error {
-  readonly code: TencentApiErrorCode;
+export class TencentApiError extends CodedError<TencentApiErrorCode> {
   readonly apiCode: string;
   readonly action: string;
   readonly requestId: string | undefined;
@@ -18,9 +18,8 @@ export class TencentApiError extends Error {
     const apiCode = init.apiCode ?? '';
     const id = init.requestId ? ` (RequestId ${init.requestId})` : '';
     const tries = init.attempts > 1 ? ` after ${init.attempts} attempts` : '';
-    super(redact(`${init.action} failed${tries}: ${apiCode ? `${apiCode}: ` : ''}${init.message}${id}`), { cause: init.cause });
+    super(apiCode ? 'TENCENT_API_FAILED' : 'TENCENT_API_UNREACHABLE', redact(`${init.action} failed${tries}: ${apiCode ? `${apiCode}: ` : ''}${init.message}${id}`), { cause: init.cause, op: init.action });
     this.name = 'TencentApiError';
-    this.code = apiCode ? 'TENCENT_API_FAILED' : 'TENCENT_API_UNREACHABLE';
     this.apiCode = apiCode;
     this.action = init.action;
     this.requestId = init.requestId || undefined;

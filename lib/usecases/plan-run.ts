@@ -4,6 +4,7 @@ import type { PlanFailure } from '../report/index.js';
 import type { Rule, RuleV2 } from '../rules/index.js';
 import { redact } from '../util/redact.js';
 import { planRuleV2, type PlanV2Deps } from './plan-v2.js';
+import { CodedError, codeOf, messageOf, systemCodeOf } from '../util/errors.js';
 
 export interface PlanDeps extends Partial<PlanV2Deps> {
   /** Tags of a source repository (whole-repository rules only). */
@@ -28,11 +29,10 @@ export async function planRun(deps: PlanDeps, rules: ReadonlyArray<Rule | RuleV2
   const limit = pLimit(Math.max(1, options.concurrency ?? 5));
   const planFailures: PlanFailure[] = [];
   const fail = (rule: Rule | RuleV2, err: unknown, where?: string): void => {
-    const e = err as { code?: string; message?: string };
-    const message = redact(e.message ?? String(err));
+    const message = redact(messageOf(err));
     planFailures.push({
       rule: { source: rule.sourceText, target: rule.targetText },
-      error: { code: e.code ?? 'PLAN_FAILED', message: where ? `${where}: ${message}` : message },
+      error: { code: codeOf(err) ?? systemCodeOf(err) ?? 'PLAN_FAILED', message: where ? `${where}: ${message}` : message },
     });
   };
   const expanded = await Promise.all(
@@ -44,7 +44,7 @@ export async function planRun(deps: PlanDeps, rules: ReadonlyArray<Rule | RuleV2
             rule.source.selection.kind === 'all'
               ? await deps.listTags(rule.source.registry, rule.source.repository, options.signal)
               : undefined;
-          if (tags?.length === 0) throw Object.assign(new Error(`no tags found in ${rule.source.registry}/${rule.source.repository}`), { code: 'SOURCE_NOT_FOUND' });
+          if (tags?.length === 0) throw new CodedError('SOURCE_NOT_FOUND', `no tags found in ${rule.source.registry}/${rule.source.repository}`);
           return expandRule(rule, tags, options);
         } catch (err) {
           fail(rule, err);

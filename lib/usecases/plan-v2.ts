@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { expandRuleV2, selectTags, type TransferTask } from '../planner/index.js';
 import type { RuleV2 } from '../rules/index.js';
+import { CodedError } from '../util/errors.js';
 
 export interface PlanV2Deps {
   listTags(registry: string, repository: string, signal?: AbortSignal): Promise<string[]>;
@@ -13,7 +14,7 @@ export interface PlanV2Deps {
 /** Repository-level problems of a catalog rule are reported one by one; the other repositories still run. */
 export type OnRepositoryFailure = (where: string, err: unknown) => void;
 
-const noMatch = (what: string): Error => Object.assign(new Error(`no tags of ${what} match the rule's tag filter`), { code: 'NO_MATCHING_TAGS' });
+const noMatch = (what: string): Error => new CodedError('NO_MATCHING_TAGS', `no tags of ${what} match the rule's tag filter`);
 
 /**
  * A version-2 rule -> tasks: the catalog (registry-wide sources) filtered by repository patterns,

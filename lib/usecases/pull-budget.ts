@@ -1,12 +1,11 @@
 import { PullBudgetPolicy, pullBudgetKeys, type Claim, type ObjectStore, type PullLedger } from '../store/index.js';
 import { sleep } from '../util/sleep.js';
+import { CodedError } from '../util/errors.js';
 
-export class PullBudgetError extends Error {
-  /** Resumable: a later run skips what was copied and pulls only the rest. */
-  readonly code = 'QUOTA_EXHAUSTED';
-  readonly retryable = false;
+/** Resumable: a later run skips what was copied and pulls only the rest. */
+export class PullBudgetError extends CodedError<'QUOTA_EXHAUSTED'> {
   constructor(message: string) {
-    super(message);
+    super('QUOTA_EXHAUSTED', message);
     this.name = 'PullBudgetError';
   }
 }

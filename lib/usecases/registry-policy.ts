@@ -1,8 +1,12 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { CodedError } from '../util/errors.js';
 
-export class PolicyError extends Error {
-  readonly code = 'POLICY_REFUSED';
+export class PolicyError extends CodedError<'POLICY_REFUSED'> {
+  constructor(message: string) {
+    super('POLICY_REFUSED', message);
+    this.name = 'PolicyError';
+  }
 }
 
 /** Loopback, link-local (cloud metadata 169.254.0.0/16), unspecified and IPv6 local ranges. */

@@ -5,6 +5,7 @@ import type { TaskResult } from '../report/index.js';
 import { redact } from '../util/redact.js';
 import { referrersStep } from './referrers-step.js';
 import { verifyStep, withVerification, type VerifyMode } from './verify-step.js';
+import { CodedError, codeOf, messageOf, systemCodeOf } from '../util/errors.js';
 
 export interface TransferDeps {
   repository(registry: string, repository: string): ImageSource & ImageTarget;
@@ -83,7 +84,7 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
       durationMs: Date.now() - startedAt.getTime(),
     }, verification);
   } catch (err) {
-    const e = err as { code?: string; message?: string; origin?: 'source' | 'destination'; op?: string };
+    const coded = err instanceof CodedError ? err : undefined;
     const aborted = options.signal?.aborted === true;
     return {
       ...base,
@@ -92,10 +93,10 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
       blobs,
       durationMs: Date.now() - startedAt.getTime(),
       error: {
-        code: aborted ? 'ABORTED' : typeof e.code === 'string' ? e.code : 'INTERNAL',
-        message: redact(aborted ? `interrupted: ${e.message ?? ''}` : e.message ?? String(err)),
-        ...(e.origin ? { origin: e.origin } : {}),
-        ...(e.op ? { op: e.op } : {}),
+        code: aborted ? 'ABORTED' : (codeOf(err) ?? systemCodeOf(err) ?? 'INTERNAL'),
+        message: redact(aborted ? `interrupted: ${messageOf(err)}` : messageOf(err)),
+        ...(coded?.origin ? { origin: coded.origin } : {}),
+        ...(coded?.op ? { op: coded.op } : {}),
       },
     };
   }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { BlobCoordinator, CopyError, copyImage, verifyImage } from '../../../lib/copy/index.js';
 import { MediaType, sha256Digest } from '../../../lib/oci/index.js';
 import type { TransferTask } from '../../../lib/planner/index.js';
+import { RegistryError } from '../../../lib/registry/index.js';
 import { TaskResult } from '../../../lib/report/index.js';
 import { transferOne } from '../../../lib/usecases/index.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
@@ -139,7 +140,7 @@ describe('verifyImage', () => {
   it('throws a CopyError naming the side when a request fails', async () => {
     const { src, dst } = await copied();
     const target = dst.repo('b');
-    target.hasBlob = () => Promise.reject(Object.assign(new Error('connection reset'), { code: 'REGISTRY_NETWORK' }));
+    target.hasBlob = () => Promise.reject(new RegistryError({ code: 'REGISTRY_NETWORK', method: 'HEAD', url: 'memory://b/blobs', detail: 'connection reset', retryable: true }));
     await assert.rejects(verifyImage(src.repo('a'), 'v1', target, 'v1', { deep: true }), (err: unknown) => {
       assert.ok(err instanceof CopyError);
       assert.equal(err.code, 'NETWORK');
