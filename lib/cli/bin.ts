@@ -1,3 +1,4 @@
+import { escapeControl } from '../util/escape-control.js';
 import { redact } from '../util/redact.js';
 import { main } from './main.js';
 
@@ -13,7 +14,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`image-transfer: ${redact(String(err))}\n`);
+    process.stderr.write(`image-transfer: ${escapeControl(redact(String(err)))}\n`);
     process.exitCode = 1;
   },
 );

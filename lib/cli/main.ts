@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { createLogger } from '../util/logger.js';
 import { shared } from '../util/signals.js';
+import { escapeControl } from '../util/escape-control.js';
 import { redact } from '../util/redact.js';
 import { guardAgainstDrain } from './drain-guard.js';
 import { buildProgram, toCliOptions } from './options.js';
@@ -58,13 +59,18 @@ export async function main(argv: readonly string[], env: Record<string, string |
 function reportFailure(err: unknown): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-    process.stderr.write(`image-transfer: ${redact(err.message.replace(/^error: /, ''))} (see --help)\n`);
+    process.stderr.write(`image-transfer: ${printable(err.message.replace(/^error: /, ''))} (see --help)\n`);
     return 2;
   }
   if (hasCode(err, 'USAGE', 'CONFIG_INVALID')) {
-    process.stderr.write(`image-transfer: ${redact(messageOf(err))}\n`);
+    process.stderr.write(`image-transfer: ${printable(messageOf(err))}\n`);
     return 2;
   }
-  process.stderr.write(`image-transfer: unexpected failure: ${redact(messageOf(err))}\n`);
+  process.stderr.write(`image-transfer: unexpected failure: ${escapeControl(redact(messageOf(err)))}\n`);
   return 1;
+}
+
+/** A usage or input message for the terminal: redacted, its own lines kept, other control characters escaped. */
+function printable(message: string): string {
+  return redact(message).split('\n').map(escapeControl).join('\n');
 }

@@ -3,6 +3,7 @@ import type { CopyEvent } from '../copy/index.js';
 import type { TaskResult } from '../report/index.js';
 import type { TransferTask } from '../planner/index.js';
 import { formatBytes, formatDuration } from '../report/index.js';
+import { escapeControl } from '../util/escape-control.js';
 
 interface Active {
   readonly label: string;
@@ -12,7 +13,8 @@ interface Active {
 
 /**
  * Live progress on a terminal: one line per active image plus a totals line (done/total, bytes,
- * rate, ETA), redrawn at most 10 times a second. Log lines are printed above it.
+ * rate, ETA), redrawn at most 10 times a second. Log lines are printed above it. Labels and lines
+ * have their control characters escaped: names from a registry never move the cursor or add lines.
  */
 export class TtyProgress {
   private readonly active = new Map<string, Active>();
@@ -29,12 +31,12 @@ export class TtyProgress {
 
   log(line: string): void {
     this.render.clear();
-    process.stderr.write(`${line}\n`);
+    process.stderr.write(`${escapeControl(line)}\n`);
     this.draw();
   }
 
   start(task: TransferTask, label: string): void {
-    this.active.set(task.taskId, { label, bytes: 0, blobs: 0 });
+    this.active.set(task.taskId, { label: escapeControl(label), bytes: 0, blobs: 0 });
   }
 
   event(task: TransferTask, event: CopyEvent): void {

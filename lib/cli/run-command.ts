@@ -6,6 +6,7 @@ import { FsObjectStore, localRunKeys } from '../store/index.js';
 import { ConfigError, CredentialHelperError, formatRuleFile, formatRuleFileV2, loadRuleFile, loadSecurityFile, type CredentialStore, type Rule, type RuleV2 } from '../rules/index.js';
 import { estimatePlan, newRunId, planRun, planSources, runTasks, writeRunReport, type PlanEstimate } from '../usecases/index.js';
 import { failedRulesV2 } from '../usecases/failed-rules-v2.js';
+import { escapeControl } from '../util/escape-control.js';
 import type { Logger } from '../util/logger.js';
 import { formatBytes, formatDuration } from '../report/index.js';
 import type { CliOptions } from './options.js';
@@ -164,7 +165,7 @@ async function printPlan(ctx: RunContext, pool: RegistryPool, tasks: TransferTas
   if (ctx.options.output === 'json') {
     ctx.stdout(`${JSON.stringify({ tasks, planFailed, ...(estimate ? { estimate } : {}) }, null, 2)}\n`);
   } else {
-    const lines = tasks.map((t) => `  ${formatEndpoint(t.source)} -> ${formatEndpoint(t.target)}${planNotes(t)}`);
+    const lines = tasks.map((t) => escapeControl(`  ${formatEndpoint(t.source)} -> ${formatEndpoint(t.target)}${planNotes(t)}`));
     ctx.stdout(`plan: ${tasks.length} image(s), ${planFailed} rule(s) failed to plan\n${lines.join('\n')}\n${estimate ? formatEstimate(estimate) : ''}`);
   }
   return planFailed > 0 || (estimate?.failures.length ?? 0) > 0 ? 1 : 0;
@@ -176,7 +177,7 @@ function formatEstimate(e: PlanEstimate): string {
     const bytes = s.bytes ? `; ${formatBytes(s.bytes.moved)} to move (${s.blobs!.moved} blobs), ${formatBytes(s.bytes.mounted)} mounted, ${formatBytes(s.bytes.present)} already present; the estimate itself used ${s.estimatePulls} pull(s)` : '';
     return `  ${s.registry}: ${s.images} image(s), ${s.upToDate} up to date, ${s.toCopy} to copy; ${pulls}${bytes}`;
   });
-  const failed = e.failures.map((f) => `  cannot estimate ${f.task}: ${f.message}`);
+  const failed = e.failures.map((f) => escapeControl(`  cannot estimate ${f.task}: ${f.message}`));
   return `estimate (${e.mode === 'full' ? 'HEADs, manifest GETs and blob HEADs' : 'HEADs only, no pulls spent'}):\n${[...lines, ...failed].join('\n')}\n`;
 }
 

@@ -1,5 +1,5 @@
 import type { HttpTransport, TransportResponse } from './http-transport.js';
-import { registerSecret } from '../util/redact.js';
+import { registerCredentials, registerSecret } from '../util/redact.js';
 import { RegistryError } from './errors.js';
 import type { Challenge } from './www-authenticate.js';
 
@@ -45,17 +45,13 @@ export class Authenticator {
     private readonly transport: HttpTransport,
     private readonly allowPlainHttp: boolean,
   ) {
-    if (typeof source !== 'function') {
-      registerSecret(source.password);
-      registerSecret(source.token);
-    }
+    if (typeof source !== 'function') registerCredentials(source);
   }
 
   private async credentials(): Promise<Credentials> {
     if (typeof this.source !== 'function') return this.source;
     const c = await this.source();
-    registerSecret(c.password);
-    registerSecret(c.token);
+    registerCredentials(c);
     return c;
   }
 

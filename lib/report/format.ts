@@ -32,11 +32,3 @@ export function shortDigest(digest: string | undefined): string {
   const match = /^([a-z0-9]+):([a-f0-9]{12})[a-f0-9]*$/.exec(digest);
   return match ? `${match[1]}:${match[2]}` : digest;
 }
-
-/**
- * One line of terminal-safe text: control characters (including ANSI escapes, which untrusted
- * registry error bodies may carry) become spaces and runs of whitespace collapse.
- */
-export function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
-}

@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
 import { formatBytes, formatDuration, shortDigest } from './format.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.js';
-import { escapeHtml as h, jsonForScript } from './html-escape.js';
+import { escapeControl } from '../util/escape-control.js';
+import { escapeHtml, jsonForScript } from './html-escape.js';
 import { describeMismatch } from './render-text.js';
 import type { PlanFailure, RunReport, TaskResult, Verification } from './schema.js';
 
 const STATUS_RANK = { failed: 0, skipped: 1, succeeded: 2 } as const;
+
+/** Every datum shown: control characters escaped (visible, and inert in a terminal that prints the file), then HTML-escaped. */
+const h = (text: string): string => escapeHtml(escapeControl(text));
+
+/** The report JSON with DEL and C1 escaped as well (JSON.stringify escapes only C0); JSON.parse restores them. */
+const reportData = (report: RunReport): string =>
+  jsonForScript(report).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
  * One self-contained page: no external resource, every datum HTML-escaped, and a CSP that lets only
@@ -38,7 +46,7 @@ ${header(report)}
 ${summary(report)}
 ${planFailuresSection(report.planFailures)}
 ${resultsSection(report)}
-<script type="application/json" id="report-data">${jsonForScript(report)}</script>
+<script type="application/json" id="report-data">${reportData(report)}</script>
 <script>${REPORT_SCRIPT}</script>
 </body>
 </html>

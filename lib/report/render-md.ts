@@ -1,10 +1,10 @@
+import { escapeControl } from '../util/escape-control.js';
 import { formatBytes, formatDuration } from './format.js';
 import type { RunReport, TaskResult } from './schema.js';
 
-/** Text safe inside a GFM table cell: no line breaks, no pipes, no markup, no raw HTML. */
+/** Text safe inside a GFM table cell: no line breaks or control characters (escaped), no pipes, no markup, no raw HTML. */
 export function mdCell(text: string): string {
-  return text
-    .replace(/[\r\n\u2028\u2029]+/g, ' ')
+  return escapeControl(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -14,7 +14,7 @@ export function mdCell(text: string): string {
 
 /** A code span for identifiers (error codes): backticks and pipes cannot break out of it. */
 function code(text: string): string {
-  const inner = text.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/`/g, "'").replace(/\|/g, '\\|').trim();
+  const inner = escapeControl(text).replace(/`/g, "'").replace(/\|/g, '\\|').trim();
   return inner ? `\`${inner}\`` : '';
 }
 

@@ -1,4 +1,5 @@
-import { formatMiB, oneLine, shortDigest } from './format.js';
+import { escapeControl } from '../util/escape-control.js';
+import { formatMiB, shortDigest } from './format.js';
 import type { RunReport, Verification } from './schema.js';
 
 /** One difference found by `--verify`, as a phrase: `blob <ref> is missing`, `<ref> points to <digest>, expected <digest>`. */
@@ -17,10 +18,10 @@ export function renderSummary(report: RunReport): string[] {
   const lines: string[] = [];
   for (const r of report.results) {
     if (r.status !== 'failed') continue;
-    lines.push(`  FAILED ${oneLine(r.source)} -> ${oneLine(r.target)}: ${oneLine(r.error?.message ?? 'unknown error')}`);
+    lines.push(`  FAILED ${escapeControl(r.source)} -> ${escapeControl(r.target)}: ${escapeControl(r.error?.message ?? 'unknown error')}`);
   }
   for (const f of report.planFailures) {
-    lines.push(`  PLAN FAILED ${oneLine(f.rule.source)} -> ${oneLine(f.rule.target)}: ${oneLine(f.error.message)}`);
+    lines.push(`  PLAN FAILED ${escapeControl(f.rule.source)} -> ${escapeControl(f.rule.target)}: ${escapeControl(f.error.message)}`);
   }
   const t = report.totals;
   lines.push(

@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { escapeControl } from './escape-control.js';
 import { redact } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -23,13 +24,13 @@ export function formatLogLine(level: LogLevel, message: string, now = new Date()
 }
 
 /**
- * Line logger for the CLI. Every line is redacted (registered secrets never leave the process) and
- * goes to `write` (stderr by default, or the progress display) and appended to `files`.
+ * Line logger for the CLI. Every line is redacted (registered secrets never leave the process), has
+ * its control characters escaped (a message is exactly one line and never drives a terminal), and goes to `write` (stderr by default, or the progress display) and appended to `files`.
  */
 export function createLogger(options: { level: LogLevel; write: (line: string) => void; files?: readonly string[] }): Logger {
   const log = (level: LogLevel) => (message: string) => {
     if (ORDER[level] < ORDER[options.level]) return;
-    const line = formatLogLine(level, redact(message));
+    const line = formatLogLine(level, escapeControl(redact(message)));
     options.write(line);
     for (const file of options.files ?? []) appendFileSync(file, `${line}\n`);
   };

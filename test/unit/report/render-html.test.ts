@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { aggregateReport, escapeHtml, jsonForScript, renderHtml } from '../../../lib/report/index.js';
-import { mixedReport, XSS } from './sample-report.js';
+import { mixedReport, reportWith, result, XSS } from './sample-report.js';
 
 function reportData(html: string): unknown {
   const match = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html);
@@ -32,6 +32,14 @@ describe('renderHtml', () => {
     assert.ok(html.includes('manifest unknown &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;'));
     assert.ok(html.includes('foxtrot:&lt;b&gt;x&lt;/b&gt;'));
     assert.ok(!html.includes('<b>x</b>'));
+  });
+
+  it('shows control characters escaped and carries none raw, the data block included', () => {
+    const hostile = reportWith([result('a', 'failed', { error: { code: 'X', message: 'one\ntwo\r\u001b[31mred\u009b2J\u007f' } })]);
+    const page = renderHtml(hostile);
+    assert.ok(page.includes('one\\ntwo\\r\\x1b[31mred\\u009b2J\\x7f'), 'the message, escaped');
+    assert.doesNotMatch(page.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f]/);
+    assert.deepEqual(reportData(page), hostile);
   });
 
   it('embeds the report JSON intact', () => {

@@ -24,7 +24,8 @@ describe('renderMarkdown', () => {
     const md = renderMarkdown(mixedReport());
     assert.ok(!md.includes('<script>'));
     assert.ok(md.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
-    assert.equal(mdCell('a|b\nc'), 'a\\|b c');
+    assert.equal(mdCell('a|b\nc'), 'a\\|b\\\\nc');
+    assert.equal(mdCell('x\r\u001b[2J\u009b1m'), 'x\\\\r\\\\x1b\\[2J\\\\u009b1m');
     assert.equal(mdCell('*bold* [link](x) `code`'), '\\*bold\\* \\[link\\](x) \\`code\\`');
     for (const line of md.split('\n').filter((l) => l.startsWith('| 127.'))) {
       const cells = line.replace(/\\\|/g, '').split('|').length - 2;

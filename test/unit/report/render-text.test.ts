@@ -29,7 +29,7 @@ describe('renderSummary', () => {
     assert.equal(lines.at(-1), '################# Finished, 0 transfer jobs failed, 0 jobs generate failed #################');
   });
 
-  it('keeps one line per failure and strips terminal control sequences', () => {
+  it('keeps one line per failure and escapes terminal control sequences', () => {
     const report = aggregateReport({
       runId: 'r',
       version: '1',
@@ -40,7 +40,7 @@ describe('renderSummary', () => {
       interrupted: true,
     });
     const lines = renderSummary(report);
-    assert.equal(lines[0], '  FAILED 127.0.0.1:5001/proj/a -> 127.0.0.1:5002/proj/a: line one line two [31m red');
+    assert.equal(lines[0], '  FAILED 127.0.0.1:5001/proj/a -> 127.0.0.1:5002/proj/a: line one\\nline two\\x1b[31m red\\r\\n');
     assert.match(lines[2]!, /^interrupted: /);
     assert.equal(lines.at(-1), '################# Finished, 1 transfer jobs failed, 0 jobs generate failed #################');
   });
