@@ -185,5 +185,5 @@ function isRetryableBlobError(err: unknown): boolean {
   if (err instanceof DigestMismatchError) return true;
   const e = err as { retryable?: boolean; code?: string };
   if (e?.retryable === true) return true;
-  return typeof e?.code === 'string' && /^(ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_BODY_TIMEOUT|BODY_TIMEOUT|ERR_STREAM_PREMATURE_CLOSE)$/.test(e.code);
+  return typeof e?.code === 'string' && /^(ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_BODY_TIMEOUT|BODY_TIMEOUT|BODY_TOO_SLOW|ERR_STREAM_PREMATURE_CLOSE)$/.test(e.code);
 }
