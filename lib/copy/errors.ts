@@ -39,6 +39,8 @@ function codeOf(err: unknown): CopyErrorCode {
   if (e?.code === 'QUOTA_EXHAUSTED') return 'QUOTA_EXHAUSTED';
   if (e?.code === 'REGISTRY_UNAUTHORIZED') return 'UNAUTHORIZED';
   if (e?.code === 'REGISTRY_NETWORK' || e?.code === 'REGISTRY_TIMEOUT') return 'NETWORK';
+  // a streamed body broken off by its transport (time-out, too slow, reset)
+  if (/^(BODY_TIMEOUT|BODY_TOO_SLOW|UND_ERR_BODY_TIMEOUT|UND_ERR_SOCKET|ECONNRESET)$/.test(e?.code ?? '')) return 'NETWORK';
   if (e?.code?.startsWith('REGISTRY_')) return 'REGISTRY_ERROR';
   return 'INTERNAL';
 }

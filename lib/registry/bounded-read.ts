@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { RegistryError } from './errors.js';
+import { RegistryError, isRetryableNetworkError } from './errors.js';
 
 /** Where a body came from, for the error that refuses it. */
 export interface BodySource {
@@ -22,18 +22,36 @@ export async function readBounded(res: BodySource, cap: number, what: string, mo
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res.body) {
-    const bytes = chunk as Buffer;
-    if (size + bytes.length > cap) {
-      res.body.destroy();
-      if (mode === 'refuse') throw tooLarge(res.url, what, cap);
-      chunks.push(bytes.subarray(0, cap - size));
-      return Buffer.concat(chunks);
+  try {
+    for await (const chunk of res.body) {
+      const bytes = chunk as Buffer;
+      if (size + bytes.length > cap) {
+        res.body.destroy();
+        if (mode === 'refuse') throw tooLarge(res.url, what, cap);
+        chunks.push(bytes.subarray(0, cap - size));
+        return Buffer.concat(chunks);
+      }
+      size += bytes.length;
+      chunks.push(bytes);
     }
-    size += bytes.length;
-    chunks.push(bytes);
+  } catch (err) {
+    throw bodyFailed(err, res.url, what);
   }
   return Buffer.concat(chunks);
+}
+
+/** A body that broke off (a time-out, a reset) as a RegistryError naming the URL; aborts pass through. */
+function bodyFailed(err: unknown, url: string, what: string): unknown {
+  const code = (err as { code?: string }).code ?? '';
+  if (err instanceof RegistryError || (err as Error).name === 'AbortError' || code === 'ABORT_ERR') return err;
+  return new RegistryError({
+    code: /TIMEOUT|TOO_SLOW/.test(code) ? 'REGISTRY_TIMEOUT' : 'REGISTRY_NETWORK',
+    method: 'GET',
+    url,
+    detail: `reading the ${what}: ${code ? `${code}: ` : ''}${(err as Error).message}`,
+    retryable: isRetryableNetworkError(err),
+    cause: err,
+  });
 }
 
 /** readBounded, then JSON; a body that is not JSON is REGISTRY_PROTOCOL naming `what`. */
