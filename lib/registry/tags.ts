@@ -5,6 +5,10 @@ import { readBoundedJson } from './bounded-read.js';
 import type { RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { LinkPager } from './link.js';
+import { isValidRepository, isValidTag, shownName } from './names.js';
+
+/** Told each name a registry listed that breaks the distribution grammar, and skipped. */
+export type OnSkippedName = (name: string, why: string) => void;
 
 const TagsPage = z.looseObject({ tags: z.array(z.unknown()).nullish() });
 const CatalogPage = z.looseObject({ repositories: z.array(z.unknown()).nullish() });
@@ -40,8 +44,12 @@ async function paged(client: RegistryClient, listing: Listing, signal?: AbortSig
   return out;
 }
 
-/** All tags of a repository, sorted; an unknown repository has none (404 -> []). */
-export async function listTags(client: RegistryClient, repository: string, signal?: AbortSignal): Promise<string[]> {
+/**
+ * All tags of a repository, sorted; an unknown repository has none (404 -> []). A listed tag that is
+ * not a valid tag is never used: it goes to `onSkipped`, or without one fails the listing naming it.
+ */
+export async function listTags(client: RegistryClient, repository: string, signal?: AbortSignal, onSkipped?: OnSkippedName): Promise<string[]> {
+  if (!isValidRepository(repository)) throw invalid(client, `/v2/`, [repository], 'repository name');
   const tags = await paged(
     client,
     {
@@ -56,11 +64,11 @@ export async function listTags(client: RegistryClient, repository: string, signa
     },
     signal,
   );
-  return [...new Set((tags ?? []) as string[])].sort();
+  return [...new Set(valid(client, `/v2/${repository}/tags/list`, tags ?? [], isValidTag, 'tag', onSkipped))].sort();
 }
 
-/** Every repository of the registry through `/v2/_catalog` (needs `registry:catalog:*`). */
-export async function listRepositories(client: RegistryClient, signal?: AbortSignal): Promise<string[]> {
+/** Every repository of the registry through `/v2/_catalog` (needs `registry:catalog:*`); invalid names as in listTags. */
+export async function listRepositories(client: RegistryClient, signal?: AbortSignal, onSkipped?: OnSkippedName): Promise<string[]> {
   const repos = await paged(
     client,
     {
@@ -75,5 +83,18 @@ export async function listRepositories(client: RegistryClient, signal?: AbortSig
     },
     signal,
   );
-  return (repos ?? []) as string[];
+  return valid(client, '/v2/_catalog', repos ?? [], isValidRepository, 'repository name', onSkipped);
+}
+
+function valid(client: RegistryClient, path: string, names: unknown[], test: (n: unknown) => n is string, what: string, onSkipped?: OnSkippedName): string[] {
+  const bad = names.filter((n) => !test(n));
+  if (bad.length && !onSkipped) throw invalid(client, path, bad, what);
+  for (const name of bad) onSkipped?.(String(name), `not a valid ${what}`);
+  return names.filter(test);
+}
+
+function invalid(client: RegistryClient, path: string, names: unknown[], what: string): RegistryError {
+  const shown = names.slice(0, 5).map(shownName).join(', ');
+  const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
+  return new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: `${client.baseUrl}${path}`, detail: `not a valid ${what}: ${shown}${more}` });
 }

@@ -34,6 +34,9 @@ const FAILING: Case[] = [
   { scenario: 'token-endless', source: 'tag', says: /token response larger than 1 MiB/ },
   { scenario: 'error-endless', source: 'tag', says: /500 .*the registry is having a bad day/ },
   { scenario: 'index-too-deep', source: 'tag', says: /indexes nested more than 8 deep/ },
+  // finding 4: names a registry lists are checked against the distribution grammar before any use
+  { scenario: 'hostile-tags', source: 'repository', says: /not a valid tag: "\.\.", "\.", "a\\nb", "\\u001b\[31mred", "-x" and 1 more/ },
+  { scenario: 'hostile-catalog', source: 'catalog', says: /not a valid repository name: "\.\.\/\.\.\/etc", "a\/\.\.\/\.\.\/b", "%2e%2e\/x", "foo\\nbar", "\/abs" and 2 more/ },
 ];
 
 describe('a hostile registry cannot make a run read or loop without end', () => {
@@ -82,6 +85,8 @@ describe('a hostile registry cannot make a run read or loop without end', () => 
         assert.match(run.stdout, /succeeded 1, /, out);
         assert.equal((await getManifestRaw(real, `stolen/${c.scenario}`, hostile.image.tag)).status, 404, 'no tag written');
         assert.equal((await getManifestRaw(real, `unaffected/${c.scenario}`, 'v1')).status, 200, 'the other rule was copied');
+        const strays = hostile.requests.filter((r) => !/^\/(v2\/(_catalog|hostile\/app\/)|token)/.test(r.url) && r.url !== '/v2/');
+        assert.deepEqual(strays, [], 'no request outside the listed repository');
       } finally {
         await hostile.stop();
       }
