@@ -16,6 +16,7 @@ import { BlobCoordinator, transferBlob, type BlobOutcome } from './blob-transfer
 import { CopyError, toCopyError } from './errors.js';
 import type { ResumableOptions } from './resumable.js';
 import type { CopyObserver } from './events.js';
+import { MAX_INDEX_DEPTH, MAX_MANIFESTS_PER_IMAGE } from '../util/limits.js';
 
 export interface CopyOptions {
   /** Blobs of one image in flight at once. @default 4: enough to hide latency, below registry limits. */
@@ -60,6 +61,8 @@ interface Walk {
   readonly coordinator: BlobCoordinator;
   readonly limit: ReturnType<typeof pLimit>;
   readonly platforms: Set<string>;
+  /** Each child manifest is walked once, however many index entries name it. */
+  readonly seen: Map<string, Promise<void>>;
 }
 
 /**
@@ -106,6 +109,7 @@ export async function copyImage(
     coordinator: options.coordinator ?? new BlobCoordinator(),
     limit: pLimit(Math.max(1, options.blobConcurrency ?? 4)),
     platforms: new Set(),
+    seen: new Map(),
   };
   try {
     const raw = await fetchVerified(walk, head.digest);
@@ -118,7 +122,7 @@ export async function copyImage(
     if (existing && existing.digest !== root.digest && options.overwrite === 'never') {
       return { status: 'skipped', reason: 'tag-exists', digest: existing.digest, mediaType: existing.mediaType, platforms: [] };
     }
-    await copyContent(walk, root);
+    await copyContent(walk, root, 0);
     const backedUp = existing && existing.digest !== root.digest && options.backupTag ? await backup(walk, options.backupTag, existing.digest) : undefined;
     await pushManifest(walk, targetRef, root);
     return { status: 'copied', digest: root.digest, mediaType: root.mediaType, platforms: [...walk.platforms].sort(), ...sourceDigest, ...(backedUp ? { backedUp } : {}) };
@@ -155,10 +159,10 @@ async function fetchVerified(walk: Walk, digest: string): Promise<RawManifest> {
   }
 }
 
-/** Everything a manifest references, pushed before the manifest itself. */
-async function copyContent(walk: Walk, manifest: Manifest): Promise<void> {
+/** Everything a manifest `depth` indexes below the root references, pushed before the manifest itself. */
+async function copyContent(walk: Walk, manifest: Manifest, depth: number): Promise<void> {
   if (manifest.kind === 'index') {
-    await Promise.all(manifest.manifests.map((child) => copyChild(walk, child.digest, platformOf(child))));
+    await Promise.all(manifest.manifests.map((child) => copyChild(walk, child.digest, platformOf(child), depth + 1)));
     return;
   }
   const ctx = {
@@ -174,15 +178,28 @@ async function copyContent(walk: Walk, manifest: Manifest): Promise<void> {
   await Promise.all(outcomes);
 }
 
-async function copyChild(walk: Walk, digest: string, platform: string | undefined): Promise<void> {
+/** A child manifest, walked once per image: bounded by MAX_INDEX_DEPTH and MAX_MANIFESTS_PER_IMAGE. */
+async function copyChild(walk: Walk, digest: string, platform: string | undefined, depth: number): Promise<void> {
   if (platform) walk.platforms.add(platform);
+  const walked = walk.seen.get(digest);
+  if (walked) return walked;
+  const ref = `${walk.source.registry}/${walk.source.repository}@${digest}`;
+  const bound =
+    depth > MAX_INDEX_DEPTH ? `indexes nested more than ${MAX_INDEX_DEPTH} deep` : walk.seen.size >= MAX_MANIFESTS_PER_IMAGE ? `more than ${MAX_MANIFESTS_PER_IMAGE} manifests in one image` : undefined;
+  if (bound) throw new CopyError('MANIFEST_INVALID', 'fetch-manifest', 'source', ref, `${ref}: ${bound}`, digest);
+  const once = copyChildOnce(walk, digest, depth);
+  walk.seen.set(digest, once);
+  return once;
+}
+
+async function copyChildOnce(walk: Walk, digest: string, depth: number): Promise<void> {
   const present = await walk.target.resolve(digest, { signal: walk.options.signal }).catch((err: unknown) => {
     throw toCopyError(err, 'check-target', 'destination', `${walk.target.registry}/${walk.target.repository}@${digest}`);
   });
   if (present && walk.options.overwrite !== 'always') return;
   const raw = await fetchVerified(walk, digest);
   const child = parseManifest(raw.bytes, raw.mediaType);
-  await copyContent(walk, child);
+  await copyContent(walk, child, depth);
   await pushManifest(walk, digest, child);
 }
 

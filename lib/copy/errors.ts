@@ -1,4 +1,4 @@
-import { CodedError, hasCode, isAbort, type CodesOf, type Origin } from '../util/errors.js';
+import { CodedError, hasCode, isAbort, systemCodeOf, type CodesOf, type Origin } from '../util/errors.js';
 
 export type CopyErrorCode = CodesOf<'copy'> | 'QUOTA_EXHAUSTED' | 'DIGEST_MISMATCH' | 'MANIFEST_INVALID';
 
@@ -29,6 +29,8 @@ function copyCodeOf(err: unknown): CopyErrorCode {
   if (hasCode(err, 'REGISTRY_UNAUTHORIZED')) return 'UNAUTHORIZED';
   if (hasCode(err, 'REGISTRY_NETWORK', 'REGISTRY_TIMEOUT')) return 'NETWORK';
   if (hasCode(err, 'REGISTRY_HTTP', 'REGISTRY_PROTOCOL')) return 'REGISTRY_ERROR';
+  // a streamed body broken off by its transport (time-out, too slow, reset)
+  if (hasCode(err, 'BODY_TIMEOUT', 'BODY_TOO_SLOW') || ['UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET'].includes(systemCodeOf(err) ?? '')) return 'NETWORK';
   return 'INTERNAL';
 }
 

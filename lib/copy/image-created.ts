@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { parseManifest, platformOf, type ImageSource } from '../oci/index.js';
-
-/** A config blob is a few KiB; anything this large is not an image config. */
-const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+import { MAX_CONFIG_BYTES } from '../util/limits.js';
 const Config = z.looseObject({ created: z.string().optional() });
 
 /**

@@ -8,7 +8,8 @@ import {
   type Manifest,
   type ManifestHead,
 } from '../oci/index.js';
-import { toCopyError } from './errors.js';
+import { CopyError, toCopyError } from './errors.js';
+import { MAX_INDEX_DEPTH, MAX_MANIFESTS_PER_IMAGE } from '../util/limits.js';
 
 export interface VerifyOptions {
   /** The digest the target tag must hold: the copy's root digest (a platform subset rewrites the index). */
@@ -47,6 +48,8 @@ interface Check {
   readonly seen: Set<string>;
   readonly mismatches: VerifyMismatch[];
   checked: number;
+  /** Manifests fetched by the deep walk (bounded by MAX_MANIFESTS_PER_IMAGE). */
+  walked: number;
 }
 
 /**
@@ -65,7 +68,7 @@ export async function verifyImage(
   targetRef: string,
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
-  const check: Check = { target, options, limit: pLimit(Math.max(1, options.concurrency ?? 8)), seen: new Set(), mismatches: [], checked: 0 };
+  const check: Check = { target, options, limit: pLimit(Math.max(1, options.concurrency ?? 8)), seen: new Set(), mismatches: [], checked: 0, walked: 0 };
   const srcName = `${source.registry}/${source.repository}${refSep(sourceRef)}${sourceRef}`;
   const dstName = nameOf(target, targetRef);
   const [srcHead, dstHead] = await Promise.all([
@@ -85,7 +88,7 @@ export async function verifyImage(
   }
   if (expected && dstHead?.digest === expected) {
     const root = await fetchVerified(check, targetRef, expected);
-    if (root) await checkContent(check, root);
+    if (root) await checkContent(check, root, 0);
   }
   await Promise.all((options.extraDigests ?? []).map((digest) => check.limit(() => checkManifest(check, digest))));
   return { status: check.mismatches.length ? 'mismatch' : 'verified', checked: check.checked, mismatches: check.mismatches };
@@ -116,9 +119,9 @@ async function fetchVerified(check: Check, reference: string, digest: string): P
 }
 
 /** Children of an index (HEAD, or GET when deep) and, when deep, the blobs of image manifests. */
-async function checkContent(check: Check, manifest: Manifest): Promise<void> {
+async function checkContent(check: Check, manifest: Manifest, depth: number): Promise<void> {
   if (manifest.kind === 'index') {
-    await Promise.all(manifest.manifests.map((child) => (check.options.deep ? checkChildDeep(check, child.digest) : check.limit(() => checkManifest(check, child.digest)))));
+    await Promise.all(manifest.manifests.map((child) => (check.options.deep ? checkChildDeep(check, child.digest, depth + 1) : check.limit(() => checkManifest(check, child.digest)))));
     return;
   }
   if (!check.options.deep) return;
@@ -127,12 +130,15 @@ async function checkContent(check: Check, manifest: Manifest): Promise<void> {
   await Promise.all(blobs.map((b) => check.limit(() => checkBlob(check, b.digest))));
 }
 
-async function checkChildDeep(check: Check, digest: string): Promise<void> {
+async function checkChildDeep(check: Check, digest: string, depth: number): Promise<void> {
   if (check.seen.has(digest)) return;
+  const ref = nameOf(check.target, digest);
+  if (depth > MAX_INDEX_DEPTH) throw new CopyError('MANIFEST_INVALID', 'check-target', 'destination', ref, `${ref}: indexes nested more than ${MAX_INDEX_DEPTH} deep`, digest);
+  if (++check.walked > MAX_MANIFESTS_PER_IMAGE) throw new CopyError('MANIFEST_INVALID', 'check-target', 'destination', ref, `${ref}: more than ${MAX_MANIFESTS_PER_IMAGE} manifests in one image`, digest);
   check.seen.add(digest);
   check.checked += 1;
   const child = await check.limit(() => fetchVerified(check, digest, digest));
-  if (child) await checkContent(check, child);
+  if (child) await checkContent(check, child, depth);
 }
 
 async function checkManifest(check: Check, digest: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { HttpTransport } from '../registry/http-transport.js';
+import { MAX_CMQ_REPLY_BYTES } from '../util/limits.js';
 import { z } from 'zod';
 import { TransferTask } from '../planner/index.js';
 import type { CredentialProvider } from '../tencent/cloud-credential.js';
@@ -52,7 +53,9 @@ export class CmqQueue implements TaskSink, TaskSource {
       body: Buffer.from(new URLSearchParams(all).toString()),
       signal,
     });
-    const json = (await res.body.json()) as unknown;
+    const json = await res.body.json(MAX_CMQ_REPLY_BYTES).catch((err: Error) => {
+      throw new QueueError('QUEUE_RECEIVE_FAILED', `CMQ ${action}: ${err.message}`);
+    });
     const reply = Reply.safeParse(json);
     if (!reply.success) throw new QueueError('QUEUE_RECEIVE_FAILED', `CMQ ${action}: unexpected reply (HTTP ${res.statusCode})`);
     // 7000 = no message (ReceiveMessage); anything else non-zero is an error

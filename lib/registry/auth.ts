@@ -1,5 +1,8 @@
+import { z } from 'zod';
 import type { HttpTransport, TransportResponse } from './http-transport.js';
 import { registerCredentials, registerSecret } from '../util/redact.js';
+import { MAX_TOKEN_RESPONSE_BYTES } from '../util/limits.js';
+import { readBoundedJson } from './bounded-read.js';
 import { RegistryError } from './errors.js';
 import type { Challenge } from './www-authenticate.js';
 
@@ -24,6 +27,12 @@ interface CachedToken {
   readonly value: string;
   readonly expiresAt: number;
 }
+
+const TokenResponse = z.looseObject({
+  token: z.string().optional(),
+  access_token: z.string().optional(),
+  expires_in: z.number().optional(),
+});
 
 /** Refresh this long before expiry so a token never dies in the middle of a request. */
 const EXPIRY_MARGIN_MS = 15_000;
@@ -112,8 +121,8 @@ export class Authenticator {
     } catch (cause) {
       throw new RegistryError({ code: 'REGISTRY_NETWORK', method: 'GET', url: url.toString(), detail: String((cause as Error).message), retryable: true, cause });
     }
-    const text = await res.body.text();
     if (res.statusCode !== 200) {
+      await res.body.dump();
       throw new RegistryError({
         code: res.statusCode === 401 || res.statusCode === 403 ? 'REGISTRY_UNAUTHORIZED' : 'REGISTRY_HTTP',
         method: 'GET',
@@ -122,11 +131,12 @@ export class Authenticator {
         detail: 'token request refused',
       });
     }
-    const json = JSON.parse(text) as { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
-    const value = json.token ?? json.access_token;
-    if (!value) throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: url.toString(), detail: 'token response without token' });
+    const json = TokenResponse.safeParse(await readBoundedJson({ ...res, url: url.toString() }, MAX_TOKEN_RESPONSE_BYTES, 'token response'));
+    const value = json.success ? (json.data.token ?? json.data.access_token) : undefined;
+    if (!json.success || !value) throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: url.toString(), detail: 'token response without token' });
     registerSecret(value);
-    const lifetime = (json.expires_in && json.expires_in > 0 ? json.expires_in : 60) * 1000;
+    const expiresIn = json.data.expires_in;
+    const lifetime = (expiresIn && expiresIn > 0 ? expiresIn : 60) * 1000;
     return { value, expiresAt: started + lifetime };
   }
 }

@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import { BulkTransport } from './bulk-transport.js';
 import { HttpTransport, type ResponseBody, type TransportOptions, type TransportResponse } from './http-transport.js';
 import { codeOf, systemCodeOf } from '../util/errors.js';
+import { readBounded } from './bounded-read.js';
+import { BODY_IDLE_MS, HEADERS_DEADLINE_MS, MAX_ERROR_BODY_BYTES } from '../util/limits.js';
 import { sleep } from '../util/sleep.js';
 import { Authenticator, type CredentialSource, type Scope } from './auth.js';
 import { RegistryError, isRetryableNetworkError, isRetryableStatus, parseDiagnostics } from './errors.js';
@@ -22,8 +24,11 @@ export interface RegistryOptions {
   /** Requests per second to this registry, all callers together. @default not limited (concurrency bounds it) */
   readonly qps?: number;
   readonly retry?: Partial<RetryPolicy>;
-  /** @default 30 s connect, 60 s to headers, 60 s of silence inside a body (a stalled stream). */
-  readonly timeouts?: { connectMs?: number; headersMs?: number; bodyIdleMs?: number };
+  /**
+   * @default 30 s connect; HEADERS_DEADLINE_MS from the socket to the headers, in total; BODY_IDLE_MS of
+   * silence inside a body, and a body slower than MIN_BODY_BYTES_PER_WINDOW per BODY_RATE_WINDOW_MS (lib/util/limits.ts).
+   */
+  readonly timeouts?: { connectMs?: number; headersMs?: number; bodyIdleMs?: number; bodyRate?: { windowMs: number; minBytes: number } };
   /** Connections per origin. @default 16 */
   readonly connections?: number;
   readonly userAgent?: string;
@@ -83,8 +88,9 @@ export class RegistryClient {
     const transport: TransportOptions = {
       connections: options.connections ?? 16,
       connectMs: t.connectMs ?? 30_000,
-      headersMs: t.headersMs ?? 60_000,
-      bodyIdleMs: t.bodyIdleMs ?? 60_000,
+      headersMs: t.headersMs ?? HEADERS_DEADLINE_MS,
+      bodyIdleMs: t.bodyIdleMs ?? BODY_IDLE_MS,
+      ...(t.bodyRate ? { bodyRate: t.bodyRate } : {}),
       keepAliveMs: 10_000,
       ...(options.ca ? { ca: options.ca } : {}),
       ...(options.insecure ? { insecure: true } : {}),
@@ -161,7 +167,7 @@ export class RegistryClient {
           throw Object.assign(this.httpError(req.method, res.url, 401, ''), { retryable: true });
         }
         if (req.expect.includes(res.status)) return res;
-        const text = req.method === 'HEAD' ? '' : await readCapped(res.body);
+        const text = req.method === 'HEAD' ? '' : (await readBounded(res, MAX_ERROR_BODY_BYTES, 'error body', 'truncate')).toString('utf8');
         if (req.method === 'HEAD') await res.body.dump();
         throw this.httpError(req.method, res.url, res.status, text, res.headers['retry-after']);
       }
@@ -269,32 +275,7 @@ function pickChallenge(value: string | string[] | undefined): ReturnType<typeof 
   return challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
 }
 
-/** Reads a whole body of at most `cap` bytes; a bigger one is cut off and refused (REGISTRY_PROTOCOL, naming `what`). */
-export async function readBounded(res: RegistryResponse, cap: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    if (size > cap) {
-      res.body.destroy();
-      throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: res.url, detail: `${what} larger than ${cap / 2 ** 20} MiB` });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-async function readCapped(body: ResponseBody, cap = 64 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < cap) chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, cap);
 }

@@ -77,6 +77,7 @@ const NETWORK_CODES = new Set([
   'CONNECT_TIMEOUT',
   'HEADERS_TIMEOUT',
   'BODY_TIMEOUT',
+  'BODY_TOO_SLOW',
 ]);
 
 /** Transient transport failures (resets, timeouts) worth retrying; TLS and DNS failures are not. */

@@ -1,10 +1,9 @@
 import { MANIFEST_ACCEPT, sha256Digest, type ManifestHead, type RawManifest } from '../oci/index.js';
 import { repoScope } from './auth.js';
-import { header, readBounded, type RegistryClient } from './client.js';
+import { readBounded } from './bounded-read.js';
+import { header, type RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
-
-/** OCI distribution-spec caps manifests at 4 MiB; refuse bigger bodies instead of buffering them. */
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+import { MAX_MANIFEST_BYTES } from '../util/limits.js';
 
 const path = (repository: string, reference: string): string =>
   `/v2/${repository}/manifests/${encodeURIComponent(reference).replace(/%3A/g, ':')}`;

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { Descriptor, MediaType, type RawManifest, type ReferrersCallOptions } from '../oci/index.js';
 import { repoScope } from './auth.js';
-import { header, readBounded, type RegistryClient, type RegistryResponse } from './client.js';
+import { readBounded } from './bounded-read.js';
+import { header, type RegistryClient, type RegistryResponse } from './client.js';
+import { RegistryError } from './errors.js';
+import { LinkPager } from './link.js';
 import { putManifest } from './manifests.js';
-
-/** A referrers answer is an OCI index; more than 4 MiB per page is refused instead of buffered. */
-const MAX_PAGE_BYTES = 4 * 1024 * 1024;
-/** A registry paging forever is stopped here (100 pages of referrers is already abnormal). */
-const MAX_PAGES = 100;
+import { MAX_LISTING_ENTRIES, MAX_REFERRERS_PAGE_BYTES, MAX_REFERRERS_PAGES } from '../util/limits.js';
 
 const ReferrersIndex = z.looseObject({
   schemaVersion: z.literal(2),
@@ -26,9 +25,11 @@ export async function listReferrers(
   options: ReferrersCallOptions = {},
 ): Promise<z.infer<typeof Descriptor>[] | undefined> {
   const query = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : '';
-  let next: string | undefined = `/v2/${repository}/referrers/${digest}${query}`;
+  const first = `/v2/${repository}/referrers/${digest}${query}`;
+  const pager = new LinkPager(client.baseUrl, `referrers of ${client.registry}/${repository}@${digest}`, first, MAX_REFERRERS_PAGES);
+  let next: string | undefined = first;
   const out: z.infer<typeof Descriptor>[] = [];
-  for (let page = 0; next && page < MAX_PAGES; page++) {
+  for (let page = 0; next; page++) {
     const res: RegistryResponse = await client.request({
       method: 'GET',
       path: next,
@@ -47,21 +48,14 @@ export async function listReferrers(
     const applied = (header(res.headers, 'oci-filters-applied') ?? '').split(',').map((f) => f.trim());
     const wanted = options.artifactType;
     out.push(...parsed.data.manifests.filter((d) => !wanted || applied.includes('artifactType') || d.artifactType === wanted));
-    next = nextPage(header(res.headers, 'link'), client.baseUrl);
+    if (out.length > MAX_LISTING_ENTRIES) throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: res.url, detail: `more than ${MAX_LISTING_ENTRIES} referrers` });
+    next = pager.next(res.headers.link, res.url);
   }
   return out;
 }
 
-/** `Link: <url>; rel="next"` -> a path on the registry (the referrers API pages like tags/list). */
-function nextPage(link: string | undefined, base: string): string | undefined {
-  const target = link?.match(/<([^>]+)>\s*;\s*rel="?next"?/)?.[1];
-  if (!target) return undefined;
-  const url = new URL(target, base);
-  return url.pathname + url.search;
-}
-
 async function readJson(res: RegistryResponse): Promise<unknown> {
-  const bytes = await readBounded(res, MAX_PAGE_BYTES, 'referrers page');
+  const bytes = await readBounded(res, MAX_REFERRERS_PAGE_BYTES, 'referrers page');
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {

@@ -1,54 +1,100 @@
+import { z } from 'zod';
+import { MAX_CATALOG_PAGE_BYTES, MAX_LISTING_ENTRIES, MAX_TAG_PAGE_BYTES } from '../util/limits.js';
 import { repoScope } from './auth.js';
-import { header, type RegistryClient } from './client.js';
+import { readBoundedJson } from './bounded-read.js';
+import type { RegistryClient } from './client.js';
+import { RegistryError } from './errors.js';
+import { LinkPager } from './link.js';
+import { isValidRepository, isValidTag, shownName } from './names.js';
 
-/** Follows RFC 5988 `Link: <url>; rel="next"` pagination (catalog always, tags where supported). */
-function nextLink(value: string | undefined): string | undefined {
-  const m = value?.match(/<([^>]+)>\s*;\s*rel="?next"?/);
-  return m?.[1];
+/** Told each name a registry listed that breaks the distribution grammar, and skipped. */
+export type OnSkippedName = (name: string, why: string) => void;
+
+const TagsPage = z.looseObject({ tags: z.array(z.unknown()).nullish() });
+const CatalogPage = z.looseObject({ repositories: z.array(z.unknown()).nullish() });
+
+interface Listing {
+  readonly what: string;
+  readonly first: string;
+  readonly scopes: string[];
+  readonly pageBytes: number;
+  readonly pick: (json: unknown) => unknown[] | undefined;
 }
 
-async function paged<T>(
-  client: RegistryClient,
-  first: string,
-  scopes: string[],
-  pick: (json: unknown) => T[],
-  signal?: AbortSignal,
-): Promise<T[] | undefined> {
-  const out: T[] = [];
-  let next: string | undefined = first;
+/** Every entry of a paged listing; undefined when the first page is a 404. Bounded: see lib/util/limits.ts. */
+async function paged(client: RegistryClient, listing: Listing, signal?: AbortSignal): Promise<unknown[] | undefined> {
+  const out: unknown[] = [];
+  const pager = new LinkPager(client.baseUrl, listing.what, listing.first);
+  let next: string | undefined = listing.first;
   while (next) {
-    const res = await client.request({ method: 'GET', path: next, scopes, expect: [200, 404], signal });
+    const res = await client.request({ method: 'GET', path: next, scopes: listing.scopes, expect: [200, 404], signal });
     if (res.status === 404) {
       await res.body.dump();
       return out.length ? out : undefined;
     }
-    out.push(...pick(await res.body.json()));
-    const link = nextLink(header(res.headers, 'link'));
-    next = link ? new URL(link, client.baseUrl).pathname + new URL(link, client.baseUrl).search : undefined;
+    const entries = listing.pick(await readBoundedJson(res, listing.pageBytes, `${listing.what} page`));
+    if (!entries) throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: res.url, detail: `${listing.what} page is not a listing` });
+    out.push(...entries);
+    if (out.length > MAX_LISTING_ENTRIES) {
+      res.body.destroy();
+      throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: res.url, detail: `${listing.what}: more than ${MAX_LISTING_ENTRIES} entries` });
+    }
+    next = pager.next(res.headers.link, res.url);
   }
   return out;
 }
 
-/** All tags of a repository, sorted; an unknown repository has none (404 -> []). */
-export async function listTags(client: RegistryClient, repository: string, signal?: AbortSignal): Promise<string[]> {
+/**
+ * All tags of a repository, sorted; an unknown repository has none (404 -> []). A listed tag that is
+ * not a valid tag is never used: it goes to `onSkipped`, or without one fails the listing naming it.
+ */
+export async function listTags(client: RegistryClient, repository: string, signal?: AbortSignal, onSkipped?: OnSkippedName): Promise<string[]> {
+  if (!isValidRepository(repository)) throw invalid(client, `/v2/`, [repository], 'repository name');
   const tags = await paged(
     client,
-    `/v2/${repository}/tags/list?n=1000`,
-    [repoScope(repository, 'pull')],
-    (json) => ((json as { tags?: string[] | null }).tags ?? []),
+    {
+      what: `tag list of ${client.registry}/${repository}`,
+      first: `/v2/${repository}/tags/list?n=1000`,
+      scopes: [repoScope(repository, 'pull')],
+      pageBytes: MAX_TAG_PAGE_BYTES,
+      pick: (json) => {
+        const page = TagsPage.safeParse(json);
+        return page.success ? (page.data.tags ?? []) : undefined;
+      },
+    },
     signal,
   );
-  return [...new Set(tags ?? [])].sort();
+  return [...new Set(valid(client, `/v2/${repository}/tags/list`, tags ?? [], isValidTag, 'tag', onSkipped))].sort();
 }
 
-/** Every repository of the registry through `/v2/_catalog` (needs `registry:catalog:*`). */
-export async function listRepositories(client: RegistryClient, signal?: AbortSignal): Promise<string[]> {
+/** Every repository of the registry through `/v2/_catalog` (needs `registry:catalog:*`); invalid names as in listTags. */
+export async function listRepositories(client: RegistryClient, signal?: AbortSignal, onSkipped?: OnSkippedName): Promise<string[]> {
   const repos = await paged(
     client,
-    '/v2/_catalog?n=1000',
-    ['registry:catalog:*'],
-    (json) => (json as { repositories?: string[] | null }).repositories ?? [],
+    {
+      what: `catalog of ${client.registry}`,
+      first: '/v2/_catalog?n=1000',
+      scopes: ['registry:catalog:*'],
+      pageBytes: MAX_CATALOG_PAGE_BYTES,
+      pick: (json) => {
+        const page = CatalogPage.safeParse(json);
+        return page.success ? (page.data.repositories ?? []) : undefined;
+      },
+    },
     signal,
   );
-  return repos ?? [];
+  return valid(client, '/v2/_catalog', repos ?? [], isValidRepository, 'repository name', onSkipped);
+}
+
+function valid(client: RegistryClient, path: string, names: unknown[], test: (n: unknown) => n is string, what: string, onSkipped?: OnSkippedName): string[] {
+  const bad = names.filter((n) => !test(n));
+  if (bad.length && !onSkipped) throw invalid(client, path, bad, what);
+  for (const name of bad) onSkipped?.(String(name), `not a valid ${what}`);
+  return names.filter(test);
+}
+
+function invalid(client: RegistryClient, path: string, names: unknown[], what: string): RegistryError {
+  const shown = names.slice(0, 5).map(shownName).join(', ');
+  const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
+  return new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: `${client.baseUrl}${path}`, detail: `not a valid ${what}: ${shown}${more}` });
 }

@@ -8,7 +8,7 @@ export const ERROR_CODES = {
   oci: ['INVALID_REFERENCE', 'MANIFEST_INVALID', 'DIGEST_MISMATCH'],
   /** lib/registry: the distribution API and its transports. */
   registry: ['REGISTRY_HTTP', 'REGISTRY_UNAUTHORIZED', 'REGISTRY_NETWORK', 'REGISTRY_TIMEOUT', 'REGISTRY_PROTOCOL', 'QUOTA_EXHAUSTED'],
-  transport: ['CONNECT_TIMEOUT', 'HEADERS_TIMEOUT', 'BODY_TIMEOUT'],
+  transport: ['CONNECT_TIMEOUT', 'HEADERS_TIMEOUT', 'BODY_TIMEOUT', 'BODY_TOO_SLOW'],
   /** lib/copy: one image's copy, by what failed. */
   copy: ['SOURCE_NOT_FOUND', 'PLATFORM_NOT_FOUND', 'UNAUTHORIZED', 'NETWORK', 'REGISTRY_ERROR', 'ABORTED', 'SUSPENDED', 'INTERNAL'],
   /** A run's tasks that never ran to an end. */

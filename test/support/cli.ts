@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -22,6 +22,16 @@ export interface CliRun {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** The child's peak resident set (VmHWM), sampled every 100 ms until it exits; 0 when unreadable. */
+  readonly peakRssKiB: number;
+}
+
+function vmHwmKiB(pid: number | undefined): number {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** Runs the built CLI as a user would (the bin's shebang flags included), without a TTY. */
@@ -36,10 +46,13 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: R
       if (options.killWhen?.(stderr)) child.kill('SIGKILL');
     });
     const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    let peakRssKiB = 0;
+    const sampler = setInterval(() => (peakRssKiB = Math.max(peakRssKiB, vmHwmKiB(child.pid))), 100);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      clearInterval(sampler);
+      resolve({ code, signal, stdout, stderr, peakRssKiB });
     });
   });
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { readBody, stoppable } from './http-server.js';
 import type { Pki } from './pki.js';
+import { prepareScenario, serveScenario, type HostileBehaviour } from './hostile-scenarios.js';
 
 /**
  * What the hostile registry does wrong. One scenario per server; `well-behaved` is the control.
@@ -12,8 +13,9 @@ import type { Pki } from './pki.js';
  *   401 with a Bearer challenge whose realm is on the other host.
  * - `upload-foreign-challenge`: an upload session's Location is on the other host, which answers 401
  *   with such a challenge to every PATCH, PUT, GET and DELETE.
+ * - the others: see hostile-scenarios.ts.
  */
-export type HostileScenario = 'well-behaved' | 'blob-redirect-foreign-challenge' | 'upload-foreign-challenge';
+export type HostileScenario = 'well-behaved' | 'blob-redirect-foreign-challenge' | 'upload-foreign-challenge' | HostileBehaviour;
 
 export interface HostileOptions {
   readonly scenario: HostileScenario;
@@ -23,6 +25,8 @@ export interface HostileOptions {
   readonly pki?: Pki;
   /** Size of the one layer of the image it serves. @default 64 KiB */
   readonly layerSize?: number;
+  /** The pause between two bytes of the trickle scenarios. @default 10 s */
+  readonly trickleMs?: number;
 }
 
 /** One request as a listener saw it (headers lower-cased by Node). */
@@ -108,6 +112,8 @@ export async function startHostileRegistry(options: HostileOptions): Promise<Hos
     [`${image.repository}:${image.tag}`, manifest],
     [`${image.repository}:${image.digest}`, manifest],
   ]);
+  const scenario = { behaviour: options.scenario, image, manifests, self: () => self, trickleMs: options.trickleMs ?? 10_000 };
+  prepareScenario(scenario);
   const uploads = new Map<string, Buffer>();
   const requests: SeenRequest[] = [];
   const otherRequests: SeenRequest[] = [];
@@ -131,6 +137,7 @@ export async function startHostileRegistry(options: HostileOptions): Promise<Hos
   async function serveRegistry(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', self);
     const body = await readBody(req);
+    if (serveScenario(scenario, req, res, url)) return;
     if (req.headers.authorization !== basic) {
       json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, { 'www-authenticate': 'Basic realm="hostile"' });
       return;
@@ -164,7 +171,8 @@ export async function startHostileRegistry(options: HostileOptions): Promise<Hos
     }
     const found = manifests.get(`${repository}:${reference}`);
     if (!found) return notFound(res, 'MANIFEST_UNKNOWN');
-    res.writeHead(200, { 'content-type': MANIFEST, 'content-length': found.length, 'docker-content-digest': sha256(found) });
+    const type = (JSON.parse(found.toString()) as { mediaType?: string }).mediaType ?? MANIFEST;
+    res.writeHead(200, { 'content-type': type, 'content-length': found.length, 'docker-content-digest': sha256(found) });
     res.end(req.method === 'HEAD' ? undefined : found);
   }
 

@@ -65,7 +65,8 @@ describe('HttpTransport', () => {
       return true;
     });
     const res = await t.request({ origin, path: '/stall', method: 'GET', headers: {} });
-    await assert.rejects(res.body.text(), (err: Error & { code?: string }) => err.code === 'BODY_TIMEOUT' && isRetryableNetworkError(err));
+    // a whole-body read names the URL (RegistryError); the transport's code is its cause's
+    await assert.rejects(res.body.text(), (err: Error & { cause?: { code?: string } }) => err.cause?.code === 'BODY_TIMEOUT' && isRetryableNetworkError(err));
     await t.close();
   });
 

@@ -1,0 +1,18 @@
+/** A tag (distribution reference grammar): a word character, then up to 127 of `[\w.-]`. */
+const TAG = /^[\w][\w.-]{0,127}$/;
+/** A repository: lowercase path components joined by `/`, each separated inside by `.`, `_`, `__` or dashes. */
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const MAX_REPOSITORY_LENGTH = 255;
+
+export function isValidTag(name: unknown): name is string {
+  return typeof name === 'string' && TAG.test(name);
+}
+
+export function isValidRepository(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= MAX_REPOSITORY_LENGTH && name.split('/').every((c) => COMPONENT.test(c));
+}
+
+/** A name as it may be shown in a log line or report: quoted, control characters escaped, cut at 100. */
+export function shownName(name: unknown): string {
+  return JSON.stringify(typeof name === 'string' ? name.slice(0, 100) : name) ?? String(name);
+}

@@ -1,0 +1,47 @@
+/**
+ * Every bound the tool puts on what a registry (or another server) sends it: sizes of whole bodies read
+ * into memory, pages and entries of a listing, the shape of an image walk, and the time and rate of an
+ * answer. A value past a bound fails that request or image with an error naming the bound; nothing is
+ * ever truncated silently. Blob bytes are streamed, never buffered, so they have no size cap here.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The OCI distribution spec lets registries refuse manifests over 4 MiB; so do we. */
+export const MAX_MANIFEST_BYTES = 4 * MiB;
+/** An image config is a few KiB; 4 MiB leaves room for long histories. */
+export const MAX_CONFIG_BYTES = 4 * MiB;
+/** One `tags/list` page: 1,000 tags of at most 128 characters is 150 KiB. */
+export const MAX_TAG_PAGE_BYTES = 1 * MiB;
+/** One `_catalog` page: 1,000 names of at most 255 characters is 270 KiB. */
+export const MAX_CATALOG_PAGE_BYTES = 1 * MiB;
+/** A token response holds a JWT or an opaque token; real ones are a few KiB. */
+export const MAX_TOKEN_RESPONSE_BYTES = 1 * MiB;
+/** An error body is read for its diagnostics only; the rest is cut off and the connection dropped. */
+export const MAX_ERROR_BODY_BYTES = 64 * KiB;
+/** A referrers page is an OCI index: the manifest bound applies. */
+export const MAX_REFERRERS_PAGE_BYTES = MAX_MANIFEST_BYTES;
+/** A CMQ reply carries at most 16 messages of 64 KiB, plus their envelope. */
+export const MAX_CMQ_REPLY_BYTES = 2 * MiB;
+
+/** Pages of one paged listing (tags, catalog, referrers): 1,000 pages of 1,000 entries is a million. */
+export const MAX_LISTING_PAGES = 1_000;
+/** Pages of referrers of one manifest: 100 is already abnormal. */
+export const MAX_REFERRERS_PAGES = 100;
+/** Entries of one listing kept in memory: no real repository has more tags than this. */
+export const MAX_LISTING_ENTRIES = 100_000;
+
+/** Nested indexes below the root: real images nest one level, rarely two. */
+export const MAX_INDEX_DEPTH = 8;
+/** Distinct manifests of one image (root, children, nested indexes): a 60-platform index is big. */
+export const MAX_MANIFESTS_PER_IMAGE = 1_000;
+
+/** From the socket to the last header line, in total: trickled headers cannot reset it. */
+export const HEADERS_DEADLINE_MS = 60_000;
+/** A body whose reader waits this long for less than MIN_BODY_BYTES_PER_WINDOW is stalled. */
+export const BODY_RATE_WINDOW_MS = 30_000;
+/** With BODY_RATE_WINDOW_MS: about 550 bytes/s, far below any working link. */
+export const MIN_BODY_BYTES_PER_WINDOW = 16 * KiB;
+/** Silence inside a body (no byte at all) that fails it, whoever is waiting. */
+export const BODY_IDLE_MS = 60_000;
