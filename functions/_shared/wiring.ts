@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import pkg from '../../package.json' with { type: 'json' };
 import { BlobCoordinator } from '../../lib/copy/index.js';
 import { CmqQueue, ScfAsyncSink, type TaskSink, type TaskSource } from '../../lib/queue/index.js';
-import { RegistryPool } from '../../lib/registry/index.js';
+import { accessFrom, RegistryPool } from '../../lib/registry/index.js';
 import { CosObjectStore, CosPullLedger } from '../../lib/store/cos.js';
 import type { ObjectStore } from '../../lib/store/index.js';
 import { credentialStore, parseConfigBytes, type CredentialStore } from '../../lib/rules/index.js';
@@ -71,11 +71,7 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
   const gates = pullBudgetGates(store, ledger, (p, at) => console.warn(`pull budget of ${p.registry} (${p.pulls} per ${p.windowSeconds} s) is spent: waiting until ${new Date(at).toISOString()}`));
   const pool = cached(async () => {
     const s = await security();
-    return new RegistryPool((registry, repository) => {
-      const a = s.lookup(registry, repository);
-      const own = a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined;
-      return { credentials: tcrLogins.get(registry) ?? own, insecure: a.insecure, ca: a.ca, quota: { gate: gates(registry) } };
-    });
+    return new RegistryPool(accessFrom((registry, repository) => s.lookup(registry, repository), { override: (registry) => tcrLogins.get(registry), extra: (registry) => ({ quota: { gate: gates(registry) } }) }));
   });
   const cmq = env.IT_QUEUE === 'tdmq-cmq' ? new CmqQueue({ endpoint: env.IT_CMQ_ENDPOINT!, queueName: env.IT_CMQ_QUEUE!, credential }) : undefined;
   return {

@@ -4,7 +4,8 @@ import { createCcrTcrClients } from '../tencent/sdk.js';
 import { ApiThrottle } from '../tencent/throttle.js';
 import { newRunId } from '../usecases/index.js';
 import { planCcrToTcr } from '../usecases/ccr-to-tcr.js';
-import { executePlan, poolFor, type RunContext } from './run-command.js';
+import type { RunContext } from './context.js';
+import { executePlan, poolFor } from './execute-plan.js';
 import { UsageError } from './usage-error.js';
 
 /**

@@ -37,7 +37,8 @@ export async function main(argv: readonly string[], env: Record<string, string |
       files: options.logOutputPaths,
       write: (line) => (sink ? sink(line) : process.stderr.write(`${line}\n`)),
     });
-    const code = await runCommand({
+    const command = options.ccrToTcr ? (await import('./ccr-command.js')).ccrCommand : runCommand;
+    const code = await command({
       options,
       version: pkg.version,
       logger,

@@ -2,7 +2,7 @@ export { RegistryClient, type RegistryOptions, type RetryEvent } from './client.
 export { RegistryError, type RegistryDiagnostic, type RegistryErrorCode } from './errors.js';
 export { type Credentials, type CredentialSource, repoScope } from './auth.js';
 export { RegistryRepository } from './repository.js';
-export { RegistryPool, type AccessResolver } from './pool.js';
+export { accessFrom, RegistryPool, type AccessResolver, type RegistryAccessEntry } from './pool.js';
 export { listTags, listRepositories } from './tags.js';
 export { headManifest, getManifest, putManifest } from './manifests.js';
 export { listReferrers, putManifestWithSubject } from './referrers.js';

@@ -1,3 +1,4 @@
+import type { CredentialSource, Credentials } from './auth.js';
 import { RegistryClient, type RegistryOptions } from './client.js';
 import { RegistryRepository } from './repository.js';
 
@@ -14,6 +15,31 @@ function credentialKey(source: RegistryOptions['credentials']): unknown {
 
 /** Settings for one registry+repository, as resolved from the security configuration. */
 export type AccessResolver = (registry: string, repository: string) => Omit<RegistryOptions, 'registry'>;
+
+/** What the security configuration says of one registry+repository (lib/rules' RegistryAccess, by shape). */
+export interface RegistryAccessEntry extends Credentials {
+  /** Credentials a docker credential helper decides, asked once (its identity keys the client). */
+  readonly deferred?: () => Promise<Credentials>;
+  readonly insecure: boolean;
+  readonly ca?: string;
+}
+
+/**
+ * The one mapping from the security configuration to client settings, for the CLI and the functions:
+ * a registry's `override` (a TCR instance login) wins over a credential helper, which wins over the
+ * file's own username/password/token; `extra` adds per-registry options such as the pull gate.
+ */
+export function accessFrom(
+  lookup: (registry: string, repository: string) => RegistryAccessEntry,
+  options: { override?: (registry: string) => CredentialSource | undefined; extra?: (registry: string) => Partial<Omit<RegistryOptions, 'registry'>> } = {},
+): AccessResolver {
+  return (registry, repository) => {
+    const a = lookup(registry, repository);
+    const own = a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined;
+    const credentials = options.override?.(registry) ?? a.deferred ?? own;
+    return { ...options.extra?.(registry), credentials, insecure: a.insecure, ca: a.ca };
+  };
+}
 
 /**
  * One client (one keep-alive connection pool, one token cache, one rate limiter) per registry and
