@@ -5,7 +5,8 @@ import { CmqQueue, ScfAsyncSink, type TaskSink, type TaskSource } from '../../li
 import { accessFrom, RegistryPool } from '../../lib/registry/index.js';
 import { CosObjectStore, CosPullLedger } from '../../lib/store/cos.js';
 import type { ObjectStore } from '../../lib/store/index.js';
-import { credentialStore, parseConfigBytes, type CredentialStore } from '../../lib/rules/index.js';
+import { parseConfigBytes } from '../../lib/rules/index.js';
+import { credentialStore, type CredentialStore } from '../../lib/credentials/index.js';
 import { scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
 import { scfRoleCredential } from '../../lib/tencent/cloud-credential.js';
 import { instanceTokenLogin, type InstanceLogin } from '../../lib/inventory/index.js';

@@ -1,4 +1,4 @@
-import { loadSecurityFile } from '../rules/index.js';
+import { loadSecurityFile } from '../credentials/index.js';
 import { loadSecretFile } from '../tencent/credential.js';
 import { createCcrTcrClients } from '../tencent/sdk.js';
 import { ApiThrottle } from '../tencent/throttle.js';

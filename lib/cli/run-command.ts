@@ -1,4 +1,5 @@
-import { ConfigError, CredentialHelperError, loadRuleFile, loadSecurityFile, type CredentialStore, type Rule, type RuleV2 } from '../rules/index.js';
+import { ConfigError, loadRuleFile, type Rule, type RuleV2 } from '../rules/index.js';
+import { CredentialHelperError, loadSecurityFile, type CredentialStore } from '../credentials/index.js';
 import { newRunId, planRun, planSources } from '../usecases/index.js';
 import type { RunContext } from './context.js';
 import { executePlan, poolFor } from './execute-plan.js';

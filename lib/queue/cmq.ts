@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { HttpTransport } from '../registry/http-transport.js';
+import { HttpTransport } from '../http/index.js';
 import { MAX_CMQ_REPLY_BYTES } from '../util/limits.js';
 import { z } from 'zod';
 import { TransferTask } from '../planner/index.js';

@@ -1,4 +1,4 @@
-import { RateLimiter } from '../registry/index.js';
+import { RateLimiter } from '../http/index.js';
 import type { TransferTask } from '../planner/index.js';
 import type { ScfClient } from '../tencent/clients.js';
 import { QueueError, type TaskSink } from './port.js';

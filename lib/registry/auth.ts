@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HttpTransport, TransportResponse } from './http-transport.js';
+import type { HttpTransport, TransportResponse } from '../http/index.js';
 import { registerCredentials, registerSecret } from '../util/redact.js';
 import { MAX_TOKEN_RESPONSE_BYTES } from '../util/limits.js';
 import { readBoundedJson } from './bounded-read.js';

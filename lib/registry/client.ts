@@ -1,13 +1,11 @@
 import type { Readable } from 'node:stream';
-import { BulkTransport } from './bulk-transport.js';
-import { HttpTransport, type ResponseBody, type TransportOptions, type TransportResponse } from './http-transport.js';
+import { BulkTransport, HttpTransport, RateLimiter, type ResponseBody, type TransportOptions, type TransportResponse } from '../http/index.js';
 import { codeOf, systemCodeOf } from '../util/errors.js';
 import { readBounded } from './bounded-read.js';
 import { BODY_IDLE_MS, HEADERS_DEADLINE_MS, MAX_ERROR_BODY_BYTES } from '../util/limits.js';
 import { sleep } from '../util/sleep.js';
 import { Authenticator, type CredentialSource, type Scope } from './auth.js';
 import { RegistryError, isRetryableNetworkError, isRetryableStatus, parseDiagnostics } from './errors.js';
-import { RateLimiter } from './rate-limit.js';
 import { PullQuota, isPull, type QuotaOptions } from './quota.js';
 import { DEFAULT_RETRY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';

@@ -9,4 +9,3 @@ export { listReferrers, putManifestWithSubject } from './referrers.js';
 export * as blobs from './blobs.js';
 export { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
 export { backoffDelay, parseRetryAfter, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
-export { RateLimiter } from './rate-limit.js';

@@ -1,14 +1,16 @@
+/**
+ * Rule files: what to copy where. Both formats (the original flat map and version 2 with filters,
+ * catalogs, templates and options), their parsing with file:line errors, and formatting failed rules
+ * back into a rule file. Also the shared reading of a configuration file (size cap, YAML/JSON, line
+ * numbers, ConfigError) that lib/credentials uses for the security file.
+ * May import: lib/oci, lib/util.
+ */
 export { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
 export type { LineOf } from './line-index.js';
 export { loadConfigFile, parseConfigBytes, MAX_CONFIG_BYTES, type LoadedFile } from './load-file.js';
-export { secretsOf, type AccessCredentials, type CredentialStore, type RegistryAccess } from './credential-store.js';
-export { dockerConfigEntries, dockerConfigPath } from './docker-config.js';
-export { CredentialHelperError } from './cred-helper.js';
-export { envKey } from './env-credentials.js';
-export { loadSecurityFile, credentialStore, type SecurityOptions } from './security.js';
-export type { Rule, RuleDefaults, RuleSource, RuleTarget, TagSelection } from './rule-types.js';
-export { loadRuleFile, parseRules, parseRuleFile } from './rules.js';
+export type { Rule, RuleDefaults, RuleSource, RuleTarget, TagSelection } from './rule-file-types.js';
+export { loadRuleFile, parseRules, parseRuleFile } from './rule-file.js';
 export { formatRuleFile, formatRuleFileV2, type RulePair } from './format-rules.js';
-export type { RuleV2, TagFilter, CatalogSelection } from './rule-v2-types.js';
-export { parseRulesV2, isVersion2 } from './rules-v2.js';
+export type { RuleV2, TagFilter, CatalogSelection } from './rule-file-v2-types.js';
+export { parseRulesV2, isVersion2 } from './rule-file-v2.js';
 export { render, renderRepository, repositoryVars, backupVars } from './template.js';

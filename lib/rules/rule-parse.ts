@@ -1,5 +1,5 @@
 import { isValidTag, looksLikeRegistry, parseReference, ReferenceError, type Reference } from '../oci/index.js';
-import type { RuleDefaults, RuleSource, RuleTarget, TagSelection } from './rule-types.js';
+import type { RuleDefaults, RuleSource, RuleTarget, TagSelection } from './rule-file-types.js';
 
 /** One problem with one rule; collected by parseRules into a ConfigError. */
 export class RuleIssue extends Error {}

@@ -1,4 +1,4 @@
-import { RateLimiter } from '../registry/rate-limit.js';
+import { RateLimiter } from '../http/index.js';
 import { sleep } from '../util/sleep.js';
 import { asSdkFailure, TencentApiError, type SdkFailure } from './errors.js';
 

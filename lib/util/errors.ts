@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   /** lib/registry: the distribution API and its transports. */
   registry: ['REGISTRY_HTTP', 'REGISTRY_UNAUTHORIZED', 'REGISTRY_NETWORK', 'REGISTRY_TIMEOUT', 'REGISTRY_PROTOCOL', 'QUOTA_EXHAUSTED'],
   transport: ['CONNECT_TIMEOUT', 'HEADERS_TIMEOUT', 'BODY_TIMEOUT', 'BODY_TOO_SLOW'],
+  /** lib/http: a whole body refused or broken off (callers may turn these into their own errors). */
+  http: ['HTTP_BODY_TOO_LARGE', 'HTTP_BODY_BROKEN', 'HTTP_BODY_NOT_JSON'],
   /** lib/copy: one image's copy, by what failed. */
   copy: ['SOURCE_NOT_FOUND', 'PLATFORM_NOT_FOUND', 'UNAUTHORIZED', 'NETWORK', 'REGISTRY_ERROR', 'ABORTED', 'SUSPENDED', 'INTERNAL'],
   /** A run's tasks that never ran to an end. */

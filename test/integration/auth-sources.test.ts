@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
-import { envKey } from '../../lib/rules/index.js';
+import { envKey } from '../../lib/credentials/index.js';
 import { ensureBuilt, runCli, type CliRun } from '../support/cli.js';
 import { fakeHelperBin } from '../support/cred-helpers/bin.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';

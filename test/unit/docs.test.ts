@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { resolveDeployment } from '../../lib/deploy/index.js';
-import { loadRuleFile, loadSecurityFile } from '../../lib/rules/index.js';
+import { loadRuleFile } from '../../lib/rules/index.js';
+import { loadSecurityFile } from '../../lib/credentials/index.js';
 import { description } from '../../serverless.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, parseWwwAuthenticate, RateLimiter } from '../../../lib/registry/index.js';
+import { RateLimiter } from '../../../lib/http/index.js';
+import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, parseWwwAuthenticate } from '../../../lib/registry/index.js';
 import { redact, redactUrl, registerSecret } from '../../../lib/util/redact.js';
 
 describe('parseWwwAuthenticate', () => {

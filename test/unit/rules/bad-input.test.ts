@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError, loadRuleFile, loadSecurityFile, MAX_CONFIG_BYTES } from '../../../lib/rules/index.js';
+import { ConfigError, loadRuleFile, MAX_CONFIG_BYTES } from '../../../lib/rules/index.js';
+import { loadSecurityFile } from '../../../lib/credentials/index.js';
 
 const CORPUS = join(import.meta.dirname, '..', '..', 'fixtures', 'bad-input');
 

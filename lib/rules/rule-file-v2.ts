@@ -5,7 +5,7 @@ import { BACKUP_VARS, backupVars, hasPlaceholders, render, renderRepository, REP
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { listItemLines } from './item-lines.js';
 import type { LoadedFile } from './load-file.js';
-import type { CatalogSelection, RuleV2, TagFilter } from './rule-v2-types.js';
+import type { CatalogSelection, RuleV2, TagFilter } from './rule-file-v2-types.js';
 
 const Patterns = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 const Platform = z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'expected os/arch[/variant], e.g. linux/arm64');

@@ -1,6 +1,6 @@
 import { registerSecret } from '../util/redact.js';
 import type { AccessCredentials, Candidate, CredentialLayer } from './credential-store.js';
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError, type ConfigIssue } from '../rules/index.js';
 
 /**
  * Credentials in environment variables, one registry or repository path per variable name:

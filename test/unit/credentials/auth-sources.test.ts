@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RegistryPool } from '../../../lib/registry/index.js';
-import { ConfigError, CredentialHelperError, envKey, loadSecurityFile, secretsOf, type CredentialStore, type RegistryAccess } from '../../../lib/rules/index.js';
+import { ConfigError } from '../../../lib/rules/index.js';
+import { CredentialHelperError, envKey, loadSecurityFile, secretsOf, type CredentialStore, type RegistryAccess } from '../../../lib/credentials/index.js';
 import { redact } from '../../../lib/util/redact.js';
 import { fakeHelperBin } from '../../support/cred-helpers/bin.js';
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ConfigError, loadSecurityFile, secretsOf, type RegistryAccess } from '../../../lib/rules/index.js';
+import { ConfigError } from '../../../lib/rules/index.js';
+import { loadSecurityFile, secretsOf, type RegistryAccess } from '../../../lib/credentials/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'unit-security-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

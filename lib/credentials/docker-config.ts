@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { keyPath, longestMatch, type Candidate, type CredentialEntry, type CredentialLayer } from './credential-store.js';
 import type { AskHelper } from './cred-helper.js';
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError, type ConfigIssue } from '../rules/index.js';
 
 /**
  * The parts of docker's `config.json` (and of containers-auth.json, its superset for podman and

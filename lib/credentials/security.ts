@@ -7,9 +7,9 @@ import { createHelperRunner } from './cred-helper.js';
 import { createCredentialStore, keyPath, type CredentialEntry, type CredentialLayer, type CredentialStore } from './credential-store.js';
 import { authConfigLayer, dockerConfigPath, readAuthFile, readDockerConfig, type DockerConfigLocation } from './docker-config.js';
 import { environmentLayer } from './env-credentials.js';
-import { ConfigError, type ConfigIssue } from './errors.js';
-import type { LineOf } from './line-index.js';
-import { loadConfigFile, type LoadedFile } from './load-file.js';
+import { ConfigError, type ConfigIssue } from '../rules/index.js';
+import type { LineOf } from '../rules/index.js';
+import { loadConfigFile, type LoadedFile } from '../rules/index.js';
 
 /** One entry of the security file: the original's `{username, password, insecure}` plus ours. */
 const SecurityEntry = z.strictObject({

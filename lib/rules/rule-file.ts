@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import type { LineOf } from './line-index.js';
 import { loadConfigFile, type LoadedFile } from './load-file.js';
-import type { RuleV2 } from './rule-v2-types.js';
-import { isVersion2, parseRulesV2 } from './rules-v2.js';
+import type { RuleV2 } from './rule-file-v2-types.js';
+import { isVersion2, parseRulesV2 } from './rule-file-v2.js';
 import { parseSource, parseTarget, RuleIssue, sourceTagText, targetSyntaxProblem } from './rule-parse.js';
-import type { Rule, RuleDefaults, RuleSource } from './rule-types.js';
+import type { Rule, RuleDefaults, RuleSource } from './rule-file-types.js';
 
 const ListItem = z.strictObject({
   source: z.string().min(1),

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { isRetryableNetworkError } from '../../../lib/registry/errors.js';
-import { HttpTransport } from '../../../lib/registry/http-transport.js';
+import { HttpTransport } from '../../../lib/http/index.js';
 
 describe('HttpTransport', () => {
   let server: Server;
