@@ -8,7 +8,7 @@ import type { ObjectStore } from '../../lib/store/index.js';
 import { parseConfigBytes } from '../../lib/rules/index.js';
 import { credentialStore, type CredentialStore } from '../../lib/credentials/index.js';
 import { scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
-import { scfRoleCredential } from '../../lib/tencent/cloud-credential.js';
+import { scfRoleCredential } from '../../lib/tencent/index.js';
 import { instanceTokenLogin, type InstanceLogin } from '../../lib/inventory/index.js';
 import { pullBudgetGates, type VerifyMode } from '../../lib/usecases/index.js';
 import { createCcrTcrClients } from '../../lib/tencent/sdk.js';

@@ -1,6 +1,6 @@
 import { ccrHost, tcrHost } from '../../lib/inventory/index.js';
 import { checkRegistries, newRunId, startPlannedRun, type RunRequest, type StartRunDeps, type StartRunResult } from '../../lib/usecases/index.js';
-import { planCcrToTcr } from '../../lib/usecases/ccr-to-tcr.js';
+import { planCcrToTcr } from '../../lib/usecases/index.js';
 import type { Wiring } from '../_shared/wiring.js';
 
 /**

@@ -1,7 +1,6 @@
 import yaml from 'js-yaml';
 import { jobKey } from '../../lib/store/index.js';
-import { JobFile, RunRequest, checkRegistryPolicy, continueRun, planSources, startRun, type PlanCursor, type StartRunDeps } from '../../lib/usecases/index.js';
-import { runStatus } from '../../lib/usecases/run-status.js';
+import { JobFile, RunRequest, checkRegistryPolicy, continueRun, planSources, runStatus, startRun, type PlanCursor, type StartRunDeps } from '../../lib/usecases/index.js';
 import { CodedError } from '../../lib/util/errors.js';
 import { redact } from '../../lib/util/redact.js';
 import { SIGNATURE_HEADER, verifyRequest } from '../../lib/util/request-signature.js';

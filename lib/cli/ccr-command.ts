@@ -1,9 +1,7 @@
 import { loadSecurityFile } from '../credentials/index.js';
-import { loadSecretFile } from '../tencent/credential.js';
+import { ApiThrottle, loadSecretFile } from '../tencent/index.js';
 import { createCcrTcrClients } from '../tencent/sdk.js';
-import { ApiThrottle } from '../tencent/throttle.js';
-import { newRunId } from '../usecases/index.js';
-import { planCcrToTcr } from '../usecases/ccr-to-tcr.js';
+import { newRunId, planCcrToTcr } from '../usecases/index.js';
 import type { RunContext } from './context.js';
 import { executePlan, poolFor } from './execute-plan.js';
 import { UsageError } from './usage-error.js';

@@ -5,8 +5,7 @@ import { aggregateReport, failedRulePairs, formatBytes, formatDuration, renderSu
 import { formatRuleFile, formatRuleFileV2, type RuleV2 } from '../rules/index.js';
 import { type CredentialStore } from '../credentials/index.js';
 import { FsObjectStore, localRunKeys } from '../store/index.js';
-import { estimatePlan, runTasks, writeRunReport, type PlanEstimate } from '../usecases/index.js';
-import { failedRulesV2 } from '../usecases/failed-rules-v2.js';
+import { estimatePlan, failedRulesV2, runTasks, writeRunReport, type PlanEstimate } from '../usecases/index.js';
 import { escapeControl } from '../util/escape-control.js';
 import type { Logger } from '../util/logger.js';
 import type { RunContext } from './context.js';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { RunReport, renderSummary } from '../report/index.js';
 import { FsObjectStore, localRunKeys, runKeys, type ObjectStore } from '../store/index.js';
-import { scfRoleCredential } from '../tencent/cloud-credential.js';
+import { scfRoleCredential } from '../tencent/index.js';
 import { UsageError } from './usage-error.js';
 
 /**

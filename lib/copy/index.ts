@@ -1,3 +1,9 @@
+/**
+ * The copy engine: one image from an ImageSource to an ImageTarget, byte for byte (children by digest,
+ * blobs exists -> mount -> stream with on-the-fly verification, the tag last), its referrers, a
+ * verification pass, and resumable uploads of big blobs. Works on lib/oci's ports only.
+ * May import: lib/oci, lib/util.
+ */
 export { copyImage, type CopyOptions, type CopyResult } from './copy-image.js';
 export { BlobCoordinator, type BlobOutcome } from './blob-transfer.js';
 export { CopyError, type CopyErrorCode, type CopyOp } from './errors.js';
@@ -8,3 +14,4 @@ export { copyReferrers, referrerSubjects, type ReferrerRecord, type ReferrersOpt
 export type { FallbackIndexRecord } from './referrers-target.js';
 export type { ReferrerVia } from './referrers-discover.js';
 export { COSIGN_ARTIFACT_TYPES, cosignArtifactTypes, mergeReferrersIndex, selects as selectsArtifactType } from './referrers-select.js';
+export { imageCreated } from './image-created.js';

@@ -1,5 +1,5 @@
 import type { ScfClient, TdmqClient } from '../tencent/clients.js';
-import { apiCodeOf } from '../tencent/errors.js';
+import { apiCodeOf } from '../tencent/index.js';
 import { messageOf } from '../util/errors.js';
 import type { Action, CurrentState, FunctionState, TriggerState } from './plan.js';
 import { FUNCTION_ROLES, names, type Deployment, type FunctionRole } from './schema.js';

@@ -1,3 +1,8 @@
+/**
+ * What exists where, on Tencent's registries: the CCR personal edition's namespaces, repositories and
+ * tags, TCR instances, namespaces and repositories (created when missing) and TCR instance logins.
+ * May import: lib/registry (credential types), lib/tencent (and its SDK clients), lib/util.
+ */
 export type { CcrApi, TcrApi } from './api.js';
 export { InventoryError, type InventoryErrorCode } from './errors.js';
 export { CCR_REGION_PREFIX, ccrHost, ccrHostForRegion, tcrHost } from './hosts.js';

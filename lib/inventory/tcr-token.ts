@@ -1,4 +1,4 @@
-import type { Credentials } from '../registry/auth.js';
+import type { Credentials } from '../registry/index.js';
 import { registerSecret } from '../util/redact.js';
 import type { TcrApi } from './api.js';
 import { InventoryError, messageOf } from './errors.js';

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { apiCodeOf } from '../tencent/errors.js';
+import { apiCodeOf } from '../tencent/index.js';
 import type { TcrApi } from './api.js';
 import { InventoryError, messageOf } from './errors.js';
 import { listByPageNumber } from './paging.js';

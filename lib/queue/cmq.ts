@@ -3,7 +3,7 @@ import { HttpTransport } from '../http/index.js';
 import { MAX_CMQ_REPLY_BYTES } from '../util/limits.js';
 import { z } from 'zod';
 import { TransferTask } from '../planner/index.js';
-import type { CredentialProvider } from '../tencent/cloud-credential.js';
+import type { CredentialProvider } from '../tencent/index.js';
 import { cmqSignature } from './cmq-signature.js';
 import { QueueError, type ReceivedTask, type TaskSink, type TaskSource } from './port.js';
 

@@ -1,3 +1,9 @@
+/**
+ * The OCI distribution client: one client per registry and credential set (auth, retries, pull quota,
+ * redirects without credentials, bounded reads), manifests, blobs, tags and catalog, referrers, and
+ * RegistryRepository, the adapter that implements lib/oci's ports for one repository.
+ * May import: lib/http, lib/oci, lib/util.
+ */
 export { RegistryClient, type RegistryOptions, type RetryEvent } from './client.js';
 export { RegistryError, type RegistryDiagnostic, type RegistryErrorCode } from './errors.js';
 export { type Credentials, type CredentialSource, repoScope } from './auth.js';

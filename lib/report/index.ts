@@ -1,7 +1,7 @@
 /**
  * The run report: its schema (TaskResult, RunReport), aggregation, and its renderers (text summary,
  * Markdown, HTML, the failed-rules pairs). Where reports are stored is lib/store's business.
- * Imports nothing of the project's own: every module may use it.
+ * May import: lib/util.
  */
 export * from './aggregate.js';
 export * from './failed-rules.js';

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type COS from 'cos-nodejs-sdk-v5';
-import type { CredentialProvider } from '../tencent/cloud-credential.js';
+import type { CredentialProvider } from '../tencent/index.js';
 import { cosClient, describeCosError } from './cos-store.js';
 import { StoreError } from './errors.js';
 import { pullBudgetKeys } from './layout.js';

@@ -1,5 +1,5 @@
 import COS from 'cos-nodejs-sdk-v5';
-import type { CredentialProvider } from '../tencent/cloud-credential.js';
+import type { CredentialProvider } from '../tencent/index.js';
 import { StoreError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import type { ObjectStore } from './port.js';

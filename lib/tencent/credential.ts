@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../rules/errors.js';
-import { loadConfigFile, type LoadedFile } from '../rules/load-file.js';
+import { ConfigError, loadConfigFile, type ConfigIssue, type LoadedFile } from '../rules/index.js';
 import { registerSecret } from '../util/redact.js';
 import { scfRoleCredential, staticCredential, type CloudCredential, type CredentialProvider } from './cloud-credential.js';
 

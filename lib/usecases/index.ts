@@ -1,16 +1,31 @@
-export { planRun, type Plan, type PlanDeps, type PlanOptions } from './plan-run.js';
-export { planSources } from './plan-sources.js';
-export { transferOne, type TransferDeps, type TransferOptions } from './transfer-one.js';
-export { runTasks, type RunTasksOptions } from './run-tasks.js';
-export { newRunId } from './run-id.js';
-export { RunRequest, RunOptions, JobFile, PlanCursor } from './run-request.js';
-export { startRun, continueRun, startPlannedRun, type StartRunDeps, type StartRunResult } from './start-run.js';
-export { transferAndRecord } from './transfer-task.js';
-export { aggregateRun, unreportedRuns, type AggregateOutcome } from './aggregate-run.js';
-export { checkRegistryPolicy, checkRegistries, isInternalAddress, PolicyError, type Resolver } from './registry-policy.js';
-export { PlanManifest } from './run-state.js';
-export { checkpointsIn } from './checkpoints.js';
-export { verifyStep, withVerification, type VerifyMode } from './verify-step.js';
-export { estimatePlan, type EstimateDeps, type EstimateMode, type PlanEstimate, type SourceEstimate } from './estimate-plan.js';
-export { PullBudgetError, SharedPullBudget, publishPullBudget, readPullBudget, pullBudgetKey, pullBudgetGates } from './pull-budget.js';
-export { writeRunReport } from './write-report.js';
+/**
+ * What the CLI and the SCF functions do, over ports, so both drivers stay thin. Grouped by what they serve:
+ * - plan/: rules or the CCR inventory -> tasks (and the dry-run estimate);
+ * - transfer/: one task -> one result, the in-process queue, verification, referrers, checkpoints, pull budget;
+ * - cloud/: a serverless run: start and continue planning, record results, aggregate, status, registry policy;
+ * - report/: a run's report files and the failed-rules file.
+ * Every public name is exported here; drivers import nothing else of this module.
+ * May import: every module of lib/ except lib/cli.
+ */
+export { planRun, type Plan, type PlanDeps, type PlanOptions } from './plan/plan-run.js';
+export { planSources } from './plan/plan-sources.js';
+export { newRunId } from './plan/run-id.js';
+export { estimatePlan, type EstimateDeps, type EstimateMode, type PlanEstimate, type SourceEstimate } from './plan/estimate-plan.js';
+export { planCcrToTcr, tcrRegistryLogin, type CcrToTcrDeps, type CcrToTcrOptions } from './plan/ccr-to-tcr.js';
+
+export { transferOne, notRunResult, type TransferDeps, type TransferOptions } from './transfer/transfer-one.js';
+export { runTasks, type RunTasksOptions } from './transfer/run-tasks.js';
+export { verifyStep, withVerification, type VerifyMode } from './transfer/verify-step.js';
+export { checkpointsIn } from './transfer/checkpoints.js';
+export { PullBudgetError, SharedPullBudget, publishPullBudget, readPullBudget, pullBudgetKey, pullBudgetGates } from './transfer/pull-budget.js';
+
+export { RunRequest, RunOptions, JobFile, PlanCursor } from './cloud/run-request.js';
+export { startRun, continueRun, startPlannedRun, type StartRunDeps, type StartRunResult } from './cloud/start-run.js';
+export { transferAndRecord } from './cloud/transfer-task.js';
+export { aggregateRun, unreportedRuns, type AggregateOutcome } from './cloud/aggregate-run.js';
+export { runStatus } from './cloud/run-status.js';
+export { checkRegistryPolicy, checkRegistries, isInternalAddress, PolicyError, type Resolver } from './cloud/registry-policy.js';
+export { PlanManifest, PlanSlice } from './cloud/run-state.js';
+
+export { writeRunReport } from './report/write-report.js';
+export { failedRulesV2 } from './report/failed-rules-v2-file.js';

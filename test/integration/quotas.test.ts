@@ -8,7 +8,7 @@ import { CosPullLedger } from '../../lib/store/cos.js';
 import { staticCredential } from '../../lib/tencent/cloud-credential.js';
 import { PullBudgetPolicy } from '../../lib/store/index.js';
 import { SharedPullBudget } from '../../lib/usecases/index.js';
-import type { PlanEstimate } from '../../lib/usecases/estimate-plan.js';
+import type { PlanEstimate } from '../../lib/usecases/index.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
 import { callFunction } from '../support/cloud/functions.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { checkpointKey, copyImage, type CopyEvent } from '../../lib/copy/index.js';
 import { RegistryPool } from '../../lib/registry/index.js';
 import { FsObjectStore } from '../../lib/store/index.js';
-import { checkpointsIn } from '../../lib/usecases/checkpoints.js';
+import { checkpointsIn } from '../../lib/usecases/index.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 

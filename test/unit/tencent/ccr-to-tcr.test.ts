@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { InventoryError } from '../../../lib/inventory/errors.js';
 import { TransferTask, taskIdOf } from '../../../lib/planner/index.js';
 import { createCcrTcrClients } from '../../../lib/tencent/sdk.js';
-import { planCcrToTcr, tcrRegistryLogin, type CcrToTcrDeps, type CcrToTcrOptions } from '../../../lib/usecases/ccr-to-tcr.js';
+import { planCcrToTcr, tcrRegistryLogin, type CcrToTcrDeps, type CcrToTcrOptions } from '../../../lib/usecases/index.js';
 import { scrambledTags } from '../../support/tcr-model.js';
 import { fastThrottle, KEY, startTcrCloud, type TcrCloud } from './setup.js';
 

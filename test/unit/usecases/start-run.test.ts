@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { InProcessQueue } from '../../../lib/queue/index.js';
 import { FsObjectStore } from '../../../lib/store/index.js';
 import { aggregateRun, continueRun, startRun, type PlanCursor, type StartRunDeps } from '../../../lib/usecases/index.js';
-import { RunOptions } from '../../../lib/usecases/run-request.js';
+import { RunOptions } from '../../../lib/usecases/index.js';
 
 const rules = Array.from({ length: 60 }, (_, i) => `reg.example.com/team/app${i}: tcr.example.com/team/app${i}`).join('\n');
 

@@ -1,9 +1,9 @@
-import type { TaskSink } from '../queue/index.js';
-import { runKeys, type ObjectStore } from '../store/index.js';
-import { parseConfigBytes, parseRuleFile, type Rule, type RuleV2 } from '../rules/index.js';
-import { publishPullBudget } from './pull-budget.js';
-import { newRunId } from './run-id.js';
-import { planRun, type PlanDeps } from './plan-run.js';
+import type { TaskSink } from '../../queue/index.js';
+import { runKeys, type ObjectStore } from '../../store/index.js';
+import { parseConfigBytes, parseRuleFile, type Rule, type RuleV2 } from '../../rules/index.js';
+import { publishPullBudget } from '../transfer/pull-budget.js';
+import { newRunId } from '../plan/run-id.js';
+import { planRun, type PlanDeps } from '../plan/plan-run.js';
 import { PlanCursor, type RunOptions } from './run-request.js';
 import { PlanManifest, readJson, PlanSlice } from './run-state.js';
 

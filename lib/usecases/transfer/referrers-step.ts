@@ -1,7 +1,7 @@
-import { copyReferrers, referrerSubjects, type BlobCoordinator, type CopyObserver, type CopyResult } from '../copy/index.js';
-import type { ImageSource, ImageTarget } from '../oci/index.js';
-import type { TransferTask } from '../planner/index.js';
-import type { Referrers } from '../report/index.js';
+import { copyReferrers, referrerSubjects, type BlobCoordinator, type CopyObserver, type CopyResult } from '../../copy/index.js';
+import type { ImageSource, ImageTarget } from '../../oci/index.js';
+import type { TransferTask } from '../../planner/index.js';
+import type { Referrers } from '../../report/index.js';
 
 /**
  * Copies what is attached to the image just copied (or found up to date): the subjects are read from

@@ -1,6 +1,6 @@
-import { verifyImage, type CopyResult } from '../copy/index.js';
-import type { ImageSource, ImageTarget } from '../oci/index.js';
-import { describeMismatch, type TaskResult, type Verification } from '../report/index.js';
+import { verifyImage, type CopyResult } from '../../copy/index.js';
+import type { ImageSource, ImageTarget } from '../../oci/index.js';
+import { describeMismatch, type TaskResult, type Verification } from '../../report/index.js';
 
 /** `--verify`: `manifests` re-checks tags and manifests after each copy, `deep` also every blob. */
 export type VerifyMode = 'off' | 'manifests' | 'deep';

@@ -1,8 +1,8 @@
-import { aggregateReport, failedRulePairs, type TaskResult } from '../report/index.js';
-import { runKeys, type ObjectStore } from '../store/index.js';
-import { writeRunReport } from './write-report.js';
-import { formatRuleFile } from '../rules/index.js';
-import { notRunResult } from './transfer-one.js';
+import { aggregateReport, failedRulePairs, type TaskResult } from '../../report/index.js';
+import { runKeys, type ObjectStore } from '../../store/index.js';
+import { writeRunReport } from '../report/write-report.js';
+import { formatRuleFile } from '../../rules/index.js';
+import { notRunResult } from '../transfer/transfer-one.js';
 import { PlanManifest, PlanSlice, readJson, readResults } from './run-state.js';
 
 export type AggregateOutcome =

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import { INDEX_TYPES, manifestBlobs, parseManifest, platformOf, type ImageSource, type ImageTarget, type Manifest } from '../oci/index.js';
-import { formatEndpoint, type TransferTask } from '../planner/index.js';
+import { INDEX_TYPES, manifestBlobs, parseManifest, platformOf, type ImageSource, type ImageTarget, type Manifest } from '../../oci/index.js';
+import { formatEndpoint, type TransferTask } from '../../planner/index.js';
 
 export interface EstimateDeps {
   repository(registry: string, repository: string): ImageSource & ImageTarget;

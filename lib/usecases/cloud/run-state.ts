@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { TransferTask } from '../planner/index.js';
-import { PlanFailure, TaskResult } from '../report/index.js';
-import { runKeys, type ObjectStore } from '../store/index.js';
+import { TransferTask } from '../../planner/index.js';
+import { PlanFailure, TaskResult } from '../../report/index.js';
+import { runKeys, type ObjectStore } from '../../store/index.js';
 
 export const PlanSlice = z.object({ tasks: z.array(TransferTask), planFailures: z.array(PlanFailure) });
 export type PlanSlice = z.infer<typeof PlanSlice>;

@@ -1,11 +1,11 @@
-import { BlobCoordinator, copyImage, type CopyObserver, type ResumableOptions } from '../copy/index.js';
-import type { ImageSource, ImageTarget } from '../oci/index.js';
-import { formatEndpoint, type TransferTask } from '../planner/index.js';
-import type { TaskResult } from '../report/index.js';
-import { redact } from '../util/redact.js';
+import { BlobCoordinator, copyImage, type CopyObserver, type ResumableOptions } from '../../copy/index.js';
+import type { ImageSource, ImageTarget } from '../../oci/index.js';
+import { formatEndpoint, type TransferTask } from '../../planner/index.js';
+import type { TaskResult } from '../../report/index.js';
+import { redact } from '../../util/redact.js';
 import { referrersStep } from './referrers-step.js';
 import { verifyStep, withVerification, type VerifyMode } from './verify-step.js';
-import { CodedError, codeOf, messageOf, systemCodeOf } from '../util/errors.js';
+import { CodedError, codeOf, messageOf, systemCodeOf } from '../../util/errors.js';
 
 export interface TransferDeps {
   repository(registry: string, repository: string): ImageSource & ImageTarget;

@@ -1,12 +1,23 @@
-import type { CcrApi, TcrApi } from '../inventory/api.js';
-import { listCcrInventory, type CcrInventory } from '../inventory/ccr.js';
-import { InventoryError } from '../inventory/errors.js';
-import { ccrHostForRegion, tcrHost as tcrHostOf } from '../inventory/hosts.js';
-import { instanceTokenLogin, type InstanceLogin, type InstanceLoginOptions } from '../inventory/tcr-token.js';
-import { createTcrNamespaces, createTcrRepositories, listTcrNamespaces, listTcrRepositories, resolveTcrInstance } from '../inventory/tcr.js';
-import { formatEndpoint, taskIdOf, type TransferTask } from '../planner/index.js';
-import type { PlanFailure } from '../report/index.js';
-import { throttleClient, type ApiThrottle } from '../tencent/throttle.js';
+import {
+  ccrHostForRegion,
+  createTcrNamespaces,
+  createTcrRepositories,
+  instanceTokenLogin,
+  InventoryError,
+  listCcrInventory,
+  listTcrNamespaces,
+  listTcrRepositories,
+  resolveTcrInstance,
+  tcrHost as tcrHostOf,
+  type CcrApi,
+  type CcrInventory,
+  type InstanceLogin,
+  type InstanceLoginOptions,
+  type TcrApi,
+} from '../../inventory/index.js';
+import { formatEndpoint, taskIdOf, type TransferTask } from '../../planner/index.js';
+import type { PlanFailure } from '../../report/index.js';
+import { throttleClient, type ApiThrottle } from '../../tencent/index.js';
 
 export interface CcrToTcrDeps {
   /** TCR API client in the CCR region, with the CCR keys (personal-edition actions). */

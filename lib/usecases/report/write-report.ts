@@ -1,5 +1,5 @@
-import { failedRulePairs, renderHtml, renderMarkdown, RunReport } from '../report/index.js';
-import { REPORT_FILES, reportFileKey, type ObjectStore } from '../store/index.js';
+import { failedRulePairs, renderHtml, renderMarkdown, RunReport } from '../../report/index.js';
+import { REPORT_FILES, reportFileKey, type ObjectStore } from '../../store/index.js';
 
 /**
  * Writes a run's files under `prefix` (`<prefix>/report.html`, ...): failed.yaml only when the run has

@@ -1,9 +1,9 @@
 import pLimit from 'p-limit';
-import type { CopyObserver } from '../copy/index.js';
-import type { TransferTask } from '../planner/index.js';
-import type { TaskResult } from '../report/index.js';
+import type { CopyObserver } from '../../copy/index.js';
+import type { TransferTask } from '../../planner/index.js';
+import type { TaskResult } from '../../report/index.js';
 import { notRunResult, transferOne, type TransferDeps } from './transfer-one.js';
-import type { ErrorCode } from '../util/errors.js';
+import type { ErrorCode } from '../../util/errors.js';
 
 export interface RunTasksOptions {
   /** Images in parallel (the original's `--routines`). */

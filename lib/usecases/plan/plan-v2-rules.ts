@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
-import { expandRuleV2, selectTags, type TransferTask } from '../planner/index.js';
-import type { RuleV2 } from '../rules/index.js';
-import { CodedError } from '../util/errors.js';
+import { expandRuleV2, selectTags, type TransferTask } from '../../planner/index.js';
+import type { RuleV2 } from '../../rules/index.js';
+import { CodedError } from '../../util/errors.js';
 
 export interface PlanV2Deps {
   listTags(registry: string, repository: string, signal?: AbortSignal): Promise<string[]>;

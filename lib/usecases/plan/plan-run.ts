@@ -1,10 +1,10 @@
 import pLimit from 'p-limit';
-import { dedupeTasks, expandRule, type ExpandOptions, type TransferTask } from '../planner/index.js';
-import type { PlanFailure } from '../report/index.js';
-import type { Rule, RuleV2 } from '../rules/index.js';
-import { redact } from '../util/redact.js';
-import { planRuleV2, type PlanV2Deps } from './plan-v2.js';
-import { CodedError, codeOf, messageOf, systemCodeOf } from '../util/errors.js';
+import { dedupeTasks, expandRule, type ExpandOptions, type TransferTask } from '../../planner/index.js';
+import type { PlanFailure } from '../../report/index.js';
+import type { Rule, RuleV2 } from '../../rules/index.js';
+import { redact } from '../../util/redact.js';
+import { planRuleV2, type PlanV2Deps } from './plan-v2-rules.js';
+import { CodedError, codeOf, messageOf, systemCodeOf } from '../../util/errors.js';
 
 export interface PlanDeps extends Partial<PlanV2Deps> {
   /** Tags of a source repository (whole-repository rules only). */

@@ -1,5 +1,5 @@
-import { runKeys, type ObjectStore } from '../store/index.js';
-import { RunReport } from '../report/index.js';
+import { runKeys, type ObjectStore } from '../../store/index.js';
+import { RunReport } from '../../report/index.js';
 import { PlanManifest, readJson } from './run-state.js';
 
 export type RunStatus =

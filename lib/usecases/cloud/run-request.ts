@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PullBudgetPolicy } from '../store/index.js';
+import { PullBudgetPolicy } from '../../store/index.js';
 
 /** Options a run carries to the planner and workers (the CLI flags that make sense in the cloud). */
 export const RunOptions = z.strictObject({

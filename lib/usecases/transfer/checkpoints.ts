@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CheckpointStore, UploadCheckpoint } from '../oci/index.js';
-import { checkpointKeys, type ObjectStore } from '../store/index.js';
+import type { CheckpointStore, UploadCheckpoint } from '../../oci/index.js';
+import { checkpointKeys, type ObjectStore } from '../../store/index.js';
 
 const Checkpoint = z.strictObject({ key: z.string(), location: z.string().url(), offset: z.number().int().nonnegative() });
 

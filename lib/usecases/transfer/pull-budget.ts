@@ -1,6 +1,6 @@
-import { PullBudgetPolicy, pullBudgetKeys, type Claim, type ObjectStore, type PullLedger } from '../store/index.js';
-import { sleep } from '../util/sleep.js';
-import { CodedError } from '../util/errors.js';
+import { PullBudgetPolicy, pullBudgetKeys, type Claim, type ObjectStore, type PullLedger } from '../../store/index.js';
+import { sleep } from '../../util/sleep.js';
+import { CodedError } from '../../util/errors.js';
 
 /** Resumable: a later run skips what was copied and pulls only the rest. */
 export class PullBudgetError extends CodedError<'QUOTA_EXHAUSTED'> {

@@ -1,8 +1,8 @@
-import type { TransferTask } from '../planner/index.js';
-import type { TaskResult } from '../report/index.js';
-import { runKeys, type ObjectStore } from '../store/index.js';
+import type { TransferTask } from '../../planner/index.js';
+import type { TaskResult } from '../../report/index.js';
+import { runKeys, type ObjectStore } from '../../store/index.js';
 
-import { transferOne, type TransferDeps } from './transfer-one.js';
+import { transferOne, type TransferDeps } from '../transfer/transfer-one.js';
 
 /**
  * The serverless worker's unit: transfer one task and record its result at a key derived from the

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { CodedError } from '../util/errors.js';
+import { CodedError } from '../../util/errors.js';
 
 export class PolicyError extends CodedError<'POLICY_REFUSED'> {
   constructor(message: string) {

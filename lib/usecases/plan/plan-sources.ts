@@ -1,5 +1,5 @@
-import { imageCreated } from '../copy/image-created.js';
-import { listRepositories, listTags, type RegistryPool } from '../registry/index.js';
+import { imageCreated } from '../../copy/index.js';
+import { listRepositories, listTags, type RegistryPool } from '../../registry/index.js';
 import type { PlanDeps } from './plan-run.js';
 
 /** What planning reads from source registries, through the run's registry pool (CLI and planner function). */

@@ -1,7 +1,7 @@
-import { isDigest } from '../oci/index.js';
-import type { TransferTask } from '../planner/index.js';
-import type { RunReport } from '../report/index.js';
-import type { RuleV2 } from '../rules/index.js';
+import { isDigest } from '../../oci/index.js';
+import type { TransferTask } from '../../planner/index.js';
+import type { RunReport } from '../../report/index.js';
+import type { RuleV2 } from '../../rules/index.js';
 
 /**
  * failed.yaml of a version-2 run, keeping what the original rules asked for: each failed image as a
