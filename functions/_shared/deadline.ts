@@ -29,9 +29,9 @@ export function deadlineFrom(context: ScfContext, marginMs = 30_000, startedAt =
  */
 export function forMessage(deadline: Deadline, visibleUntil: number | undefined, now = Date.now()): Deadline {
   if (visibleUntil === undefined) return deadline;
-  const margin = Math.min(30_000, Math.max(1_000, (visibleUntil - now) / 10));
+  const margin = Math.floor(Math.min(30_000, Math.max(1_000, (visibleUntil - now) / 10)));
   const stopAt = visibleUntil - margin;
-  const soft = AbortSignal.timeout(Math.max(0, stopAt - now));
-  const hard = AbortSignal.timeout(Math.max(0, visibleUntil - margin / 2 - now));
+  const soft = AbortSignal.timeout(Math.max(0, Math.floor(stopAt - now)));
+  const hard = AbortSignal.timeout(Math.max(0, Math.floor(visibleUntil - margin / 2 - now)));
   return { signal: shared(AbortSignal.any([deadline.signal, soft])), hard: shared(AbortSignal.any([deadline.hard, hard])), at: Math.min(deadline.at, stopAt) };
 }
