@@ -1,7 +1,7 @@
 import type { TransferTask } from '../../lib/planner/index.js';
 import type { TaskResult } from '../../lib/report/index.js';
 import { checkpointsIn, transferAndRecord } from '../../lib/usecases/index.js';
-import { deadlineFrom, type Deadline } from '../_shared/deadline.js';
+import { deadlineFrom, forMessage, type Deadline } from '../_shared/deadline.js';
 import { ScfContext } from '../_shared/scf-context.js';
 import { transferDeps, wire, type Wiring } from '../_shared/wiring.js';
 import { parseTransferEvent } from './event.js';
@@ -17,15 +17,26 @@ async function runTask(w: Wiring, task: TransferTask, attempt: number, deadline:
   return transferAndRecord(deps, task, { signal: deadline.hard, attempt });
 }
 
-/** TDMQ-CMQ worker: receive, transfer, delete, until the queue is empty or the deadline nears. */
+/**
+ * TDMQ-CMQ worker: receive, transfer, delete, until the queue is empty or the deadline nears. A task
+ * stops before its message becomes visible again (see forMessage), so no two live workers run it at
+ * once; the queue's VisibilityTimeout should exceed the function's timeout, or long images never finish.
+ */
 async function drain(w: Wiring, deadline: Deadline): Promise<{ processed: number; more: boolean }> {
   let processed = 0;
+  let warned = false;
   while (!deadline.signal.aborted) {
     const [message] = await w.source!.receive(1, 5, deadline.signal).catch(() => []);
     if (!message) return { processed, more: false };
-    const result = await runTask(w, message.task, message.deliveries, deadline);
-    // unfinished work is not deleted: the message comes back after its visibility timeout
-    if (!unfinished(result)) await message.ack();
+    const own = forMessage(deadline, message.visibleUntil);
+    if (own.at < deadline.at && !warned) {
+      warned = true;
+      console.warn(`the queue hides a received message for less time than this invocation has left: tasks stop ${Math.round((own.at - Date.now()) / 1000)} s after receipt; set the queue's VisibilityTimeout above the transfer function's timeout`);
+    }
+    const result = await runTask(w, message.task, message.deliveries, own);
+    // unfinished work is not deleted: the message comes back after its visibility timeout. A failed
+    // delete (the receipt expired) leaves it to come back too; its next run finds the image in place.
+    if (!unfinished(result)) await message.ack().catch((err: unknown) => console.warn(`message of task ${message.task.taskId} not deleted, it will be delivered again: ${(err as Error).message}`));
     processed += 1;
   }
   return { processed, more: true };

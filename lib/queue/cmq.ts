@@ -14,7 +14,9 @@ const PATH = '/v2/index.php';
 
 const Reply = z.looseObject({ code: z.number(), message: z.string().optional(), requestId: z.string().optional() });
 const Received = z.looseObject({
-  msgInfoList: z.array(z.looseObject({ msgBody: z.string(), receiptHandle: z.string(), dequeueCount: z.number().optional() })).optional(),
+  msgInfoList: z
+    .array(z.looseObject({ msgBody: z.string(), receiptHandle: z.string(), dequeueCount: z.number().optional(), nextVisibleTime: z.number().optional() }))
+    .optional(),
 });
 
 export interface CmqOptions {
@@ -99,6 +101,8 @@ export class CmqQueue implements TaskSink, TaskSource {
       return {
         task: parsed.data,
         deliveries: m.dequeueCount ?? 1,
+        // Unix seconds: the message may be visible again anywhere in that second, so count from its start
+        ...(m.nextVisibleTime ? { visibleUntil: m.nextVisibleTime * 1000 } : {}),
         ack: async () => {
           await this.call('DeleteMessage', { queueName: this.options.queueName, receiptHandle: m.receiptHandle });
         },

@@ -6,6 +6,11 @@ export interface ReceivedTask {
   readonly task: TransferTask;
   /** How many times the queue has handed this message out (1 on first delivery). */
   readonly deliveries: number;
+  /**
+   * Epoch ms until which no other consumer can receive this message, when the queue says (TDMQ-CMQ).
+   * Work on the task must end before it: past it the task is delivered again, and CMQ cannot extend it.
+   */
+  readonly visibleUntil?: number;
   ack(): Promise<void>;
 }
 

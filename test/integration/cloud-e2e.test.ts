@@ -15,6 +15,11 @@ const ROLE = { TENCENTCLOUD_SECRETID: 'AKIDe2e00000000000001', TENCENTCLOUD_SECR
 const API_KEY = 'e2e-hmac-key-for-the-planner-0001';
 const BUCKET = 'reports-1250000000';
 const QUEUE = 'image-transfer-tasks';
+/**
+ * Shorter than the function's timeout (900 s), so a redelivery comes within the test; the workers then
+ * stop a task before its message becomes visible again. Long enough for the 48 MiB image on a busy machine.
+ */
+const VISIBILITY_S = 20;
 
 const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 90_000) => {
   const end = Date.now() + timeoutMs;
@@ -51,7 +56,7 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     images.set('multi', await pushImage(a, 'src/multi', 'v1', { format: 'oci', layers: [{ seed: 'e2e-multi', size: 200_000 }], platforms: ['linux/amd64', 'linux/arm64/v8'] }));
     for (let i = 0; i < 27; i++) images.set(`app${i}`, await pushImage(a, `src/app${i}`, 'v1', { format: i % 2 ? 'docker' : 'oci', layers: [{ seed: 'e2e-base', size: 300_000 }, { seed: `e2e-${i}`, size: 100_000 }] }));
     cloud = await startCloudFake({ secrets: { [ROLE.TENCENTCLOUD_SECRETID]: ROLE.TENCENTCLOUD_SECRETKEY }, tokens: [ROLE.TENCENTCLOUD_SESSIONTOKEN] });
-    cloud.cmq.createQueue(QUEUE, { visibilityTimeoutS: 3, maxReceiveCount: 5, deadLetterQueue: `${QUEUE}-dlq` });
+    cloud.cmq.createQueue(QUEUE, { visibilityTimeoutS: VISIBILITY_S, maxReceiveCount: 5, deadLetterQueue: `${QUEUE}-dlq` });
     cloud.cmq.createQueue(`${QUEUE}-dlq`, { visibilityTimeoutS: 30, maxReceiveCount: 1000 });
     const security = yaml.dump({ [a.host]: { insecure: true }, [dst.host]: { insecure: true } });
     cloud.handlers['ssm.GetSecretValue'] = (p) => ({ SecretName: p.SecretName, SecretString: p.SecretName === 'image-transfer/api-key' ? API_KEY : security });
@@ -59,8 +64,8 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
       const event = JSON.parse(String(p.ClientContext));
       if (p.FunctionName === 'image-transfer-transfer') {
         const start = () => workers.push(invokeFunction('transfer', event, env));
-        // the first worker starts alone, so the test knows which process holds the first task
-        if (holdWorkers && workers.length > 0) setTimeout(start, 1500);
+        // the first worker starts alone and the others only once it has received, so it holds the first task
+        if (holdWorkers && workers.length > 0) void until('the first worker to receive', () => cloud.cmq.log.length > 0, 120_000).then(start);
         else start();
       }
       return { Result: { FunctionRequestId: `req-${workers.length}` } };
@@ -101,7 +106,7 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     assert.equal([...cloud.objects.keys()].filter((k) => k.includes('/runs/')).length, 0);
   });
 
-  it('migrates 30 images through 4 TDMQ-CMQ workers, survives a worker killed mid-image, and reports 29 succeeded, 1 failed', { timeout: 180_000 }, async () => {
+  it('migrates 30 images through 4 TDMQ-CMQ workers, survives a worker killed mid-image, and reports 29 succeeded, 1 failed', { timeout: 300_000 }, async () => {
     const rules: Record<string, string> = { [`${a.host}/src/big:v1`]: `${dst.host}/mirror/big:v1` };
     for (const name of images.keys()) if (name !== 'big') rules[`${a.host}/src/${name}:v1`] = `${dst.host}/mirror/${name}:v1`;
     rules[`${a.host}/src/missing:v1`] = `${dst.host}/mirror/missing:v1`;
@@ -111,16 +116,20 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     const { runId, tasks } = JSON.parse(started.body) as { runId: string; tasks: number };
     assert.equal(tasks, 30);
 
-    // kill the first worker once it is uploading the big image (it holds the first message)
-    await until('the first worker to upload the big layer', () => dst.entries().some((e) => e.method === 'PATCH' || (e.kind === 'upload' && e.path.startsWith('/v2/mirror/big/'))));
+    // kill the first worker once it is uploading the big image (it holds the first message, and no other
+    // worker can receive that message before its visibility timeout)
+    await until('the first worker to upload the big layer', () => dst.entries().some((e) => e.kind === 'upload' && e.path.startsWith('/v2/mirror/big/')));
     workers[0]!.child.kill('SIGKILL');
     holdWorkers = false;
     await Promise.all(workers.slice(0, 4).map((w) => w.done));
-    // the timer trigger restarts workers; they pick up the redelivered message after its visibility timeout
-    await until('the redelivery window', () => new Promise((r) => setTimeout(() => r(true), 3200)));
+    // the timer trigger restarts workers; they pick up the redelivered message once its visibility timeout is over
+    // (unless a worker still draining took it already)
+    await until('the killed worker\'s message to come back', () => cloud.cmq.visible(QUEUE) > 0 || cloud.cmq.depth(QUEUE) === 0, (VISIBILITY_S + 60) * 1000);
     await callFunction('transfer', { Type: 'Timer', TriggerName: 'restart-workers', Time: new Date().toISOString() }, env);
-    await until('every task to have a result', () => [...cloud.objects.keys()].filter((k) => k.startsWith(`${BUCKET}/runs/${runId}/results/`)).length === 30);
+    // a result is written before its message is deleted: every message gone means every result final
+    await until('every task to be done', () => cloud.cmq.depth(QUEUE) === 0 && [...cloud.objects.keys()].filter((k) => k.startsWith(`${BUCKET}/runs/${runId}/results/`)).length === 30, 120_000);
     await Promise.all(workers.map((w) => w.done));
+    const deliveries = JSON.stringify(cloud.cmq.log.filter((d) => (cloud.cmq.deliveries.get(d.msgId) ?? 0) > 1));
 
     const outcome = await callFunction<{ runs: Array<{ state: string; succeeded: number; failed: number }> }>('aggregator', { runId }, env);
     assert.equal(outcome.runs[0]!.state, 'reported');
@@ -130,11 +139,17 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     assert.match(report.results[0]!.source, /src\/missing:v1$/);
     for (const key of ['report.html', 'report.md', 'failed.yaml']) assert.ok(cloud.objects.has(`${BUCKET}/runs/${runId}/${key}`), key);
     for (const [name, image] of images) assert.equal((await getManifestRaw(b, `mirror/${name}`, 'v1')).digest, image.digest, name);
-    const tagPuts = dst.entries().filter((e) => e.method === 'PUT' && e.path === '/v2/mirror/big/manifests/v1');
-    assert.equal(tagPuts.length, 1, 'the big image arrived exactly once at its tag');
+    // The tag is written at most once per live processing of the message, and never while another runs it:
+    // the killed worker died before the tag (it was killed at its first upload), a worker stops a task before
+    // its message becomes visible again, and every later processing finds the digest in place (HEAD first).
+    const log = dst.entries();
+    const tagPuts = log.flatMap((e, i) => (e.method === 'PUT' && e.path === '/v2/mirror/big/manifests/v1' ? [i] : []));
+    assert.equal(tagPuts.length, 1, `the big image arrived exactly once at its tag; deliveries ${deliveries}`);
+    const layerDone = log.findLastIndex((e) => e.method === 'PUT' && e.kind === 'upload' && e.path.startsWith('/v2/mirror/big/'));
+    assert.ok(layerDone >= 0 && layerDone < tagPuts[0]!, 'the tag was written after the layer upload completed');
     assert.ok(workers[0]!.child.signalCode === 'SIGKILL');
     assert.equal(cloud.cmq.depth(QUEUE), 0);
-    assert.equal([...cloud.cmq.deliveries.values()].filter((n) => n > 1).length, 1, 'exactly the killed worker\'s message was redelivered');
+    assert.equal([...cloud.cmq.deliveries.values()].filter((n) => n > 1).length, 1, `exactly the killed worker's message was redelivered; deliveries ${deliveries}`);
     const secrets = [ROLE.TENCENTCLOUD_SECRETKEY, ROLE.TENCENTCLOUD_SESSIONTOKEN, API_KEY];
     for (const [key, body] of cloud.objects) for (const secret of secrets) assert.ok(!body.toString().includes(secret), `${key} leaks a secret`);
     const outputs = await Promise.all(workers.map((w) => w.done));

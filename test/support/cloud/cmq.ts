@@ -25,12 +25,30 @@ export function verifyCmq(host: string, params: Record<string, string>, secrets:
   return expected === params.Signature ? undefined : 'signature mismatch';
 }
 
-/** In-memory TDMQ-CMQ queues with visibility timeouts, long polling and dead-lettering after max receives. */
+/** One hand-out of a message: when, and until when it stays hidden from other consumers. */
+export interface Delivery {
+  readonly msgId: string;
+  readonly dequeueCount: number;
+  readonly at: number;
+  readonly visibleAt: number;
+}
+
+/**
+ * In-memory TDMQ-CMQ queues with visibility timeouts, long polling and dead-lettering after max receives.
+ * As the data-plane docs say (BatchReceiveMessage, https://cloud.tencent.com/document/product/1496/70958,
+ * https://www.tencentcloud.com/document/product/1111/46418): a received message is hidden for the queue's
+ * visibilityTimeout, the reply tells its `nextVisibleTime` (Unix seconds), and only the receipt handle of
+ * the latest receive deletes it, and only until that visibility timeout runs out. There is no action to
+ * extend a message's visibility (the v2 message actions are Send, BatchSend, Receive, BatchReceive,
+ * Delete, BatchDelete), so none is modelled.
+ */
 export class CmqModel {
   readonly queues = new Map<string, { config: QueueConfig; messages: Message[] }>();
   readonly deleted: string[] = [];
   /** Deliveries per message id, kept after deletion (to see redeliveries). */
   readonly deliveries = new Map<string, number>();
+  /** Every delivery in order, kept after deletion. */
+  readonly log: Delivery[] = [];
 
   createQueue(name: string, config: QueueConfig): void {
     this.queues.set(name, { config, messages: [] });
@@ -54,7 +72,7 @@ export class CmqModel {
   }
 
   /** Takes up to `max` visible messages; messages past max receives move to the dead-letter queue. */
-  receive(name: string, max: number): Array<{ msgId: string; msgBody: string; receiptHandle: string; dequeueCount: number }> {
+  receive(name: string, max: number): Array<{ msgId: string; msgBody: string; receiptHandle: string; dequeueCount: number; nextVisibleTime: number }> {
     const q = this.queue(name);
     const now = Date.now();
     const out = [];
@@ -70,14 +88,17 @@ export class CmqModel {
       this.deliveries.set(m.id, m.dequeueCount);
       m.visibleAt = now + q.config.visibilityTimeoutS * 1000;
       m.receipt = randomUUID();
-      out.push({ msgId: m.id, msgBody: m.body, receiptHandle: m.receipt, dequeueCount: m.dequeueCount });
+      this.log.push({ msgId: m.id, dequeueCount: m.dequeueCount, at: now, visibleAt: m.visibleAt });
+      // Unix seconds, as the real reply; rounded down, so it never promises more hidden time than there is
+      out.push({ msgId: m.id, msgBody: m.body, receiptHandle: m.receipt, dequeueCount: m.dequeueCount, nextVisibleTime: Math.floor(m.visibleAt / 1000) });
     }
     return out;
   }
 
+  /** Only the latest receipt, and only while the message is still hidden: past it the handle is invalid. */
   delete(name: string, receipt: string): boolean {
     const q = this.queue(name);
-    const i = q.messages.findIndex((m) => m.receipt === receipt);
+    const i = q.messages.findIndex((m) => m.receipt === receipt && m.visibleAt > Date.now());
     if (i < 0) return false;
     this.deleted.push(q.messages[i]!.id);
     q.messages.splice(i, 1);
@@ -86,5 +107,11 @@ export class CmqModel {
 
   depth(name: string): number {
     return this.queue(name).messages.length;
+  }
+
+  /** Messages a receive would hand out now. */
+  visible(name: string): number {
+    const now = Date.now();
+    return this.queue(name).messages.filter((m) => m.visibleAt <= now).length;
   }
 }
