@@ -237,7 +237,7 @@ export class RegistryClient {
     }
   }
 
-  private async withRetry<T>(method: string, url: string, replayable: boolean, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private async withRetry<T>(method: string, _url: string, replayable: boolean, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();

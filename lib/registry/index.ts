@@ -9,7 +9,8 @@ export { RegistryError, type RegistryDiagnostic, type RegistryErrorCode } from '
 export { type Credentials, type CredentialSource, repoScope } from './auth.js';
 export { RegistryRepository } from './repository.js';
 export { accessFrom, RegistryPool, type AccessResolver, type RegistryAccessEntry } from './pool.js';
-export { listTags, listRepositories } from './tags.js';
+export { listTags, listRepositories, type OnSkippedName } from './tags.js';
+export { isValidRepository, isValidTag, shownNames } from './names.js';
 export { headManifest, getManifest, putManifest } from './manifests.js';
 export { listReferrers, putManifestWithSubject } from './referrers.js';
 export * as blobs from './blobs.js';

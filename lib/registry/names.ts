@@ -12,6 +12,12 @@ export function isValidRepository(name: unknown): name is string {
   return typeof name === 'string' && name.length <= MAX_REPOSITORY_LENGTH && name.split('/').every((c) => COMPONENT.test(c));
 }
 
+/** Up to five names as they may be shown (`"..", "." and 3 more`). */
+export function shownNames(names: readonly unknown[]): string {
+  const shown = names.slice(0, 5).map(shownName).join(', ');
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
+}
+
 /** A name as it may be shown in a log line or report: quoted, control characters escaped, cut at 100. */
 export function shownName(name: unknown): string {
   return JSON.stringify(typeof name === 'string' ? name.slice(0, 100) : name) ?? String(name);

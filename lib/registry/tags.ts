@@ -5,7 +5,7 @@ import { readBoundedJson } from './bounded-read.js';
 import type { RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { LinkPager } from './link.js';
-import { isValidRepository, isValidTag, shownName } from './names.js';
+import { isValidRepository, isValidTag, shownNames } from './names.js';
 
 /** Told each name a registry listed that breaks the distribution grammar, and skipped. */
 export type OnSkippedName = (name: string, why: string) => void;
@@ -94,7 +94,5 @@ function valid(client: RegistryClient, path: string, names: unknown[], test: (n:
 }
 
 function invalid(client: RegistryClient, path: string, names: unknown[], what: string): RegistryError {
-  const shown = names.slice(0, 5).map(shownName).join(', ');
-  const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
-  return new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: `${client.baseUrl}${path}`, detail: `not a valid ${what}: ${shown}${more}` });
+  return new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: `${client.baseUrl}${path}`, detail: `not a valid ${what}: ${shownNames(names)}` });
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadRuleFile } from '../../lib/rules/index.js';
 import yaml from 'js-yaml';
 import { ensureBuilt, runCli, type CliRun } from '../support/cli.js';
 import { startHostileRegistry, type HostileRegistry, type HostileScenario } from '../support/hostile-registry.js';
@@ -34,9 +35,13 @@ const FAILING: Case[] = [
   { scenario: 'token-endless', source: 'tag', says: /token response larger than 1 MiB/ },
   { scenario: 'error-endless', source: 'tag', says: /500 .*the registry is having a bad day/ },
   { scenario: 'index-too-deep', source: 'tag', says: /indexes nested more than 8 deep/ },
-  // finding 4: names a registry lists are checked against the distribution grammar before any use
-  { scenario: 'hostile-tags', source: 'repository', says: /not a valid tag: "\.\.", "\.", "a\\nb", "\\u001b\[31mred", "-x" and 1 more/ },
-  { scenario: 'hostile-catalog', source: 'catalog', says: /not a valid repository name: "\.\.\/\.\.\/etc", "a\/\.\.\/\.\.\/b", "%2e%2e\/x", "foo\\nbar", "\/abs" and 2 more/ },
+];
+
+// finding 4: names a registry lists are checked against the distribution grammar before any use; the
+// invalid ones are skipped and reported (a plan failure naming them, exit 1), the valid ones copied
+const SKIPPING: Array<Case & { readonly copied: string }> = [
+  { scenario: 'hostile-tags', source: 'repository', copied: 'stolen/hostile-tags', says: /skipped 6 listed name\(s\) that are not valid: "\.\.", "\.", "a\\nb", "\\u001b\[31mred", "-x" and 1 more/ },
+  { scenario: 'hostile-catalog', source: 'catalog', copied: 'stolen/hostile-catalog/hostile/app', says: /skipped 7 listed name\(s\) that are not valid: "\.\.\/\.\.\/etc", "a\/\.\.\/\.\.\/b", "%2e%2e\/x", "foo\\nbar", "\/abs" and 2 more/ },
 ];
 
 describe('a hostile registry cannot make a run read or loop without end', () => {
@@ -87,6 +92,31 @@ describe('a hostile registry cannot make a run read or loop without end', () => 
         assert.equal((await getManifestRaw(real, `unaffected/${c.scenario}`, 'v1')).status, 200, 'the other rule was copied');
         const strays = hostile.requests.filter((r) => !/^\/(v2\/(_catalog|hostile\/app\/)|token)/.test(r.url) && r.url !== '/v2/');
         assert.deepEqual(strays, [], 'no request outside the listed repository');
+      } finally {
+        await hostile.stop();
+      }
+    });
+  }
+
+  for (const c of SKIPPING) {
+    it(`${c.scenario}: skips and reports the invalid names (exit 1), copies the valid ones, never requests an invalid name`, { timeout: BOUND_MS + 20_000 }, async () => {
+      const hostile = await startHostileRegistry({ scenario: c.scenario, auth: AUTH });
+      try {
+        const run = await migrate(hostile, c, c.scenario);
+        const out = run.stdout + run.stderr;
+        assert.equal(run.signal, null, `ended by itself within ${BOUND_MS / 1000} s:\n${out.slice(-3000)}`);
+        assert.equal(run.code, 1, out);
+        assert.match(out, c.says, out);
+        assert.match(run.stdout, /succeeded 2, skipped 0, failed 0, plan failures 1/, out);
+        assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(out), 'no raw control character in the output');
+        assert.equal((await getManifestRaw(real, c.copied, hostile.image.tag)).digest, hostile.image.digest, 'the valid name was copied');
+        const reportDir = run.stdout.match(/report: (.+)\/report\.html/)?.[1];
+        assert.ok(reportDir, out);
+        const failed = await loadRuleFile(join(reportDir, 'failed.yaml'), {});
+        assert.equal(failed.length, 1, 'failed.yaml is a valid rule file holding the rule that listed the invalid names');
+        assert.equal((await getManifestRaw(real, `unaffected/${c.scenario}`, 'v1')).status, 200, 'the other rule was copied');
+        const strays = hostile.requests.filter((r) => !/^\/(v2\/(_catalog|hostile\/app\/)|token)/.test(r.url) && r.url !== '/v2/');
+        assert.deepEqual(strays, [], 'no request outside the valid repository');
       } finally {
         await hostile.stop();
       }

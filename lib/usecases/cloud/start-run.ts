@@ -4,8 +4,8 @@ import { parseConfigBytes, parseRuleFile, type Rule, type RuleV2 } from '../../r
 import { publishPullBudget } from '../transfer/pull-budget.js';
 import { newRunId } from '../plan/run-id.js';
 import { planRun, type PlanDeps } from '../plan/plan-run.js';
-import { PlanCursor, type RunOptions } from './run-request.js';
-import { PlanManifest, readJson, PlanSlice } from './run-state.js';
+import type { PlanCursor, RunOptions } from './run-request.js';
+import { type PlanManifest, readJson, PlanSlice } from './run-state.js';
 
 export interface StartRunDeps extends PlanDeps {
   readonly store: ObjectStore;

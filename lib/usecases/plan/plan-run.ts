@@ -3,12 +3,13 @@ import { dedupeTasks, expandRule, type ExpandOptions, type TransferTask } from '
 import type { PlanFailure } from '../../report/index.js';
 import type { Rule, RuleV2 } from '../../rules/index.js';
 import { redact } from '../../util/redact.js';
+import { shownNames, type OnSkippedName } from '../../registry/index.js';
 import { planRuleV2, type PlanV2Deps } from './plan-v2-rules.js';
 import { CodedError, codeOf, messageOf, systemCodeOf } from '../../util/errors.js';
 
 export interface PlanDeps extends Partial<PlanV2Deps> {
-  /** Tags of a source repository (whole-repository rules only). */
-  listTags(registry: string, repository: string, signal?: AbortSignal): Promise<string[]>;
+  /** Tags of a source repository (whole-repository rules only); invalid listed names go to `onSkipped`. */
+  listTags(registry: string, repository: string, signal?: AbortSignal, onSkipped?: OnSkippedName): Promise<string[]>;
 }
 
 export interface PlanOptions extends ExpandOptions {
@@ -38,17 +39,27 @@ export async function planRun(deps: PlanDeps, rules: ReadonlyArray<Rule | RuleV2
   const expanded = await Promise.all(
     rules.map((rule) =>
       limit(async () => {
+        // names a registry lists that are not valid are skipped, and the rule reports them once per listing
+        const skipped = new Map<string, string[]>();
+        const skip = (where: string): OnSkippedName => (name) => skipped.set(where, [...(skipped.get(where) ?? []), name]);
+        const listing: PlanDeps = {
+          ...deps,
+          listTags: (registry, repository, signal) => deps.listTags(registry, repository, signal, skip(`${registry}/${repository} tags`)),
+          ...(deps.listRepositories ? { listRepositories: (registry, signal) => deps.listRepositories!(registry, signal, skip(`${registry} catalog`)) } : {}),
+        };
         try {
-          if ('version' in rule) return await planRuleV2(v2Deps(deps), rule, { ...options, now: options.now ?? new Date() }, (where, err) => fail(rule, err, where));
+          if ('version' in rule) return await planRuleV2(v2Deps(listing), rule, { ...options, now: options.now ?? new Date() }, (where, err) => fail(rule, err, where));
           const tags =
             rule.source.selection.kind === 'all'
-              ? await deps.listTags(rule.source.registry, rule.source.repository, options.signal)
+              ? await listing.listTags(rule.source.registry, rule.source.repository, options.signal)
               : undefined;
           if (tags?.length === 0) throw new CodedError('SOURCE_NOT_FOUND', `no tags found in ${rule.source.registry}/${rule.source.repository}`);
           return expandRule(rule, tags, options);
         } catch (err) {
           fail(rule, err);
           return [];
+        } finally {
+          for (const [where, names] of skipped) fail(rule, new CodedError('INVALID_NAME', `skipped ${names.length} listed name(s) that are not valid: ${shownNames(names)}`), where);
         }
       }),
     ),

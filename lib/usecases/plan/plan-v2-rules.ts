@@ -2,11 +2,13 @@ import pLimit from 'p-limit';
 import { expandRuleV2, selectTags, type TransferTask } from '../../planner/index.js';
 import type { RuleV2 } from '../../rules/index.js';
 import { CodedError } from '../../util/errors.js';
+import type { OnSkippedName } from '../../registry/index.js';
 
 export interface PlanV2Deps {
-  listTags(registry: string, repository: string, signal?: AbortSignal): Promise<string[]>;
+  /** Names the registry lists that are not valid go to `onSkipped` and are left out. */
+  listTags(registry: string, repository: string, signal?: AbortSignal, onSkipped?: OnSkippedName): Promise<string[]>;
   /** Every repository of a registry (`/v2/_catalog`, all pages). */
-  listRepositories(registry: string, signal?: AbortSignal): Promise<string[]>;
+  listRepositories(registry: string, signal?: AbortSignal, onSkipped?: OnSkippedName): Promise<string[]>;
   /** The image config's `created` of a tag (the first real platform of an index); undefined when absent. */
   imageCreated(registry: string, repository: string, tag: string, signal?: AbortSignal): Promise<Date | undefined>;
 }

@@ -1,4 +1,4 @@
-import { PullBudgetPolicy, pullBudgetKeys, type Claim, type ObjectStore, type PullLedger } from '../../store/index.js';
+import { PullBudgetPolicy, pullBudgetKeys, type ObjectStore, type PullLedger } from '../../store/index.js';
 import { sleep } from '../../util/sleep.js';
 import { CodedError } from '../../util/errors.js';
 

@@ -1,4 +1,4 @@
-import { BlobCoordinator, copyImage, type CopyObserver, type ResumableOptions } from '../../copy/index.js';
+import { type BlobCoordinator, copyImage, type CopyObserver, type ResumableOptions } from '../../copy/index.js';
 import type { ImageSource, ImageTarget } from '../../oci/index.js';
 import { formatEndpoint, type TransferTask } from '../../planner/index.js';
 import type { TaskResult } from '../../report/index.js';
