@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
 import { jobKey } from '../../lib/store/index.js';
-import { JobFile, RunRequest, checkRegistryPolicy, continueRun, planSources, runStatus, startRun, type PlanCursor, type StartRunDeps } from '../../lib/usecases/index.js';
+import { JobFile, RunRequest, checkRegistryPolicy, continueRun, planSources, runStatus, startRun, type PlanCursor, type StartRunDeps, type StartRunResult } from '../../lib/usecases/index.js';
 import { CodedError } from '../../lib/util/errors.js';
 import { redact } from '../../lib/util/redact.js';
 import { SIGNATURE_HEADER, verifyRequest } from '../../lib/util/request-signature.js';
@@ -54,7 +54,7 @@ export async function main_handler(event: unknown, context: unknown): Promise<Ht
     if (parsed.method === 'GET' && status) return json(200, await runStatus(w.store, status[1]!));
     if (parsed.method !== 'POST' || !/^\/(runs\/?)?$/.test(parsed.path)) return json(404, { error: { code: 'NOT_FOUND', message: 'POST /runs or GET /runs/<runId>' } });
     const request = RunRequest.parse(JSON.parse(parsed.body || '{}'));
-    let started;
+    let started: StartRunResult;
     if (request.ccr) started = await startCcrRun(w, deps(w, true), request, true, deadline.signal);
     else {
       const r = await rulesOf(w, request);

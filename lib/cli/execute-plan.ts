@@ -3,7 +3,7 @@ import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import { accessFrom, RegistryPool, type CredentialSource } from '../registry/index.js';
 import { aggregateReport, failedRulePairs, formatBytes, formatDuration, renderSummary, type PlanFailure, type RunReport, type TaskResult } from '../report/index.js';
 import { formatRuleFile, formatRuleFileV2, type RuleV2 } from '../rules/index.js';
-import { type CredentialStore } from '../credentials/index.js';
+import type { CredentialStore } from '../credentials/index.js';
 import { FsObjectStore, localRunKeys } from '../store/index.js';
 import { estimatePlan, failedRulesV2, runTasks, writeRunReport, type PlanEstimate } from '../usecases/index.js';
 import { escapeControl } from '../util/escape-control.js';

@@ -63,7 +63,7 @@ async function listedReferrers(ctx: DiscoverContext, subject: string): Promise<O
   const tag = referrersTag(subject);
   const raw = await readTag(source, tag, signal);
   if (!raw) return { listed: [] };
-  let index;
+  let index: ReturnType<typeof parseManifest>;
   try {
     index = parseManifest(raw.bytes, raw.mediaType);
   } catch (err) {

@@ -4,7 +4,7 @@ import { hasCode } from '../util/errors.js';
 import { stoppable } from '../util/signals.js';
 import type { BlobCoordinator } from './blob-transfer.js';
 import { copyImage } from './copy-image.js';
-import { CopyError, toCopyError } from './errors.js';
+import { toCopyError } from './errors.js';
 import type { CopyObserver } from './events.js';
 import { discoverReferrers, type DiscoverContext, type FoundReferrer } from './referrers-discover.js';
 import { apiProbe, recordSubjects, targetIndexes, updateFallbackIndex, type FallbackIndexRecord } from './referrers-target.js';

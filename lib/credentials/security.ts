@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { looksLikeRegistry, parseReference, ReferenceError } from '../oci/index.js';
+import { looksLikeRegistry, parseReference, InvalidReferenceError } from '../oci/index.js';
 import { registerSecret } from '../util/redact.js';
 import { createHelperRunner } from './cred-helper.js';
 import { createCredentialStore, keyPath, type CredentialEntry, type CredentialLayer, type CredentialStore } from './credential-store.js';
@@ -80,7 +80,7 @@ function referenceProblem(text: string): string | undefined {
     parseReference(text);
     return undefined;
   } catch (err) {
-    if (err instanceof ReferenceError) return `not a valid registry[/namespace]: ${err.reason}`;
+    if (err instanceof InvalidReferenceError) return `not a valid registry[/namespace]: ${err.reason}`;
     throw err;
   }
 }

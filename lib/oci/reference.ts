@@ -18,13 +18,13 @@ export interface Reference {
   readonly digest?: string;
 }
 
-export class ReferenceError extends CodedError<'INVALID_REFERENCE'> {
+export class InvalidReferenceError extends CodedError<'INVALID_REFERENCE'> {
   constructor(
     readonly input: string,
     readonly reason: string,
   ) {
     super('INVALID_REFERENCE', `invalid image reference "${input}": ${reason}`);
-    this.name = 'ReferenceError';
+    this.name = 'InvalidReferenceError';
   }
 }
 
@@ -62,38 +62,38 @@ function splitTagDigest(input: string): { name: string; tag?: string; digest?: s
 
 /**
  * Parses and normalises a reference: `nginx` -> `docker.io/library/nginx`, `host:port/repo:tag`,
- * `repo@sha256:…`, `repo:tag@sha256:…`. Throws ReferenceError naming what is wrong.
+ * `repo@sha256:…`, `repo:tag@sha256:…`. Throws InvalidReferenceError naming what is wrong.
  */
 export function parseReference(input: string): Reference {
   const text = input.trim();
-  if (text === '') throw new ReferenceError(input, 'it is empty');
-  if (text.includes('://')) throw new ReferenceError(input, 'write it without a scheme (no "http://")');
+  if (text === '') throw new InvalidReferenceError(input, 'it is empty');
+  if (text.includes('://')) throw new InvalidReferenceError(input, 'write it without a scheme (no "http://")');
   const { name, tag, digest } = splitTagDigest(text);
   if (tag !== undefined && !TAG.test(tag)) {
-    throw new ReferenceError(input, `tag "${tag}" must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`);
+    throw new InvalidReferenceError(input, `tag "${tag}" must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`);
   }
   if (digest !== undefined && !isDigest(digest)) {
-    throw new ReferenceError(input, `"${digest}" is not a digest (expected sha256:<64 hex>)`);
+    throw new InvalidReferenceError(input, `"${digest}" is not a digest (expected sha256:<64 hex>)`);
   }
   const parts = name.split('/');
   let registry = DOCKER_HUB;
   if (parts.length > 1 && looksLikeRegistry(parts[0]!)) {
     const host = parts.shift()!;
-    if (!DOMAIN.test(host)) throw new ReferenceError(input, `"${host}" is not a valid registry host[:port]`);
+    if (!DOMAIN.test(host)) throw new InvalidReferenceError(input, `"${host}" is not a valid registry host[:port]`);
     registry = normaliseRegistry(host);
   }
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   for (const part of parts) {
-    if (part === '.' || part === '..') throw new ReferenceError(input, 'path components "." and ".." are not allowed');
+    if (part === '.' || part === '..') throw new InvalidReferenceError(input, 'path components "." and ".." are not allowed');
     if (!COMPONENT.test(part)) {
-      throw new ReferenceError(
+      throw new InvalidReferenceError(
         input,
         `repository component "${part}" must be lowercase letters, digits and single separators (. _ __ -)`,
       );
     }
   }
   const repository = parts.join('/');
-  if (repository.length > MAX_NAME) throw new ReferenceError(input, `repository name is longer than ${MAX_NAME} characters`);
+  if (repository.length > MAX_NAME) throw new InvalidReferenceError(input, `repository name is longer than ${MAX_NAME} characters`);
   return { registry, repository, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
 }
 

@@ -73,7 +73,7 @@ export class CmqQueue implements TaskSink, TaskSource {
     const flush = async (): Promise<void> => {
       if (!batch.length) return;
       const params: Record<string, string> = { queueName: this.options.queueName, delaySeconds: '0' };
-      batch.forEach((body, i) => (params[`msgBody.${i}`] = body));
+      for (const [i, body] of batch.entries()) params[`msgBody.${i}`] = body;
       await this.call('BatchSendMessage', params, signal);
       batch = [];
       bytes = 0;

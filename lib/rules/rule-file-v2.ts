@@ -1,6 +1,6 @@
 import semver from 'semver';
 import { z } from 'zod';
-import { isValidTag, looksLikeRegistry, parseReference, ReferenceError } from '../oci/index.js';
+import { isValidTag, looksLikeRegistry, parseReference, InvalidReferenceError } from '../oci/index.js';
 import { BACKUP_VARS, backupVars, hasPlaceholders, render, renderRepository, REPOSITORY_VARS, repositoryVars, templateProblem } from './template.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { listItemLines } from './item-lines.js';
@@ -89,7 +89,7 @@ function referenceOf(text: string, field: string): ReturnType<typeof parseRefere
   try {
     return parseReference(text);
   } catch (err) {
-    if (err instanceof ReferenceError) throw new Issue(field, `${field}: ${err.message}`);
+    if (err instanceof InvalidReferenceError) throw new Issue(field, `${field}: ${err.message}`);
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { isValidTag, looksLikeRegistry, parseReference, ReferenceError, type Reference } from '../oci/index.js';
+import { isValidTag, looksLikeRegistry, parseReference, InvalidReferenceError, type Reference } from '../oci/index.js';
 import type { RuleDefaults, RuleSource, RuleTarget, TagSelection } from './rule-file-types.js';
 
 /** One problem with one rule; collected by parseRules into a ConfigError. */
@@ -30,7 +30,7 @@ function ref(text: string, side: 'source' | 'target'): Reference {
   try {
     return parseReference(text);
   } catch (err) {
-    if (err instanceof ReferenceError) throw new RuleIssue(`${side}: ${err.message}`);
+    if (err instanceof InvalidReferenceError) throw new RuleIssue(`${side}: ${err.message}`);
     throw err;
   }
 }
@@ -46,7 +46,7 @@ function tagList(tagText: string): string[] {
 export function parseSource(text: string): RuleSource {
   if (text === '') throw new RuleIssue('source is empty');
   const { name, tagText, digest } = split(text);
-  if (tagText !== undefined && tagText.includes(',')) {
+  if (tagText?.includes(',')) {
     if (digest !== undefined) throw new RuleIssue('a tag list cannot be combined with a digest');
     const tags = tagList(tagText);
     const r = ref(name, 'source');
@@ -77,7 +77,7 @@ function defaultRegistry(defaults: RuleDefaults): { registry: string; prefix: st
   try {
     return { registry: parseReference(`${text}/x`).registry, prefix };
   } catch (err) {
-    if (err instanceof ReferenceError) throw new RuleIssue(`target is empty and --registry "${text}" is not valid: ${err.reason}`);
+    if (err instanceof InvalidReferenceError) throw new RuleIssue(`target is empty and --registry "${text}" is not valid: ${err.reason}`);
     throw err;
   }
 }
@@ -102,7 +102,7 @@ function checkTargetTag(source: RuleSource, tag: string): void {
 function explicitTarget(text: string, source: RuleSource, srcTagText: string | undefined): RuleTarget {
   const { name, tagText, digest } = split(text);
   // the original accepted `a:v1,v2: b:v1,v2` (the same list on both sides) as "keep the tags"
-  const sameList = tagText !== undefined && tagText.includes(',') && tagText === srcTagText && digest === undefined;
+  const sameList = tagText?.includes(',') && tagText === srcTagText && digest === undefined;
   if (tagText !== undefined && !sameList) checkTargetTag(source, tagText);
   const r = ref(sameList ? name : text, 'target');
   if (r.digest !== undefined && (source.selection.kind !== 'digest' || source.selection.digest !== r.digest)) {

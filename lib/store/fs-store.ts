@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StoreError } from './errors.js';
@@ -61,7 +62,7 @@ export class FsObjectStore implements ObjectStore {
 
   /** Regular files under the key folder `base` ('' or ending with '/'), as keys. Symlinks are not followed. */
   private async walk(base: string): Promise<string[]> {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(join(this.rootDir, ...base.split('/').filter(Boolean)), { withFileTypes: true });
     } catch (err) {

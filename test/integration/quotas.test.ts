@@ -23,7 +23,7 @@ describe('registry quotas: RateLimit headers, dry-run estimate, shared budget', 
   let s: RunningRegistry;
   let dir: string;
   const images: PushedImage[] = [];
-  let multi: PushedImage;
+  let _multi: PushedImage;
   const proxies: RateLimitProxy[] = [];
 
   const write = (name: string, body: unknown): string => {
@@ -44,7 +44,7 @@ describe('registry quotas: RateLimit headers, dry-run estimate, shared budget', 
     dir = mkdtempSync(join(tmpdir(), 'it-quota-'));
     [a, s] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
     for (let i = 0; i < 12; i++) images.push(await pushImage(a, `src/img${i}`, 'v1', { format: i % 2 ? 'docker' : 'oci', layers: [{ seed: 'quota-base', size: 300_000 }, { seed: `quota-${i}`, size: 50_000 + i }] }));
-    multi = await pushImage(a, 'src/multi', 'v1', { format: 'oci', layers: [{ seed: 'quota-multi', size: 70_000 }], platforms: ['linux/amd64', 'linux/arm64/v8'] });
+    _multi = await pushImage(a, 'src/multi', 'v1', { format: 'oci', layers: [{ seed: 'quota-multi', size: 70_000 }], platforms: ['linux/amd64', 'linux/arm64/v8'] });
   });
   after(async () => {
     await Promise.all(proxies.map((p) => p.stop()));

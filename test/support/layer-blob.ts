@@ -100,7 +100,7 @@ function storedBlocks(data: Buffer): Buffer {
 
 function tarHeader(name: string, size: number): Buffer {
   const h = Buffer.alloc(512);
-  const octal = (value: number, width: number): string => value.toString(8).padStart(width - 1, '0') + '\0';
+  const octal = (value: number, width: number): string => `${value.toString(8).padStart(width - 1, '0')}\0`;
   h.write(name, 0, 100, 'ascii');
   h.write(octal(0o644, 8), 100);
   h.write(octal(0, 8), 108);
@@ -113,6 +113,6 @@ function tarHeader(name: string, size: number): Buffer {
   h.write('00', 263);
   let sum = 0;
   for (const byte of h) sum += byte;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
   return h;
 }

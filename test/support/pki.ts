@@ -45,12 +45,12 @@ async function createPki(): Promise<Pki> {
     '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   await openssl(['req', ...EC_P256, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=127.0.0.1']);
   // Go (registry, skopeo) ignores the CN: the SAN is what is checked.
-  await writeFile(p('server.ext'), [
+  await writeFile(p('server.ext'), `${[
     'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:::1',
     'basicConstraints=CA:FALSE',
     'keyUsage=critical,digitalSignature,keyEncipherment',
     'extendedKeyUsage=serverAuth',
-  ].join('\n') + '\n');
+  ].join('\n')}\n`);
   await openssl(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'),
     '-CAcreateserial', '-out', p('server.crt'), '-days', '825', '-extfile', p('server.ext')]);
   await openssl(['req', '-x509', ...EC_P256, '-keyout', p('token.key'), '-out', p('token.crt'), '-days', '3650',

@@ -133,7 +133,7 @@ async function writeHtpasswd(path: string, users: Record<string, string>): Promi
   const lines: string[] = [];
   // bcrypt (-B) is the only hash distribution 2.8 accepts
   for (const [user, pass] of Object.entries(users)) lines.push((await runCommand('htpasswd', ['-Bbn', user, pass])).stdout.toString().trim());
-  await writeFile(path, lines.join('\n') + '\n');
+  await writeFile(path, `${lines.join('\n')}\n`);
 }
 
 function launch(dir: string, logFile: string): ChildProcess {

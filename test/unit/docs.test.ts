@@ -111,7 +111,7 @@ function yamlBlocks(page: string): Array<Omit<Example, 'kind'> & { kind: string 
     const body: string[] = [];
     let j = i + 1;
     for (; j < lines.length && !/^\s*```\s*$/.test(lines[j]!); j++) body.push(lines[j]!.slice(indent));
-    blocks.push({ page, line: i + 1, kind: marker?.[1], text: body.join('\n') + '\n' });
+    blocks.push({ page, line: i + 1, kind: marker?.[1], text: `${body.join('\n')}\n` });
     i = j;
   }
   return blocks;

@@ -101,7 +101,7 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
     if (url.pathname === '/v2/index.php') return void cmqCall(req, res, body);
     res.writeHead(404).end();
   });
-  server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+  server.on('connect', (_req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length) socket.unshift(head);
     server.emit('connection', socket);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatReference, parseReference, ReferenceError } from '../../../lib/oci/index.js';
+import { formatReference, parseReference, InvalidReferenceError } from '../../../lib/oci/index.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -39,7 +39,7 @@ describe('parseReference', () => {
   ];
   for (const [input, reason] of bad) {
     it(`rejects ${JSON.stringify(input.slice(0, 40))}`, () => {
-      assert.throws(() => parseReference(input), (err: unknown) => err instanceof ReferenceError && reason.test(err.message));
+      assert.throws(() => parseReference(input), (err: unknown) => err instanceof InvalidReferenceError && reason.test(err.message));
     });
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aggregateReport, failedRulePairs } from '../../../lib/report/index.js';
+import { failedRulePairs } from '../../../lib/report/index.js';
 import { mixedReport, reportWith, planFailure, result } from './sample-report.js';
 
 describe('failedRulePairs', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aggregateReport, mdCell, renderMarkdown } from '../../../lib/report/index.js';
+import { mdCell, renderMarkdown } from '../../../lib/report/index.js';
 import { mixedReport, reportWith, result } from './sample-report.js';
 
 describe('renderMarkdown', () => {

@@ -49,7 +49,7 @@ describe('serverless planning in slices', () => {
     const done = await startRun(deps, text, 'request.rules', RunOptions.parse({ verify: 'deep' }), { deadline: Date.now() + 60_000 });
     assert.equal(done.tasks, 2);
     const tasks = (await queue.receive(10)).map((r) => r.task);
-    assert.deepEqual(tasks.map((t) => t.target.repository + ':' + t.target.reference).sort(), ['m/app:v1.0.0', 'm/app:v1.1.0']);
+    assert.deepEqual(tasks.map((t) => `${t.target.repository}:${t.target.reference}`).sort(), ['m/app:v1.0.0', 'm/app:v1.1.0']);
     assert.ok(tasks.every((t) => t.verify === 'deep' && t.platforms?.[0] === 'linux/amd64'));
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aggregateReport, RunReport } from '../../../lib/report/index.js';
+import { RunReport } from '../../../lib/report/index.js';
 import type { ObjectStore } from '../../../lib/store/index.js';
 import { writeRunReport } from '../../../lib/usecases/index.js';
 import { mixedReport, reportWith, result } from '../report/sample-report.js';
