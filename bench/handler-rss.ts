@@ -16,9 +16,26 @@ try {
   cloud.handlers['ssm.GetSecretValue'] = () => ({ SecretString: yaml.dump({ [a.host]: { insecure: true }, [b.host]: { insecure: true } }) });
   const source = { registry: a.host, repository: 'src/big', reference: 'v1' };
   const target = { registry: b.host, repository: 'dst/big', reference: 'v1' };
-  const task = { runId: 'bench', taskId: taskIdOf(source, target), source, target, overwrite: 'if-changed', rule: { source: `${a.host}/src/big:v1`, target: `${b.host}/dst/big:v1` } };
-  const env = { ...process.env, ...ROLE, IT_REGION: 'ap-guangzhou', IT_BUCKET: 'bench-1250000000', IT_SECURITY: 'image-transfer/security', IT_CLOUD_PROXY: cloud.proxy };
-  const child = spawn('/usr/bin/time', ['-f', '@@%e %M', process.execPath, join(import.meta.dirname, 'invoke-bundle.cjs'), 'transfer'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const task = {
+    runId: 'bench',
+    taskId: taskIdOf(source, target),
+    source,
+    target,
+    overwrite: 'if-changed',
+    rule: { source: `${a.host}/src/big:v1`, target: `${b.host}/dst/big:v1` },
+  };
+  const env = {
+    ...process.env,
+    ...ROLE,
+    IT_REGION: 'ap-guangzhou',
+    IT_BUCKET: 'bench-1250000000',
+    IT_SECURITY: 'image-transfer/security',
+    IT_CLOUD_PROXY: cloud.proxy,
+  };
+  const child = spawn('/usr/bin/time', ['-f', '@@%e %M', process.execPath, join(import.meta.dirname, 'invoke-bundle.cjs'), 'transfer'], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let err = '';
   let out = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -27,7 +44,7 @@ try {
   await new Promise((r) => child.on('close', r));
   const m = err.match(/@@([\d.]+) (\d+)/);
   const ok = (await getManifestRaw(b, 'dst/big', 'v1')).digest === image.digest;
-  if (!out.trim()) console.error(err.replace(/\s+/g, " ").slice(-700));
+  if (!out.trim()) console.error(err.replace(/\s+/g, ' ').slice(-700));
   console.log(`transfer handler, 1 GiB layer: wall ${m?.[1]} s, peak RSS ${Math.round(Number(m?.[2]) / 1024)} MiB, digest identical: ${ok} ${out.trim()}`);
 } finally {
   await cloud.stop();

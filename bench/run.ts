@@ -13,7 +13,12 @@ import { cpuSecondsOf } from './proc-cpu.js';
 import { runOurs, runSkopeo, type Measured } from './tools.js';
 
 const { values } = parseArgs({
-  options: { pairs: { type: 'string', default: '3' }, only: { type: 'string' }, scale: { type: 'string', default: '1' }, 'ours-args': { type: 'string', default: '' } },
+  options: {
+    pairs: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    scale: { type: 'string', default: '1' },
+    'ours-args': { type: 'string', default: '' },
+  },
 });
 const oursArgs = values['ours-args'] ? values['ours-args'].split(' ') : [];
 const pairs = Number(values.pairs);
@@ -91,7 +96,9 @@ function table(rows: Row[]): string {
   for (const r of rows) {
     const rss = `${Math.max(...r.skopeo.map((m) => m.rssMiB))} / ${Math.max(...r.ours.map((m) => m.rssMiB))} MiB`;
     const cpu = (ms: Measured[], k: 'cpuS' | 'registryCpuS') => median(ms.map((m) => m[k] ?? 0)).toFixed(2);
-    lines.push(`| ${r.id}: ${r.title} | ${median(r.skopeo.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ours.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ratios).toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${rss} | ${cpu(r.skopeo, 'cpuS')} / ${cpu(r.ours, 'cpuS')} s | ${cpu(r.skopeo, 'registryCpuS')} / ${cpu(r.ours, 'registryCpuS')} s | ${r.digestsIdentical ? 'yes' : 'NO'} |`);
+    lines.push(
+      `| ${r.id}: ${r.title} | ${median(r.skopeo.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ours.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ratios).toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${rss} | ${cpu(r.skopeo, 'cpuS')} / ${cpu(r.ours, 'cpuS')} s | ${cpu(r.skopeo, 'registryCpuS')} / ${cpu(r.ours, 'registryCpuS')} s | ${r.digestsIdentical ? 'yes' : 'NO'} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -116,7 +123,8 @@ try {
   for (const s of chosen) rows.push(await runScenario(src, s, pushed));
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`;
   console.log(`# bench ${new Date().toISOString()} on ${machine}, ${pairs} pairs\n\n${table(rows)}`);
-  for (const r of rows.filter((x) => x.sourceRequests)) console.log(`\n${r.id} requests to the source: skopeo ${JSON.stringify(r.sourceRequests!.skopeo)}, ours ${JSON.stringify(r.sourceRequests!.ours)}`);
+  for (const r of rows.filter((x) => x.sourceRequests))
+    console.log(`\n${r.id} requests to the source: skopeo ${JSON.stringify(r.sourceRequests!.skopeo)}, ours ${JSON.stringify(r.sourceRequests!.ours)}`);
   writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, pairs, rows }, null, 2));
 } finally {
   await src.stop();

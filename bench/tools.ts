@@ -37,7 +37,15 @@ export function runSkopeo(s: Scenario, src: string, dst: string, work: string): 
   rmSync(SKOPEO_CACHE, { force: true });
   if (s.skopeo === 'copy') {
     const { repo } = s.images[0]!;
-    return timed('skopeo', ['copy', '-q', '--all', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${src}/${repo}:v1`, `docker://${dst}/mirror/${repo.split('/').pop()}:v1`]);
+    return timed('skopeo', [
+      'copy',
+      '-q',
+      '--all',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      `docker://${src}/${repo}:v1`,
+      `docker://${dst}/mirror/${repo.split('/').pop()}:v1`,
+    ]);
   }
   const file = join(work, `sync-${s.id}.yaml`);
   const images = Object.fromEntries(s.images.map((i) => [i.repo, ['v1']]));
@@ -51,5 +59,12 @@ export function runOurs(s: Scenario, src: string, dst: string, work: string, cli
   const securityFile = join(work, 'security.yaml');
   writeFileSync(ruleFile, yaml.dump(rules));
   writeFileSync(securityFile, yaml.dump({ [src]: { insecure: true }, [dst]: { insecure: true } }));
-  return timed(cli, [ `--securityFile=${securityFile}`, `--ruleFile=${ruleFile}`, '--progress=none', '--log-level=warn', `--report-dir=${join(work, 'reports')}`, ...extra]);
+  return timed(cli, [
+    `--securityFile=${securityFile}`,
+    `--ruleFile=${ruleFile}`,
+    '--progress=none',
+    '--log-level=warn',
+    `--report-dir=${join(work, 'reports')}`,
+    ...extra,
+  ]);
 }

@@ -46,7 +46,10 @@ if (process.argv.includes('--functions') || process.env.npm_lifecycle_event === 
     zip.outputStream.pipe(out);
     await once(out, 'close');
     const times = [1, 2, 3].map(() => {
-      const r = spawnSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require('./${outfile}');process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`]);
+      const r = spawnSync(process.execPath, [
+        '-e',
+        `const t=process.hrtime.bigint();require('./${outfile}');process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`,
+      ]);
       return Number(r.stdout.toString());
     });
     const size = statSync(outfile).size;
@@ -54,5 +57,8 @@ if (process.argv.includes('--functions') || process.env.npm_lifecycle_event === 
     if (size > BUDGET_BYTES) throw new Error(`${outfile} is ${size} bytes, over the ${BUDGET_BYTES} budget`);
   }
   console.log('function   bundle      zip         import (cold, best of 3)');
-  for (const r of rows) console.log(`${r.name.padEnd(10)} ${(r.size / 1024).toFixed(0).padStart(6)} KiB ${(r.zip / 1024).toFixed(0).padStart(6)} KiB ${r.importMs.toFixed(0).padStart(6)} ms`);
+  for (const r of rows)
+    console.log(
+      `${r.name.padEnd(10)} ${(r.size / 1024).toFixed(0).padStart(6)} KiB ${(r.zip / 1024).toFixed(0).padStart(6)} KiB ${r.importMs.toFixed(0).padStart(6)} ms`,
+    );
 }

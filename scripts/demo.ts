@@ -17,7 +17,9 @@ function ensureRegistryBinary(): void {
     process.exit(2);
   }
   console.log('installing docker-registry with apt-get ...');
-  spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry apache2-utils >/dev/null'], { stdio: 'inherit' });
+  spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry apache2-utils >/dev/null'], {
+    stdio: 'inherit',
+  });
 }
 
 ensureRegistryBinary();
@@ -26,10 +28,34 @@ const [source, target] = await Promise.all([startRegistry({ mode: 'plain' }), st
 try {
   console.log(`source registry ${source.url}, target registry ${target.url}`);
   const images = [
-    { repo: 'team/api', tag: 'v1.4.2', spec: { format: 'oci' as const, layers: [{ seed: 'base', size: 8 * MiB }, { seed: 'api', size: 3 * MiB }] } },
-    { repo: 'team/worker', tag: 'v1.4.2', spec: { format: 'oci' as const, layers: [{ seed: 'base', size: 8 * MiB }, { seed: 'worker', size: 5 * MiB }] } },
+    {
+      repo: 'team/api',
+      tag: 'v1.4.2',
+      spec: {
+        format: 'oci' as const,
+        layers: [
+          { seed: 'base', size: 8 * MiB },
+          { seed: 'api', size: 3 * MiB },
+        ],
+      },
+    },
+    {
+      repo: 'team/worker',
+      tag: 'v1.4.2',
+      spec: {
+        format: 'oci' as const,
+        layers: [
+          { seed: 'base', size: 8 * MiB },
+          { seed: 'worker', size: 5 * MiB },
+        ],
+      },
+    },
     { repo: 'team/web', tag: '2026.11', spec: { format: 'docker' as const, layers: [{ seed: 'web', size: 6 * MiB }] } },
-    { repo: 'library/tools', tag: 'latest', spec: { format: 'oci' as const, layers: [{ seed: 'tools', size: 2 * MiB }], platforms: ['linux/amd64', 'linux/arm64/v8'] } },
+    {
+      repo: 'library/tools',
+      tag: 'latest',
+      spec: { format: 'oci' as const, layers: [{ seed: 'tools', size: 2 * MiB }], platforms: ['linux/amd64', 'linux/arm64/v8'] },
+    },
   ];
   for (const img of images) {
     const pushed = await pushImage(source, img.repo, img.tag, img.spec);
@@ -38,16 +64,21 @@ try {
   const security = join(work, 'security.yaml');
   const rules = join(work, 'rule.yaml');
   writeFileSync(security, yaml.dump({ [source.host]: { insecure: true }, [target.host]: { insecure: true } }));
-  writeFileSync(rules, yaml.dump({
-    [`${source.host}/team/api`]: `${target.host}/migrated/api`,
-    [`${source.host}/team/worker:v1.4.2`]: `${target.host}/migrated/worker:v1.4.2`,
-    [`${source.host}/team/web:2026.11`]: `${target.host}/migrated/web:stable`,
-    [`${source.host}/library/tools:latest`]: `${target.host}/migrated/tools:latest`,
-  }));
+  writeFileSync(
+    rules,
+    yaml.dump({
+      [`${source.host}/team/api`]: `${target.host}/migrated/api`,
+      [`${source.host}/team/worker:v1.4.2`]: `${target.host}/migrated/worker:v1.4.2`,
+      [`${source.host}/team/web:2026.11`]: `${target.host}/migrated/web:stable`,
+      [`${source.host}/library/tools:latest`]: `${target.host}/migrated/tools:latest`,
+    }),
+  );
   console.log(`\nrule file ${rules}:\n${yaml.dump(yaml.load(await import('node:fs').then((fs) => fs.readFileSync(rules, 'utf8'))))}`);
   const cli = join(import.meta.dirname, '..', 'dist', 'cli.cjs');
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, [cli, `--securityFile=${security}`, `--ruleFile=${rules}`, `--report-dir=${join(work, 'reports')}`], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [cli, `--securityFile=${security}`, `--ruleFile=${rules}`, `--report-dir=${join(work, 'reports')}`], {
+      stdio: 'inherit',
+    });
     child.on('close', (c) => resolve(c ?? 1));
   });
   console.log(`\nimage-transfer exited with ${code}. Run it again and every image is skipped (already in sync).`);

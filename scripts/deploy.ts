@@ -10,8 +10,16 @@ import { execute, planDeploy, planUndeploy, readCode, readState, resolveDeployme
 import { tdmqClient, scfClient } from '../lib/tencent/clients.js';
 import { scfRoleCredential } from '../lib/tencent/cloud-credential.js';
 
-const { values } = parseArgs({ options: { config: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, terraform: { type: 'string' }, undeploy: { type: 'boolean', default: false } } });
-const show = (a: Action) => console.log(`  ${a.service}.${a.action.padEnd(32)} ${String(a.params.FunctionName ?? a.params.QueueName ?? '').padEnd(28)} ${a.why}`);
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    terraform: { type: 'string' },
+    undeploy: { type: 'boolean', default: false },
+  },
+});
+const show = (a: Action) =>
+  console.log(`  ${a.service}.${a.action.padEnd(32)} ${String(a.params.FunctionName ?? a.params.QueueName ?? '').padEnd(28)} ${a.why}`);
 
 try {
   const d = await resolveDeployment(description, values.config);
@@ -21,7 +29,9 @@ try {
     for (const role of FUNCTION_ROLES) copyFileSync(`dist/functions/${role}.zip`, join(values.terraform, `${role}.zip`));
     console.log(`wrote ${join(values.terraform, 'main.tf')} and the function zips`);
   } else if (values['dry-run']) {
-    const plan = values.undeploy ? planUndeploy(d, { functions: { planner: {} as never, transfer: {} as never, aggregator: {} as never }, triggers: {}, queues: {} }) : planDeploy(d, readCode(), pkg.version);
+    const plan = values.undeploy
+      ? planUndeploy(d, { functions: { planner: {} as never, transfer: {} as never, aggregator: {} as never }, triggers: {}, queues: {} })
+      : planDeploy(d, readCode(), pkg.version);
     console.log(`plan for a first ${values.undeploy ? 'undeploy' : 'deploy'} of ${d.prefix} in ${d.region} (no network access):`);
     plan.forEach(show);
   } else {
@@ -30,7 +40,9 @@ try {
     const clients = { scf: scfClient(credential, endpoint), tdmq: tdmqClient(credential, endpoint) };
     const current = await readState(d, clients);
     const plan = values.undeploy ? planUndeploy(d, current) : planDeploy(d, readCode(), pkg.version, current);
-    console.log(plan.length ? `${values.undeploy ? 'undeploying' : 'deploying'} ${d.prefix} in ${d.region}:` : 'nothing to do: the cloud matches the description');
+    console.log(
+      plan.length ? `${values.undeploy ? 'undeploying' : 'deploying'} ${d.prefix} in ${d.region}:` : 'nothing to do: the cloud matches the description',
+    );
     await execute(plan, clients, show);
   }
 } catch (err) {

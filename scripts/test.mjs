@@ -17,9 +17,5 @@ function collect(dir) {
 const args = process.argv.slice(2);
 const suites = args.length === 0 ? ['unit', 'integration'] : args;
 const files = suites.flatMap((s) => (s.endsWith('.ts') ? [s] : collect(join('test', s))));
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  { stdio: 'inherit' },
-);
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -42,7 +42,8 @@ const SECRET_TTL_MS = 5 * 60 * 1000;
 function cached<T>(load: () => Promise<T>): () => Promise<T> {
   let value: { at: number; promise: Promise<T> } | undefined;
   return () => {
-    if (!value || Date.now() - value.at > SECRET_TTL_MS) value = { at: Date.now(), promise: load().catch((e: unknown) => ((value = undefined), Promise.reject(e))) };
+    if (!value || Date.now() - value.at > SECRET_TTL_MS)
+      value = { at: Date.now(), promise: load().catch((e: unknown) => ((value = undefined), Promise.reject(e))) };
     return value.promise;
   };
 }
@@ -52,7 +53,13 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
   const env = readEnv(rawEnv);
   const credential = scfRoleCredential(rawEnv);
   const endpoint = { region: env.IT_REGION, ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}) };
-  const store = new CosObjectStore({ bucket: env.IT_BUCKET, region: env.IT_REGION, prefix: env.IT_BUCKET_PREFIX, credential, ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}) });
+  const store = new CosObjectStore({
+    bucket: env.IT_BUCKET,
+    region: env.IT_REGION,
+    prefix: env.IT_BUCKET_PREFIX,
+    credential,
+    ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}),
+  });
   const scf = scfClient(credential, endpoint);
   const ssm = ssmClient(credential, endpoint);
   const secret = async (name: string): Promise<string> => {
@@ -63,16 +70,31 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
     }
     return (await ssm.GetSecretValue({ SecretName: name, VersionId: 'SSM_Current' })).SecretString ?? '';
   };
-  const security = cached(async () => credentialStore(parseConfigBytes(env.IT_SECURITY, Buffer.from(await secret(env.IT_SECURITY))), { env: {}, dockerConfigPath: '/nonexistent' }));
+  const security = cached(async () =>
+    credentialStore(parseConfigBytes(env.IT_SECURITY, Buffer.from(await secret(env.IT_SECURITY))), { env: {}, dockerConfigPath: '/nonexistent' }),
+  );
   const tcrApis = (ccrRegion: string, tcrRegion: string) =>
     createCcrTcrClients({ credentials: { ccr: credential, tcr: credential }, ccrRegion, tcrRegion, ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}) });
   const tcrLogins = new Map<string, InstanceLogin>();
   // the pull budget shared by every worker: create-only objects in the same bucket (see CosPullLedger)
-  const ledger = new CosPullLedger({ bucket: env.IT_BUCKET, region: env.IT_REGION, prefix: env.IT_BUCKET_PREFIX, credential, ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}) });
-  const gates = pullBudgetGates(store, ledger, (p, at) => console.warn(`pull budget of ${p.registry} (${p.pulls} per ${p.windowSeconds} s) is spent: waiting until ${new Date(at).toISOString()}`));
+  const ledger = new CosPullLedger({
+    bucket: env.IT_BUCKET,
+    region: env.IT_REGION,
+    prefix: env.IT_BUCKET_PREFIX,
+    credential,
+    ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}),
+  });
+  const gates = pullBudgetGates(store, ledger, (p, at) =>
+    console.warn(`pull budget of ${p.registry} (${p.pulls} per ${p.windowSeconds} s) is spent: waiting until ${new Date(at).toISOString()}`),
+  );
   const pool = cached(async () => {
     const s = await security();
-    return new RegistryPool(accessFrom((registry, repository) => s.lookup(registry, repository), { override: (registry) => tcrLogins.get(registry), extra: (registry) => ({ quota: { gate: gates(registry) } }) }));
+    return new RegistryPool(
+      accessFrom((registry, repository) => s.lookup(registry, repository), {
+        override: (registry) => tcrLogins.get(registry),
+        extra: (registry) => ({ quota: { gate: gates(registry) } }),
+      }),
+    );
   });
   const cmq = env.IT_QUEUE === 'tdmq-cmq' ? new CmqQueue({ endpoint: env.IT_CMQ_ENDPOINT!, queueName: env.IT_CMQ_QUEUE!, credential }) : undefined;
   return {

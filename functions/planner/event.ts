@@ -38,6 +38,6 @@ export function parsePlannerEvent(event: unknown): PlannerEvent {
   if ('continuation' in o) return { kind: 'continuation', cursor: ContinuationEvent.parse(event).continuation };
   const http = ('requestContext' in o ? ApiGatewayEvent : FunctionUrlEvent).parse(event);
   const headers = Object.fromEntries(Object.entries(http.headers).map(([k, v]) => [k.toLowerCase(), v]));
-  const body = http.isBase64Encoded ? Buffer.from(http.body ?? '', 'base64').toString('utf8') : http.body ?? '';
+  const body = http.isBase64Encoded ? Buffer.from(http.body ?? '', 'base64').toString('utf8') : (http.body ?? '');
   return { kind: 'http', method: http.httpMethod.toUpperCase(), path: http.path, headers, body };
 }

@@ -1,6 +1,17 @@
 import yaml from 'js-yaml';
 import { jobKey } from '../../lib/store/index.js';
-import { JobFile, RunRequest, checkRegistryPolicy, continueRun, planSources, runStatus, startRun, type PlanCursor, type StartRunDeps, type StartRunResult } from '../../lib/usecases/index.js';
+import {
+  JobFile,
+  RunRequest,
+  checkRegistryPolicy,
+  continueRun,
+  planSources,
+  runStatus,
+  startRun,
+  type PlanCursor,
+  type StartRunDeps,
+  type StartRunResult,
+} from '../../lib/usecases/index.js';
 import { CodedError } from '../../lib/util/errors.js';
 import { redact } from '../../lib/util/redact.js';
 import { SIGNATURE_HEADER, verifyRequest } from '../../lib/util/request-signature.js';
@@ -19,7 +30,13 @@ function deps(w: Wiring, fromHttp: boolean): StartRunDeps {
     sink: w.sink,
     ...planSources(w.pool),
     continueLater: (cursor: PlanCursor) => w.invoke(w.env.IT_PLANNER_FUNCTION, { continuation: cursor }),
-    ...(w.source ? { startWorkers: async () => { for (let i = 0; i < w.env.IT_WORKERS; i++) await w.invoke(w.env.IT_TRANSFER_FUNCTION, { worker: {} }); } } : {}),
+    ...(w.source
+      ? {
+          startWorkers: async () => {
+            for (let i = 0; i < w.env.IT_WORKERS; i++) await w.invoke(w.env.IT_TRANSFER_FUNCTION, { worker: {} });
+          },
+        }
+      : {}),
     ...(fromHttp ? { checkRules: async (rules) => checkRegistryPolicy(rules, (await w.security()).registries, w.env.IT_ALLOW_INTERNAL) } : {}),
   };
 }
@@ -52,7 +69,8 @@ export async function main_handler(event: unknown, context: unknown): Promise<Ht
   try {
     const status = parsed.path.match(/^\/runs\/([A-Za-z0-9._-]+)$/);
     if (parsed.method === 'GET' && status) return json(200, await runStatus(w.store, status[1]!));
-    if (parsed.method !== 'POST' || !/^\/(runs\/?)?$/.test(parsed.path)) return json(404, { error: { code: 'NOT_FOUND', message: 'POST /runs or GET /runs/<runId>' } });
+    if (parsed.method !== 'POST' || !/^\/(runs\/?)?$/.test(parsed.path))
+      return json(404, { error: { code: 'NOT_FOUND', message: 'POST /runs or GET /runs/<runId>' } });
     const request = RunRequest.parse(JSON.parse(parsed.body || '{}'));
     let started: StartRunResult;
     if (request.ccr) started = await startCcrRun(w, deps(w, true), request, true, deadline.signal);

@@ -31,12 +31,17 @@ async function drain(w: Wiring, deadline: Deadline): Promise<{ processed: number
     const own = forMessage(deadline, message.visibleUntil);
     if (own.at < deadline.at && !warned) {
       warned = true;
-      console.warn(`the queue hides a received message for less time than this invocation has left: tasks stop ${Math.round((own.at - Date.now()) / 1000)} s after receipt; set the queue's VisibilityTimeout above the transfer function's timeout`);
+      console.warn(
+        `the queue hides a received message for less time than this invocation has left: tasks stop ${Math.round((own.at - Date.now()) / 1000)} s after receipt; set the queue's VisibilityTimeout above the transfer function's timeout`,
+      );
     }
     const result = await runTask(w, message.task, message.deliveries, own);
     // unfinished work is not deleted: the message comes back after its visibility timeout. A failed
     // delete (the receipt expired) leaves it to come back too; its next run finds the image in place.
-    if (!unfinished(result)) await message.ack().catch((err: unknown) => console.warn(`message of task ${message.task.taskId} not deleted, it will be delivered again: ${(err as Error).message}`));
+    if (!unfinished(result))
+      await message
+        .ack()
+        .catch((err: unknown) => console.warn(`message of task ${message.task.taskId} not deleted, it will be delivered again: ${(err as Error).message}`));
     processed += 1;
   }
   return { processed, more: true };

@@ -17,7 +17,14 @@ export async function ccrCommand(ctx: RunContext): Promise<number> {
   const [credentials, security] = await Promise.all([loadSecretFile(options.secretFile!), loadSecurityFile(options.securityFile, { env: ctx.env })]);
   const throttle = new ApiThrottle({ onRetry: (r) => logger.warn(`Tencent API ${r.action}: retry ${r.attempt} in ${r.delayMs}ms (${r.reason})`) });
   const proxy = ctx.env.IT_CLOUD_PROXY;
-  const apis = createCcrTcrClients({ credentials, ccrRegion: options.ccrRegion, tcrRegion: options.tcrRegion, throttle, signal: ctx.signal, ...(proxy ? { proxy } : {}) });
+  const apis = createCcrTcrClients({
+    credentials,
+    ccrRegion: options.ccrRegion,
+    tcrRegion: options.tcrRegion,
+    throttle,
+    signal: ctx.signal,
+    ...(proxy ? { proxy } : {}),
+  });
   const startedAt = new Date();
   const runId = newRunId(startedAt);
   logger.info(`run ${runId}: CCR (${options.ccrRegion}) -> TCR instance ${options.tcrName} (${options.tcrRegion})`);

@@ -1,7 +1,16 @@
 import { BlobCoordinator } from '../copy/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import { accessFrom, RegistryPool, type CredentialSource } from '../registry/index.js';
-import { aggregateReport, failedRulePairs, formatBytes, formatDuration, renderSummary, type PlanFailure, type RunReport, type TaskResult } from '../report/index.js';
+import {
+  aggregateReport,
+  failedRulePairs,
+  formatBytes,
+  formatDuration,
+  renderSummary,
+  type PlanFailure,
+  type RunReport,
+  type TaskResult,
+} from '../report/index.js';
 import { formatRuleFile, formatRuleFileV2, type RuleV2 } from '../rules/index.js';
 import type { CredentialStore } from '../credentials/index.js';
 import { FsObjectStore, localRunKeys } from '../store/index.js';
@@ -28,7 +37,9 @@ export function poolFor(ctx: RunContext, security: CredentialStore, override?: (
         onPacing: (e) =>
           !pacedRegistries.has(e.registry) &&
           pacedRegistries.add(e.registry) &&
-          ctx.logger.warn(`${e.registry}: ${e.remaining} of ${e.limit ?? '?'} pulls left, ${e.reserve} kept in reserve (--pull-reserve): pacing manifest GETs, next at ${new Date(e.nextAt).toISOString()}`),
+          ctx.logger.warn(
+            `${e.registry}: ${e.remaining} of ${e.limit ?? '?'} pulls left, ${e.reserve} kept in reserve (--pull-reserve): pacing manifest GETs, next at ${new Date(e.nextAt).toISOString()}`,
+          ),
       },
     },
   );
@@ -69,7 +80,12 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
   let done = 0;
   try {
     return await runTasks(
-      { repository: (r, repo) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency: options.blobConcurrency, verify: options.verify },
+      {
+        repository: (r, repo) => pool.repository(r, repo),
+        coordinator: new BlobCoordinator(),
+        blobConcurrency: options.blobConcurrency,
+        verify: options.verify,
+      },
       tasks,
       {
         routines: options.routines,
@@ -118,7 +134,9 @@ async function saveReport(ctx: RunContext, report: RunReport, failedV2?: () => A
 /** The plan, and with `--estimate` its cost per source registry (see estimatePlan). */
 async function printPlan(ctx: RunContext, pool: RegistryPool, tasks: TransferTask[], planFailed: number): Promise<number> {
   const mode = ctx.options.estimate;
-  const estimate = mode ? await estimatePlan({ repository: (r, repo) => pool.repository(r, repo) }, tasks, mode, { concurrency: ctx.options.routines, signal: ctx.signal }) : undefined;
+  const estimate = mode
+    ? await estimatePlan({ repository: (r, repo) => pool.repository(r, repo) }, tasks, mode, { concurrency: ctx.options.routines, signal: ctx.signal })
+    : undefined;
   if (ctx.options.output === 'json') {
     ctx.stdout(`${JSON.stringify({ tasks, planFailed, ...(estimate ? { estimate } : {}) }, null, 2)}\n`);
   } else {
@@ -131,7 +149,9 @@ async function printPlan(ctx: RunContext, pool: RegistryPool, tasks: TransferTas
 function formatEstimate(e: PlanEstimate): string {
   const lines = e.sources.map((s) => {
     const pulls = `${s.pullsExact ? '' : 'at least '}${s.pulls} pull(s)`;
-    const bytes = s.bytes ? `; ${formatBytes(s.bytes.moved)} to move (${s.blobs!.moved} blobs), ${formatBytes(s.bytes.mounted)} mounted, ${formatBytes(s.bytes.present)} already present; the estimate itself used ${s.estimatePulls} pull(s)` : '';
+    const bytes = s.bytes
+      ? `; ${formatBytes(s.bytes.moved)} to move (${s.blobs!.moved} blobs), ${formatBytes(s.bytes.mounted)} mounted, ${formatBytes(s.bytes.present)} already present; the estimate itself used ${s.estimatePulls} pull(s)`
+      : '';
     return `  ${s.registry}: ${s.images} image(s), ${s.upToDate} up to date, ${s.toCopy} to copy; ${pulls}${bytes}`;
   });
   const failed = e.failures.map((f) => escapeControl(`  cannot estimate ${f.task}: ${f.message}`));

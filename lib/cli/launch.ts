@@ -42,7 +42,8 @@ entry.call(mod.exports, mod.exports, require, mod, bundle, dirname(bundle));
 
 function codeCachePath(env: NodeJS.ProcessEnv): string | undefined {
   if (env.IMAGE_TRANSFER_CODE_CACHE === '0') return undefined;
-  const dir = env.IMAGE_TRANSFER_CACHE_DIR || (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'image-transfer') : env.HOME && join(env.HOME, '.cache', 'image-transfer'));
+  const dir =
+    env.IMAGE_TRANSFER_CACHE_DIR || (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'image-transfer') : env.HOME && join(env.HOME, '.cache', 'image-transfer'));
   if (!dir) return undefined;
   const flags = fnv1a(process.execArgv.join(' '));
   return join(dir, `code-${process.version}-${process.arch}-${flags}-${BUNDLE_ID}.bin`);

@@ -96,7 +96,11 @@ export function buildProgram(version: string): Command {
     .option('--log-output-paths <path...>', 'also append log lines to these files', [])
     .option('--report-dir <dir>', 'where run reports are written', './image-transfer-reports')
     .option('--dry-run', 'print the plan (images to copy) and copy nothing', false)
-    .addOption(new Option('--estimate [mode]', 'dry run with the cost per source registry: "full" GETs manifests (pulls, bytes after dedup), "heads" only HEADs (free)').choices(['heads', 'full']).preset('full'))
+    .addOption(
+      new Option('--estimate [mode]', 'dry run with the cost per source registry: "full" GETs manifests (pulls, bytes after dedup), "heads" only HEADs (free)')
+        .choices(['heads', 'full'])
+        .preset('full'),
+    )
     .option('--pull-reserve <n|n%>', 'pulls per registry left unused for others when it sends RateLimit headers (Docker Hub)', '5%')
     .option('--pull-max-wait <seconds>', 'longest a paced pull waits before its image fails with QUOTA_EXHAUSTED', int('pull-max-wait'), 300)
     .addOption(new Option('--output <format>', 'final output').choices(['text', 'json']).default('text'))

@@ -9,7 +9,11 @@ import { UsageError } from './usage-error.js';
  * prints a stored run's summary, from a local report directory or from the serverless runs' COS bucket
  * (credentials from TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY [/ TENCENTCLOUD_SESSION_TOKEN]).
  */
-export async function reportCommand(argv: readonly string[], stdout: (text: string) => void, env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function reportCommand(
+  argv: readonly string[],
+  stdout: (text: string) => void,
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
   const cmd = new Command('report')
     .argument('<runId>')
     .option('--report-dir <dir>', 'where run reports are written', './image-transfer-reports')
@@ -24,11 +28,18 @@ export async function reportCommand(argv: readonly string[], stdout: (text: stri
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`report: "${runId}" is not a run id`);
   const o = cmd.opts<{ reportDir: string; cos?: string; region: string; prefix: string; output: string }>();
   const store: ObjectStore = o.cos
-    ? new (await import('../store/cos.js')).CosObjectStore({ bucket: o.cos, region: o.region, prefix: o.prefix, credential: scfRoleCredential(env), ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}) })
+    ? new (await import('../store/cos.js')).CosObjectStore({
+        bucket: o.cos,
+        region: o.region,
+        prefix: o.prefix,
+        credential: scfRoleCredential(env),
+        ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}),
+      })
     : new FsObjectStore(o.reportDir);
   const key = o.cos ? runKeys.report(runId) : localRunKeys.report(runId);
   const text = await store.get(key);
-  if (text === undefined) throw new UsageError(`report: no report for run ${runId} in ${o.cos ? `cos://${o.cos}/${o.prefix}` : o.reportDir} (not aggregated yet?)`);
+  if (text === undefined)
+    throw new UsageError(`report: no report for run ${runId} in ${o.cos ? `cos://${o.cos}/${o.prefix}` : o.reportDir} (not aggregated yet?)`);
   const parsed = RunReport.safeParse(JSON.parse(text));
   if (!parsed.success) throw new UsageError(`report: ${key} is not a run report`);
   stdout(o.output === 'json' ? `${text}\n` : `${renderSummary(parsed.data).join('\n')}\n`);

@@ -19,12 +19,16 @@ export async function runCommand(ctx: RunContext): Promise<number> {
   const pool = poolFor(ctx, security);
   try {
     logger.info(`run ${runId}: ${rules.length} rule(s) from ${options.ruleFile}`);
-    const plan = await planRun(planSources(() => pool), rules, {
-      runId,
-      tagExistOverridden: options.tagExistOverridden,
-      signal: ctx.signal,
-      concurrency: options.routines,
-    });
+    const plan = await planRun(
+      planSources(() => pool),
+      rules,
+      {
+        runId,
+        tagExistOverridden: options.tagExistOverridden,
+        signal: ctx.signal,
+        concurrency: options.routines,
+      },
+    );
     const rulesV2 = rules.filter((r): r is RuleV2 => 'version' in r);
     return await executePlan(ctx, pool, { runId, startedAt, ...plan, ...(rulesV2.length ? { rulesV2 } : {}) });
   } finally {

@@ -182,7 +182,15 @@ async function withBlobRetries(ctx: BlobTransferContext, blob: Descriptor, fn: (
   }
 }
 
-const RETRYABLE_STREAM_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_BODY_TIMEOUT', 'BODY_TIMEOUT', 'BODY_TOO_SLOW', 'ERR_STREAM_PREMATURE_CLOSE']);
+const RETRYABLE_STREAM_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_BODY_TIMEOUT',
+  'BODY_TIMEOUT',
+  'BODY_TOO_SLOW',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 function isRetryableBlobError(err: unknown): boolean {
   if (err instanceof DigestMismatchError) return true;

@@ -125,7 +125,14 @@ export async function copyImage(
     await copyContent(walk, root, 0);
     const backedUp = existing && existing.digest !== root.digest && options.backupTag ? await backup(walk, options.backupTag, existing.digest) : undefined;
     await pushManifest(walk, targetRef, root);
-    return { status: 'copied', digest: root.digest, mediaType: root.mediaType, platforms: [...walk.platforms].sort(), ...sourceDigest, ...(backedUp ? { backedUp } : {}) };
+    return {
+      status: 'copied',
+      digest: root.digest,
+      mediaType: root.mediaType,
+      platforms: [...walk.platforms].sort(),
+      ...sourceDigest,
+      ...(backedUp ? { backedUp } : {}),
+    };
   } catch (err) {
     stop.abort(err);
     throw err;
@@ -185,7 +192,11 @@ async function copyChild(walk: Walk, digest: string, platform: string | undefine
   if (walked) return walked;
   const ref = `${walk.source.registry}/${walk.source.repository}@${digest}`;
   const bound =
-    depth > MAX_INDEX_DEPTH ? `indexes nested more than ${MAX_INDEX_DEPTH} deep` : walk.seen.size >= MAX_MANIFESTS_PER_IMAGE ? `more than ${MAX_MANIFESTS_PER_IMAGE} manifests in one image` : undefined;
+    depth > MAX_INDEX_DEPTH
+      ? `indexes nested more than ${MAX_INDEX_DEPTH} deep`
+      : walk.seen.size >= MAX_MANIFESTS_PER_IMAGE
+        ? `more than ${MAX_MANIFESTS_PER_IMAGE} manifests in one image`
+        : undefined;
   if (bound) throw new CopyError('MANIFEST_INVALID', 'fetch-manifest', 'source', ref, `${ref}: ${bound}`, digest);
   const once = copyChildOnce(walk, digest, depth);
   walk.seen.set(digest, once);

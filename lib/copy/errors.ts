@@ -30,18 +30,13 @@ function copyCodeOf(err: unknown): CopyErrorCode {
   if (hasCode(err, 'REGISTRY_NETWORK', 'REGISTRY_TIMEOUT')) return 'NETWORK';
   if (hasCode(err, 'REGISTRY_HTTP', 'REGISTRY_PROTOCOL')) return 'REGISTRY_ERROR';
   // a streamed body broken off by its transport (time-out, too slow, reset)
-  if (hasCode(err, 'BODY_TIMEOUT', 'BODY_TOO_SLOW') || ['UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET'].includes(systemCodeOf(err) ?? '')) return 'NETWORK';
+  if (hasCode(err, 'BODY_TIMEOUT', 'BODY_TOO_SLOW') || ['UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET'].includes(systemCodeOf(err) ?? ''))
+    return 'NETWORK';
   return 'INTERNAL';
 }
 
 /** Wraps any failure into a CopyError that keeps the cause chain and says where it happened. */
-export function toCopyError(
-  err: unknown,
-  op: CopyOp,
-  origin: Origin,
-  ref: string,
-  digest?: string,
-): CopyError {
+export function toCopyError(err: unknown, op: CopyOp, origin: Origin, ref: string, digest?: string): CopyError {
   if (err instanceof CopyError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const what = op === 'copy-blob' ? `copying blob ${digest ?? ''}` : `${op.replace('-', ' ')} ${ref}`;

@@ -22,9 +22,7 @@ export function platformMatches(wanted: string, actual: string | undefined): boo
 export function filterPlatforms(root: Manifest, platforms: readonly string[], ref: string): Manifest {
   if (root.kind !== 'index') return root;
   const json = JSON.parse(Buffer.from(root.bytes).toString('utf8')) as { manifests: Array<Record<string, unknown>> };
-  const kept = new Set(
-    root.manifests.filter((d) => platforms.some((p) => platformMatches(p, platformOf(d)))).map((d) => d.digest),
-  );
+  const kept = new Set(root.manifests.filter((d) => platforms.some((p) => platformMatches(p, platformOf(d)))).map((d) => d.digest));
   if (kept.size === 0) {
     const available = root.manifests.map(platformOf).filter(Boolean).join(', ') || 'none';
     throw new CopyError('PLATFORM_NOT_FOUND', 'resolve', 'source', ref, `${ref} has none of the platforms ${platforms.join(', ')} (it has: ${available})`);

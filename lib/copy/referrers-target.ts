@@ -52,7 +52,10 @@ export function apiProbe(target: ReferrersTarget, signal?: AbortSignal): (subjec
   let answer: Promise<boolean> | undefined;
   return (subject) => {
     if (!canListReferrers(target)) return Promise.resolve(false);
-    answer ??= target.referrers(subject, { signal }).then((r) => r !== undefined, () => false);
+    answer ??= target.referrers(subject, { signal }).then(
+      (r) => r !== undefined,
+      () => false,
+    );
     return answer;
   };
 }

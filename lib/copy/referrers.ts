@@ -72,7 +72,15 @@ export async function copyReferrers(
     if (!kept.length) return;
     const pushed = listed.filter((r) => r.status === 'copied').map((r) => r.digest);
     if (await targetIndexes(pushed, answers, subject, () => probe(subject))) return;
-    fallbackIndexes.push(await updateFallbackIndex(target, subject, kept.map((f) => f.descriptor!), discovered.sourceIndex, opts));
+    fallbackIndexes.push(
+      await updateFallbackIndex(
+        target,
+        subject,
+        kept.map((f) => f.descriptor!),
+        discovered.sourceIndex,
+        opts,
+      ),
+    );
   };
   const visited = new Set(subjects);
   let level = [...visited];
@@ -95,7 +103,11 @@ export async function copyReferrers(
  * The subjects of an image for copyReferrers: its root digest and, for an index, its children. Read it
  * from the target after copyImage (`result.digest`): with a platform subset, only kept children count.
  */
-export async function referrerSubjects(store: Pick<ImageSource, 'fetchManifest' | 'registry' | 'repository'>, digest: string, options: CallOptions = {}): Promise<string[]> {
+export async function referrerSubjects(
+  store: Pick<ImageSource, 'fetchManifest' | 'registry' | 'repository'>,
+  digest: string,
+  options: CallOptions = {},
+): Promise<string[]> {
   try {
     const raw = await store.fetchManifest(digest, options);
     const manifest = parseManifest(raw.bytes, raw.mediaType);

@@ -46,7 +46,14 @@ export async function streamBlobResumable(
   while (checkpoint.offset < blob.size) {
     if (options.stopSignal?.aborted) {
       body.destroy();
-      throw new CopyError('SUSPENDED', 'copy-blob', 'destination', key, `upload of ${blob.digest} suspended at ${checkpoint.offset} of ${blob.size} bytes; it resumes from there`, blob.digest);
+      throw new CopyError(
+        'SUSPENDED',
+        'copy-blob',
+        'destination',
+        key,
+        `upload of ${blob.digest} suspended at ${checkpoint.offset} of ${blob.size} bytes; it resumes from there`,
+        blob.digest,
+      );
     }
     const length = Math.min(chunk, blob.size - checkpoint.offset);
     checkpoint = await target.appendChunk(checkpoint, reader.take(length), length, { signal });

@@ -1,13 +1,5 @@
 import pLimit from 'p-limit';
-import {
-  manifestBlobs,
-  parseManifest,
-  sha256Digest,
-  type ImageSource,
-  type ImageTarget,
-  type Manifest,
-  type ManifestHead,
-} from '../oci/index.js';
+import { manifestBlobs, parseManifest, sha256Digest, type ImageSource, type ImageTarget, type Manifest, type ManifestHead } from '../oci/index.js';
 import { CopyError, toCopyError } from './errors.js';
 import { MAX_INDEX_DEPTH, MAX_MANIFESTS_PER_IMAGE } from '../util/limits.js';
 
@@ -121,7 +113,11 @@ async function fetchVerified(check: Check, reference: string, digest: string): P
 /** Children of an index (HEAD, or GET when deep) and, when deep, the blobs of image manifests. */
 async function checkContent(check: Check, manifest: Manifest, depth: number): Promise<void> {
   if (manifest.kind === 'index') {
-    await Promise.all(manifest.manifests.map((child) => (check.options.deep ? checkChildDeep(check, child.digest, depth + 1) : check.limit(() => checkManifest(check, child.digest)))));
+    await Promise.all(
+      manifest.manifests.map((child) =>
+        check.options.deep ? checkChildDeep(check, child.digest, depth + 1) : check.limit(() => checkManifest(check, child.digest)),
+      ),
+    );
     return;
   }
   if (!check.options.deep) return;
@@ -133,8 +129,10 @@ async function checkContent(check: Check, manifest: Manifest, depth: number): Pr
 async function checkChildDeep(check: Check, digest: string, depth: number): Promise<void> {
   if (check.seen.has(digest)) return;
   const ref = nameOf(check.target, digest);
-  if (depth > MAX_INDEX_DEPTH) throw new CopyError('MANIFEST_INVALID', 'check-target', 'destination', ref, `${ref}: indexes nested more than ${MAX_INDEX_DEPTH} deep`, digest);
-  if (++check.walked > MAX_MANIFESTS_PER_IMAGE) throw new CopyError('MANIFEST_INVALID', 'check-target', 'destination', ref, `${ref}: more than ${MAX_MANIFESTS_PER_IMAGE} manifests in one image`, digest);
+  if (depth > MAX_INDEX_DEPTH)
+    throw new CopyError('MANIFEST_INVALID', 'check-target', 'destination', ref, `${ref}: indexes nested more than ${MAX_INDEX_DEPTH} deep`, digest);
+  if (++check.walked > MAX_MANIFESTS_PER_IMAGE)
+    throw new CopyError('MANIFEST_INVALID', 'check-target', 'destination', ref, `${ref}: more than ${MAX_MANIFESTS_PER_IMAGE} manifests in one image`, digest);
   check.seen.add(digest);
   check.checked += 1;
   const child = await check.limit(() => fetchVerified(check, digest, digest));

@@ -53,16 +53,17 @@ const secretsByStore = new WeakMap<CredentialStore, readonly string[]>();
 
 /** `host[:port][/ns…]`, also `https://host/v1/` as docker config writes it, -> path components. */
 export function keyPath(key: string): string[] {
-  const trimmed = key.trim().replace(/^https?:\/\//i, '').replace(/\/v[12]\/?$/, '');
+  const trimmed = key
+    .trim()
+    .replace(/^https?:\/\//i, '')
+    .replace(/\/v[12]\/?$/, '');
   const [host = '', ...rest] = trimmed.split('/').filter(Boolean);
   return [normaliseRegistry(host), ...rest];
 }
 
 /** Entries whose path is a component-wise prefix of `target`, longest first. */
 function matching<T extends { readonly path: readonly string[] }>(entries: readonly T[], target: readonly string[]): T[] {
-  return entries
-    .filter((e) => e.path.length <= target.length && e.path.every((c, i) => c === target[i]))
-    .sort((x, y) => y.path.length - x.path.length);
+  return entries.filter((e) => e.path.length <= target.length && e.path.every((c, i) => c === target[i])).sort((x, y) => y.path.length - x.path.length);
 }
 
 /** The entry with the longest key that is a path prefix of `target`. */

@@ -139,7 +139,8 @@ export function authConfigLayer(name: string, config: AuthConfig, askHelper: Ask
       if (helper) out.push(helperCandidate(helper.helper, registry));
       if (config.credsStore) out.push(helperCandidate(config.credsStore, registry));
       const auth = longestMatch(config.auths, target);
-      if (auth) out.push({ kind: 'static', id: `${name}:${auth.path.join('/')}`, credentials: { username: auth.access.username, password: auth.access.password } });
+      if (auth)
+        out.push({ kind: 'static', id: `${name}:${auth.path.join('/')}`, credentials: { username: auth.access.username, password: auth.access.password } });
       return out;
     },
   };

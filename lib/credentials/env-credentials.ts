@@ -23,7 +23,10 @@ export const ENVIRONMENT = 'environment';
 
 /** `['reg.io:5000', 'team']` -> `REG_IO_5000_TEAM`. */
 export function envKey(path: readonly string[]): string {
-  return path.join('/').toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return path
+    .join('/')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '_');
 }
 
 /** The variables, validated all at once: a ConfigError names each bad variable, never its value. */
@@ -35,7 +38,11 @@ export function environmentLayer(env: Record<string, string | undefined>): Crede
     const m = NAME.exec(name);
     if (!m || value === undefined) continue;
     const [, kind, key] = m as unknown as [string, Kind, string];
-    if (!KEY.test(key)) problem(name, `"${key}" is not a registry key: write host[:port][/namespace] upper-cased, with "_" for every other character (e.g. ${PREFIX}${kind}_REG_IO_5000_TEAM)`);
+    if (!KEY.test(key))
+      problem(
+        name,
+        `"${key}" is not a registry key: write host[:port][/namespace] upper-cased, with "_" for every other character (e.g. ${PREFIX}${kind}_REG_IO_5000_TEAM)`,
+      );
     else if (value === '') problem(name, 'is empty');
     else byKey.set(key, { ...byKey.get(key), [kind]: { name, value } });
   }
@@ -60,7 +67,10 @@ export function environmentLayer(env: Record<string, string | undefined>): Crede
   };
 }
 
-function credentialsOf(vars: Partial<Record<Kind, { name: string; value: string }>>, problem: (name: string, message: string) => void): AccessCredentials | undefined {
+function credentialsOf(
+  vars: Partial<Record<Kind, { name: string; value: string }>>,
+  problem: (name: string, message: string) => void,
+): AccessCredentials | undefined {
   const { AUTH: auth, USERNAME: user, PASSWORD: pass, TOKEN: token } = vars;
   const forms = [auth, user ?? pass, token].filter(Boolean).length;
   const names = [auth, user, pass, token].flatMap((v) => (v ? [v.name] : []));

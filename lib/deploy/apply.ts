@@ -36,7 +36,12 @@ export async function readState(d: Deployment, c: DeployClients): Promise<Curren
       environment: Object.fromEntries((f.Environment?.Variables ?? []).map((v) => [v.Key ?? '', v.Value ?? ''])),
     };
     const list = await c.scf.ListTriggers({ FunctionName: n.fn(role), Namespace: d.namespace, Limit: 100 });
-    triggers[role] = (list.Triggers ?? []).map((t) => ({ name: t.TriggerName ?? '', type: t.Type ?? '', desc: t.TriggerDesc ?? '', ...(t.CustomArgument ? { customArgument: t.CustomArgument } : {}) }));
+    triggers[role] = (list.Triggers ?? []).map((t) => ({
+      name: t.TriggerName ?? '',
+      type: t.Type ?? '',
+      desc: t.TriggerDesc ?? '',
+      ...(t.CustomArgument ? { customArgument: t.CustomArgument } : {}),
+    }));
   }
   let asyncRetry: CurrentState['asyncRetry'];
   if (functions.transfer) {
@@ -48,7 +53,9 @@ export async function readState(d: Deployment, c: DeployClients): Promise<Curren
   if (d.queue.kind === 'tdmq-cmq') {
     for (const q of [n.queue, n.deadLetter]) {
       const detail = await orUndefined(() => c.tdmq.DescribeCmqQueueDetail({ QueueName: q }));
-      queues[q] = detail?.QueueDescribe ? { visibilityTimeout: detail.QueueDescribe.VisibilityTimeout ?? 0, maxReceiveCount: detail.QueueDescribe.DeadLetterPolicy?.MaxReceiveCount ?? 0 } : undefined;
+      queues[q] = detail?.QueueDescribe
+        ? { visibilityTimeout: detail.QueueDescribe.VisibilityTimeout ?? 0, maxReceiveCount: detail.QueueDescribe.DeadLetterPolicy?.MaxReceiveCount ?? 0 }
+        : undefined;
     }
   }
   return { functions, triggers, ...(asyncRetry ? { asyncRetry } : {}), queues };

@@ -32,4 +32,3 @@ export function readCode(distDir = 'dist/functions'): Record<FunctionRole, Funct
     }),
   ) as Record<FunctionRole, FunctionCode>;
 }
-

@@ -53,11 +53,25 @@ function queueActions(d: Deployment, current: CurrentState): Action[] {
   const n = names(d);
   const q = d.queue;
   const out: Action[] = [];
-  if (!current.queues[n.deadLetter]) out.push({ service: 'tdmq', action: 'CreateCmqQueue', params: { QueueName: n.deadLetter, VisibilityTimeout: 30, MsgRetentionSeconds: q.retentionSeconds }, why: 'dead-letter queue missing' });
-  const main = { QueueName: n.queue, VisibilityTimeout: q.visibilityTimeout, MsgRetentionSeconds: q.retentionSeconds, DeadLetterQueueName: n.deadLetter, Policy: 0, MaxReceiveCount: q.maxReceiveCount };
+  if (!current.queues[n.deadLetter])
+    out.push({
+      service: 'tdmq',
+      action: 'CreateCmqQueue',
+      params: { QueueName: n.deadLetter, VisibilityTimeout: 30, MsgRetentionSeconds: q.retentionSeconds },
+      why: 'dead-letter queue missing',
+    });
+  const main = {
+    QueueName: n.queue,
+    VisibilityTimeout: q.visibilityTimeout,
+    MsgRetentionSeconds: q.retentionSeconds,
+    DeadLetterQueueName: n.deadLetter,
+    Policy: 0,
+    MaxReceiveCount: q.maxReceiveCount,
+  };
   const have = current.queues[n.queue];
   if (!have) out.push({ service: 'tdmq', action: 'CreateCmqQueue', params: main, why: 'task queue missing' });
-  else if (have.visibilityTimeout !== q.visibilityTimeout || have.maxReceiveCount !== q.maxReceiveCount) out.push({ service: 'tdmq', action: 'ModifyCmqQueueAttribute', params: main, why: 'task queue settings changed' });
+  else if (have.visibilityTimeout !== q.visibilityTimeout || have.maxReceiveCount !== q.maxReceiveCount)
+    out.push({ service: 'tdmq', action: 'ModifyCmqQueueAttribute', params: main, why: 'task queue settings changed' });
   return out;
 }
 
@@ -79,10 +93,27 @@ function functionActions(d: Deployment, role: FunctionRole, code: FunctionCode, 
   const have = current.functions[role];
   const out: Action[] = [];
   if (!have) {
-    out.push({ service: 'scf', action: 'CreateFunction', params: { ...config, Handler: 'index.main_handler', Runtime: d.runtime, Code: { ZipFile: code.zipBase64 }, Type: 'Event' }, why: 'function missing' });
+    out.push({
+      service: 'scf',
+      action: 'CreateFunction',
+      params: { ...config, Handler: 'index.main_handler', Runtime: d.runtime, Code: { ZipFile: code.zipBase64 }, Type: 'Event' },
+      why: 'function missing',
+    });
   } else {
-    if (!have.description.includes(code.sha256.slice(0, 16))) out.push({ service: 'scf', action: 'UpdateFunctionCode', params: { FunctionName: name, Namespace: d.namespace, Handler: 'index.main_handler', ZipFile: code.zipBase64 }, why: 'code changed' });
-    if (have.memory !== spec.memory || have.timeout !== spec.timeout || have.role !== d.role || !same(have.environment, env) || have.description !== description) {
+    if (!have.description.includes(code.sha256.slice(0, 16)))
+      out.push({
+        service: 'scf',
+        action: 'UpdateFunctionCode',
+        params: { FunctionName: name, Namespace: d.namespace, Handler: 'index.main_handler', ZipFile: code.zipBase64 },
+        why: 'code changed',
+      });
+    if (
+      have.memory !== spec.memory ||
+      have.timeout !== spec.timeout ||
+      have.role !== d.role ||
+      !same(have.environment, env) ||
+      have.description !== description
+    ) {
       out.push({ service: 'scf', action: 'UpdateFunctionConfiguration', params: config, why: 'configuration changed' });
     }
   }
@@ -91,23 +122,56 @@ function functionActions(d: Deployment, role: FunctionRole, code: FunctionCode, 
   for (const t of existing) {
     const w = want.find((x) => x.name === t.name);
     if (!w || w.type !== t.type || w.desc !== t.desc || (w.customArgument ?? '') !== (t.customArgument ?? '')) {
-      out.push({ service: 'scf', action: 'DeleteTrigger', params: { FunctionName: name, Namespace: d.namespace, TriggerName: t.name, Type: t.type, Qualifier: '$DEFAULT' }, why: w ? 'trigger changed' : 'trigger no longer declared' });
+      out.push({
+        service: 'scf',
+        action: 'DeleteTrigger',
+        params: { FunctionName: name, Namespace: d.namespace, TriggerName: t.name, Type: t.type, Qualifier: '$DEFAULT' },
+        why: w ? 'trigger changed' : 'trigger no longer declared',
+      });
     }
   }
   for (const w of want) {
     const t = existing.find((x) => x.name === w.name);
     if (!t || t.type !== w.type || t.desc !== w.desc || (t.customArgument ?? '') !== (w.customArgument ?? '')) {
-      out.push({ service: 'scf', action: 'CreateTrigger', params: { FunctionName: name, Namespace: d.namespace, TriggerName: w.name, Type: w.type, TriggerDesc: w.desc, Qualifier: '$DEFAULT', Enable: 'OPEN', ...(w.customArgument ? { CustomArgument: w.customArgument } : {}) }, why: t ? 'trigger changed' : 'trigger missing' });
+      out.push({
+        service: 'scf',
+        action: 'CreateTrigger',
+        params: {
+          FunctionName: name,
+          Namespace: d.namespace,
+          TriggerName: w.name,
+          Type: w.type,
+          TriggerDesc: w.desc,
+          Qualifier: '$DEFAULT',
+          Enable: 'OPEN',
+          ...(w.customArgument ? { CustomArgument: w.customArgument } : {}),
+        },
+        why: t ? 'trigger changed' : 'trigger missing',
+      });
     }
   }
   if (role === 'transfer' && d.queue.kind === 'scf-async') {
     const wantRetry = { retries: d.queue.retries, ttlSeconds: d.queue.ttlSeconds };
     if (current.asyncRetry?.retries !== wantRetry.retries || current.asyncRetry.ttlSeconds !== wantRetry.ttlSeconds) {
-      out.push({ service: 'scf', action: 'UpdateFunctionEventInvokeConfig', params: { FunctionName: name, Namespace: d.namespace, AsyncTriggerConfig: { RetryConfig: [{ RetryNum: wantRetry.retries }], MsgTTL: wantRetry.ttlSeconds } }, why: 'async retry settings' });
+      out.push({
+        service: 'scf',
+        action: 'UpdateFunctionEventInvokeConfig',
+        params: {
+          FunctionName: name,
+          Namespace: d.namespace,
+          AsyncTriggerConfig: { RetryConfig: [{ RetryNum: wantRetry.retries }], MsgTTL: wantRetry.ttlSeconds },
+        },
+        why: 'async retry settings',
+      });
     }
   }
   if (out.some((a) => a.service === 'scf' && a.action !== 'UpdateFunctionEventInvokeConfig' && !a.action.endsWith('Trigger'))) {
-    out.push({ service: 'scf', action: 'PublishVersion', params: { FunctionName: name, Namespace: d.namespace, Description: description }, why: 'new code or configuration' });
+    out.push({
+      service: 'scf',
+      action: 'PublishVersion',
+      params: { FunctionName: name, Namespace: d.namespace, Description: description },
+      why: 'new code or configuration',
+    });
   }
   return out;
 }
@@ -122,9 +186,17 @@ export function planUndeploy(d: Deployment, current: CurrentState): Action[] {
   const n = names(d);
   const out: Action[] = [];
   for (const role of FUNCTION_ROLES) {
-    for (const t of current.triggers[role] ?? []) out.push({ service: 'scf', action: 'DeleteTrigger', params: { FunctionName: n.fn(role), Namespace: d.namespace, TriggerName: t.name, Type: t.type, Qualifier: '$DEFAULT' }, why: 'undeploy' });
-    if (current.functions[role]) out.push({ service: 'scf', action: 'DeleteFunction', params: { FunctionName: n.fn(role), Namespace: d.namespace }, why: 'undeploy' });
+    for (const t of current.triggers[role] ?? [])
+      out.push({
+        service: 'scf',
+        action: 'DeleteTrigger',
+        params: { FunctionName: n.fn(role), Namespace: d.namespace, TriggerName: t.name, Type: t.type, Qualifier: '$DEFAULT' },
+        why: 'undeploy',
+      });
+    if (current.functions[role])
+      out.push({ service: 'scf', action: 'DeleteFunction', params: { FunctionName: n.fn(role), Namespace: d.namespace }, why: 'undeploy' });
   }
-  for (const q of [n.queue, n.deadLetter]) if (current.queues[q]) out.push({ service: 'tdmq', action: 'DeleteCmqQueue', params: { QueueName: q }, why: 'undeploy' });
+  for (const q of [n.queue, n.deadLetter])
+    if (current.queues[q]) out.push({ service: 'tdmq', action: 'DeleteCmqQueue', params: { QueueName: q }, why: 'undeploy' });
   return out;
 }

@@ -1,14 +1,27 @@
 import { z } from 'zod';
 
 const Cron = z.string().regex(/^(\S+\s+){6}\S+$/, 'a 7-field SCF cron: second minute hour day month weekday year');
-const TimerTrigger = z.strictObject({ type: z.literal('timer'), name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,59}$/), cron: Cron, message: z.string().max(1024).optional() });
+const TimerTrigger = z.strictObject({
+  type: z.literal('timer'),
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,59}$/),
+  cron: Cron,
+  message: z.string().max(1024).optional(),
+});
 /** Function URL; `NONE` still requires the HMAC signature checked by the planner itself. */
-const HttpTrigger = z.strictObject({ type: z.literal('http'), name: z.string().default('function-url'), auth: z.enum(['NONE', 'CAM']).default('NONE'), intranet: z.boolean().default(false) });
+const HttpTrigger = z.strictObject({
+  type: z.literal('http'),
+  name: z.string().default('function-url'),
+  auth: z.enum(['NONE', 'CAM']).default('NONE'),
+  intranet: z.boolean().default(false),
+});
 const Trigger = z.discriminatedUnion('type', [TimerTrigger, HttpTrigger]);
 
 const FunctionSpec = z.strictObject({
   /** MB: 64, or 128–3072 in steps of 128 (SCF limits). */
-  memory: z.number().int().refine((m) => m === 64 || (m >= 128 && m <= 3072 && m % 128 === 0), 'SCF memory is 64 or 128–3072 MB in 128 MB steps'),
+  memory: z
+    .number()
+    .int()
+    .refine((m) => m === 64 || (m >= 128 && m <= 3072 && m % 128 === 0), 'SCF memory is 64 or 128–3072 MB in 128 MB steps'),
   /** Seconds, 1–900. */
   timeout: z.number().int().min(1).max(900),
   triggers: z.array(Trigger).default([]),
@@ -22,14 +35,21 @@ export const Deployment = z.strictObject({
   region: z.string().regex(/^[a-z]{2}-[a-z]+(-[a-z0-9]+)*$/),
   namespace: z.string().default('default'),
   /** Prefix of every resource name: `<prefix>-planner`, `<prefix>-tasks`, … */
-  prefix: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/).default('image-transfer'),
+  prefix: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}$/)
+    .default('image-transfer'),
   runtime: z.literal('Nodejs20.19').default('Nodejs20.19'),
   /** Execution role (CAM role name) whose temporary keys the functions use. */
   role: z.string().min(1),
   vpc: z.strictObject({ vpcId: z.string(), subnetId: z.string() }).optional(),
   bucket: z.strictObject({ name: z.string().regex(/^[a-z0-9-]+-\d+$/, 'expected <name>-<appid>'), prefix: z.string().default('image-transfer/') }),
   queue: z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('scf-async'), retries: z.number().int().min(0).max(2).default(2), ttlSeconds: z.number().int().min(60).max(21600).default(21600) }),
+    z.strictObject({
+      kind: z.literal('scf-async'),
+      retries: z.number().int().min(0).max(2).default(2),
+      ttlSeconds: z.number().int().min(60).max(21600).default(21600),
+    }),
     z.strictObject({
       kind: z.literal('tdmq-cmq'),
       /** Data-plane endpoint from the TDMQ console, e.g. http://gz.mqadapter.cmq.tencentyun.com */

@@ -30,41 +30,60 @@ export function toTerraform(d: Deployment): string {
     block('provider "tencentcloud"', [['region', d.region]]),
   ];
   if (d.queue.kind === 'tdmq-cmq') {
-    out.push(block('resource "tencentcloud_tcmq_queue" "dead_letter"', [['queue_name', n.deadLetter], ['msg_retention_seconds', d.queue.retentionSeconds]]));
-    out.push(block('resource "tencentcloud_tcmq_queue" "tasks"', [
-      ['queue_name', n.queue],
-      ['visibility_timeout', d.queue.visibilityTimeout],
-      ['msg_retention_seconds', d.queue.retentionSeconds],
-      ['policy', 0],
-      ['max_receive_count', d.queue.maxReceiveCount],
-      ['dead_letter_queue_name', ref('tencentcloud_tcmq_queue.dead_letter.queue_name')],
-    ]));
+    out.push(
+      block('resource "tencentcloud_tcmq_queue" "dead_letter"', [
+        ['queue_name', n.deadLetter],
+        ['msg_retention_seconds', d.queue.retentionSeconds],
+      ]),
+    );
+    out.push(
+      block('resource "tencentcloud_tcmq_queue" "tasks"', [
+        ['queue_name', n.queue],
+        ['visibility_timeout', d.queue.visibilityTimeout],
+        ['msg_retention_seconds', d.queue.retentionSeconds],
+        ['policy', 0],
+        ['max_receive_count', d.queue.maxReceiveCount],
+        ['dead_letter_queue_name', ref('tencentcloud_tcmq_queue.dead_letter.queue_name')],
+      ]),
+    );
   }
   for (const role of FUNCTION_ROLES) {
     const spec = d.functions[role];
-    out.push(block(`resource "tencentcloud_scf_function" "${role}"`, [
-      ['name', n.fn(role)],
-      ['namespace', d.namespace],
-      ['handler', 'index.main_handler'],
-      ['runtime', d.runtime],
-      ['mem_size', spec.memory],
-      ['timeout', spec.timeout],
-      ['role', d.role],
-      ['zip_file', ref(`"\${path.module}/${role}.zip"`)],
-      ...(d.vpc ? ([['vpc_id', d.vpc.vpcId], ['subnet_id', d.vpc.subnetId]] as Array<[string, Value]>) : []),
-      ['environment', environmentOf(d)],
-    ]));
-    for (const t of spec.triggers) {
-      out.push(block(`resource "tencentcloud_scf_trigger_config" "${role}_${t.name.replace(/-/g, '_')}"`, [
-        ['function_name', ref(`tencentcloud_scf_function.${role}.name`)],
+    out.push(
+      block(`resource "tencentcloud_scf_function" "${role}"`, [
+        ['name', n.fn(role)],
         ['namespace', d.namespace],
-        ['trigger_name', t.name],
-        ['type', t.type],
-        ['qualifier', '$DEFAULT'],
-        ['enable', 'OPEN'],
-        ['trigger_desc', t.type === 'timer' ? t.cron : JSON.stringify({ AuthType: t.auth, NetConfig: { EnableIntranet: t.intranet, EnableExtranet: !t.intranet } })],
-        ...(t.type === 'timer' && t.message ? ([['custom_argument', t.message]] as Array<[string, Value]>) : []),
-      ]));
+        ['handler', 'index.main_handler'],
+        ['runtime', d.runtime],
+        ['mem_size', spec.memory],
+        ['timeout', spec.timeout],
+        ['role', d.role],
+        ['zip_file', ref(`"\${path.module}/${role}.zip"`)],
+        ...(d.vpc
+          ? ([
+              ['vpc_id', d.vpc.vpcId],
+              ['subnet_id', d.vpc.subnetId],
+            ] as Array<[string, Value]>)
+          : []),
+        ['environment', environmentOf(d)],
+      ]),
+    );
+    for (const t of spec.triggers) {
+      out.push(
+        block(`resource "tencentcloud_scf_trigger_config" "${role}_${t.name.replace(/-/g, '_')}"`, [
+          ['function_name', ref(`tencentcloud_scf_function.${role}.name`)],
+          ['namespace', d.namespace],
+          ['trigger_name', t.name],
+          ['type', t.type],
+          ['qualifier', '$DEFAULT'],
+          ['enable', 'OPEN'],
+          [
+            'trigger_desc',
+            t.type === 'timer' ? t.cron : JSON.stringify({ AuthType: t.auth, NetConfig: { EnableIntranet: t.intranet, EnableExtranet: !t.intranet } }),
+          ],
+          ...(t.type === 'timer' && t.message ? ([['custom_argument', t.message]] as Array<[string, Value]>) : []),
+        ]),
+      );
     }
   }
   return out.join('\n');

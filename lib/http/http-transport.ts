@@ -85,10 +85,16 @@ export class HttpTransport {
       out.on('timeout', () => response?.destroy(new TransportError('BODY_TIMEOUT', `body silent for ${this.options.bodyIdleMs} ms`)));
       let deadline: NodeJS.Timeout | undefined;
       out.on('socket', (socket) => {
-        deadline = setTimeout(() => out.destroy(new TransportError('HEADERS_TIMEOUT', `no complete response headers within ${this.options.headersMs} ms`)), this.options.headersMs);
+        deadline = setTimeout(
+          () => out.destroy(new TransportError('HEADERS_TIMEOUT', `no complete response headers within ${this.options.headersMs} ms`)),
+          this.options.headersMs,
+        );
         out.once('close', () => clearTimeout(deadline));
         if (!socket.connecting) return;
-        const timer = setTimeout(() => out.destroy(new TransportError('CONNECT_TIMEOUT', `no connection within ${this.options.connectMs} ms`)), this.options.connectMs);
+        const timer = setTimeout(
+          () => out.destroy(new TransportError('CONNECT_TIMEOUT', `no connection within ${this.options.connectMs} ms`)),
+          this.options.connectMs,
+        );
         socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
         socket.once('close', () => clearTimeout(timer));
       });
@@ -128,7 +134,10 @@ function withReaders(res: IncomingMessage, url: string): ResponseBody {
       if (res.readableEnded || res.destroyed) return;
       let left = MAX_ERROR_BODY_BYTES;
       await new Promise<void>((done) => {
-        res.once('end', done).once('close', done).once('error', () => done());
+        res
+          .once('end', done)
+          .once('close', done)
+          .once('error', () => done());
         res.on('data', (chunk: Buffer) => {
           left -= chunk.length;
           if (left < 0) res.destroy();

@@ -5,6 +5,15 @@
  * May import: lib/util.
  */
 export { BulkTransport } from './bulk-transport.js';
-export { HttpTransport, TransportError, bodyRateOf, tooSlow, type ResponseBody, type TransportOptions, type TransportRequest, type TransportResponse } from './http-transport.js';
+export {
+  HttpTransport,
+  TransportError,
+  bodyRateOf,
+  tooSlow,
+  type ResponseBody,
+  type TransportOptions,
+  type TransportRequest,
+  type TransportResponse,
+} from './http-transport.js';
 export { HttpBodyError, readBounded, readBoundedJson, type BodyErrorFactory, type BodyFailure, type BodySource, type ReadOptions } from './bounded-read.js';
 export { RateLimiter } from './rate-limit.js';

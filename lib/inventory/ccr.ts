@@ -67,10 +67,14 @@ export async function listCcrInventory(api: CcrApi, options: CcrInventoryOptions
 
 export async function listCcrNamespaces(api: CcrApi, signal?: AbortSignal): Promise<string[]> {
   const names = await failAs('CCR namespaces (DescribeNamespacePersonal)', () =>
-    listByItemOffset('CCR_LIST_FAILED', async (offset, limit) => {
-      const r = await api.DescribeNamespacePersonal({ Namespace: '', Offset: offset, Limit: limit });
-      return { total: r.Data?.NamespaceCount ?? 0, items: (r.Data?.NamespaceInfo ?? []).map((n) => n.Namespace).filter(Boolean) };
-    }, signal),
+    listByItemOffset(
+      'CCR_LIST_FAILED',
+      async (offset, limit) => {
+        const r = await api.DescribeNamespacePersonal({ Namespace: '', Offset: offset, Limit: limit });
+        return { total: r.Data?.NamespaceCount ?? 0, items: (r.Data?.NamespaceInfo ?? []).map((n) => n.Namespace).filter(Boolean) };
+      },
+      signal,
+    ),
   );
   return [...new Set(names)].sort();
 }
@@ -79,21 +83,31 @@ export async function listCcrNamespaces(api: CcrApi, signal?: AbortSignal): Prom
 export async function listCcrRepositories(api: CcrApi, signal?: AbortSignal): Promise<{ names: string[]; server?: string }> {
   let server: string | undefined;
   const names = await failAs('CCR repositories (DescribeRepositoryOwnerPersonal)', () =>
-    listByItemOffset('CCR_LIST_FAILED', async (offset, limit) => {
-      const r = await api.DescribeRepositoryOwnerPersonal({ Offset: offset, Limit: limit });
-      server ||= r.Data?.Server || undefined;
-      return { total: r.Data?.TotalCount ?? 0, items: (r.Data?.RepoInfo ?? []).map((x) => x.RepoName ?? '').filter(Boolean) };
-    }, signal),
+    listByItemOffset(
+      'CCR_LIST_FAILED',
+      async (offset, limit) => {
+        const r = await api.DescribeRepositoryOwnerPersonal({ Offset: offset, Limit: limit });
+        server ||= r.Data?.Server || undefined;
+        return { total: r.Data?.TotalCount ?? 0, items: (r.Data?.RepoInfo ?? []).map((x) => x.RepoName ?? '').filter(Boolean) };
+      },
+      signal,
+    ),
   );
   return { names: [...new Set(names)].sort(), ...(server ? { server } : {}) };
 }
 
 export async function listCcrTags(api: CcrApi, repository: string, signal?: AbortSignal): Promise<TagRecord[]> {
-  return listByItemOffset('CCR_LIST_FAILED', async (offset, limit) => {
-    const r = await api.DescribeImagePersonal({ RepoName: repository, Offset: offset, Limit: limit });
-    const items = (r.Data?.TagInfo ?? []).flatMap((t) => (t.TagName ? [{ name: t.TagName, pushedAt: timeOf(t.PushTime ?? t.UpdateTime ?? t.CreationTime) }] : []));
-    return { total: r.Data?.TagCount ?? 0, items };
-  }, signal);
+  return listByItemOffset(
+    'CCR_LIST_FAILED',
+    async (offset, limit) => {
+      const r = await api.DescribeImagePersonal({ RepoName: repository, Offset: offset, Limit: limit });
+      const items = (r.Data?.TagInfo ?? []).flatMap((t) =>
+        t.TagName ? [{ name: t.TagName, pushedAt: timeOf(t.PushTime ?? t.UpdateTime ?? t.CreationTime) }] : [],
+      );
+      return { total: r.Data?.TagCount ?? 0, items };
+    },
+    signal,
+  );
 }
 
 /** Tag names, most recently pushed first; ties (and unparsable times, last) keep the API's order. */

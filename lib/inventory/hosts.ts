@@ -39,7 +39,11 @@ export function ccrHostForRegion(region: string): string | undefined {
 /** The CCR host of a region; an unknown region is an error (the original silently used `.ccs.tencentyun.com`). */
 export function ccrHost(region: string): string {
   const host = ccrHostForRegion(region);
-  if (!host) throw new InventoryError('CCR_REGION_UNKNOWN', `--ccrRegion ${region}: no CCR registry is known for this region (known: ${Object.keys(CCR_REGION_PREFIX).join(', ')})`);
+  if (!host)
+    throw new InventoryError(
+      'CCR_REGION_UNKNOWN',
+      `--ccrRegion ${region}: no CCR registry is known for this region (known: ${Object.keys(CCR_REGION_PREFIX).join(', ')})`,
+    );
   return host;
 }
 

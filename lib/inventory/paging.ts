@@ -13,7 +13,11 @@ export interface Page<T> {
  * read one after another and the next offset is the number of items received, so nothing is skipped
  * even when the server returns fewer than `limit` items per page.
  */
-export async function listByItemOffset<T>(code: InventoryErrorCode, fetch: (offset: number, limit: number) => Promise<Page<T>>, signal?: AbortSignal): Promise<T[]> {
+export async function listByItemOffset<T>(
+  code: InventoryErrorCode,
+  fetch: (offset: number, limit: number) => Promise<Page<T>>,
+  signal?: AbortSignal,
+): Promise<T[]> {
   const out: T[] = [];
   for (let n = 0; n < MAX_PAGES; n++) {
     signal?.throwIfAborted();
@@ -25,7 +29,11 @@ export async function listByItemOffset<T>(code: InventoryErrorCode, fetch: (offs
 }
 
 /** Page-number paging (enterprise `DescribeNamespaces`/`DescribeRepositories`: `Offset` = 1, 2, …). */
-export async function listByPageNumber<T>(code: InventoryErrorCode, fetch: (page: number, limit: number) => Promise<Page<T>>, signal?: AbortSignal): Promise<T[]> {
+export async function listByPageNumber<T>(
+  code: InventoryErrorCode,
+  fetch: (page: number, limit: number) => Promise<Page<T>>,
+  signal?: AbortSignal,
+): Promise<T[]> {
   const out: T[] = [];
   for (let page = 1; page <= MAX_PAGES; page++) {
     signal?.throwIfAborted();

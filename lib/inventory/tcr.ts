@@ -36,17 +36,22 @@ export async function resolveTcrInstance(api: TcrApi, name: string, region: stri
     .DescribeInstances({ Filters: filter, Offset: 0, Limit: 100, AllRegion: true })
     .then((all) => (all.Registries ?? []).find((x) => x.RegistryName === name)?.RegionName)
     .catch(() => undefined);
-  const hint = elsewhere && elsewhere !== region ? `; an instance with this name is in ${elsewhere} (use --tcrRegion ${elsewhere})` : ' (check --tcrName and --tcrRegion)';
+  const hint =
+    elsewhere && elsewhere !== region ? `; an instance with this name is in ${elsewhere} (use --tcrRegion ${elsewhere})` : ' (check --tcrName and --tcrRegion)';
   throw new InventoryError('TCR_INSTANCE_NOT_FOUND', `TCR instance "${name}" not found in region ${region}${hint}`);
 }
 
 /** Namespace names of the instance. */
 export async function listTcrNamespaces(api: TcrApi, registryId: string, signal?: AbortSignal): Promise<Set<string>> {
   const names = await failAs('namespaces (DescribeNamespaces)', () =>
-    listByPageNumber('TCR_LIST_FAILED', async (page, limit) => {
-      const r = await api.DescribeNamespaces({ RegistryId: registryId, Offset: page, Limit: limit });
-      return { total: r.TotalCount ?? 0, items: (r.NamespaceList ?? []).map((n) => n.Name ?? '').filter(Boolean) };
-    }, signal),
+    listByPageNumber(
+      'TCR_LIST_FAILED',
+      async (page, limit) => {
+        const r = await api.DescribeNamespaces({ RegistryId: registryId, Offset: page, Limit: limit });
+        return { total: r.TotalCount ?? 0, items: (r.NamespaceList ?? []).map((n) => n.Name ?? '').filter(Boolean) };
+      },
+      signal,
+    ),
   );
   return new Set(names);
 }
@@ -54,10 +59,14 @@ export async function listTcrNamespaces(api: TcrApi, registryId: string, signal?
 /** Repository names (`ns/repo`) of the instance, in every namespace. */
 export async function listTcrRepositories(api: TcrApi, registryId: string, signal?: AbortSignal): Promise<Set<string>> {
   const names = await failAs('repositories (DescribeRepositories)', () =>
-    listByPageNumber('TCR_LIST_FAILED', async (page, limit) => {
-      const r = await api.DescribeRepositories({ RegistryId: registryId, Offset: page, Limit: limit });
-      return { total: r.TotalCount ?? 0, items: (r.RepositoryList ?? []).map((x) => fullName(x.Namespace, x.Name)).filter(Boolean) };
-    }, signal),
+    listByPageNumber(
+      'TCR_LIST_FAILED',
+      async (page, limit) => {
+        const r = await api.DescribeRepositories({ RegistryId: registryId, Offset: page, Limit: limit });
+        return { total: r.TotalCount ?? 0, items: (r.RepositoryList ?? []).map((x) => fullName(x.Namespace, x.Name)).filter(Boolean) };
+      },
+      signal,
+    ),
   );
   return new Set(names);
 }

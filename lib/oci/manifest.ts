@@ -9,9 +9,7 @@ export const Descriptor = z.looseObject({
   digest: z.string().regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/),
   size: z.number().int().nonnegative(),
   urls: z.array(z.string()).optional(),
-  platform: z
-    .looseObject({ os: z.string(), architecture: z.string(), variant: z.string().optional() })
-    .optional(),
+  platform: z.looseObject({ os: z.string(), architecture: z.string(), variant: z.string().optional() }).optional(),
   artifactType: z.string().optional(),
 });
 export type Descriptor = z.infer<typeof Descriptor>;

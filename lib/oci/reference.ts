@@ -86,10 +86,7 @@ export function parseReference(input: string): Reference {
   for (const part of parts) {
     if (part === '.' || part === '..') throw new InvalidReferenceError(input, 'path components "." and ".." are not allowed');
     if (!COMPONENT.test(part)) {
-      throw new InvalidReferenceError(
-        input,
-        `repository component "${part}" must be lowercase letters, digits and single separators (. _ __ -)`,
-      );
+      throw new InvalidReferenceError(input, `repository component "${part}" must be lowercase letters, digits and single separators (. _ __ -)`);
     }
   }
   const repository = parts.join('/');

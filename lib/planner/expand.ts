@@ -26,8 +26,8 @@ export function expandRule(rule: Rule, sourceTags: readonly string[] | undefined
     rule: { source: formatEndpoint(s), target: formatEndpoint(t) },
   });
   if (sel.kind === 'digest') return [make(src(sel.digest), dst(rule.target.tag ?? sel.tag ?? sel.digest))];
-  const tags = sel.kind === 'all' ? sourceTags ?? [] : sel.tags;
-  return tags.map((tag) => make(src(tag), dst(sel.kind === 'tags' && sel.tags.length === 1 ? rule.target.tag ?? tag : tag)));
+  const tags = sel.kind === 'all' ? (sourceTags ?? []) : sel.tags;
+  return tags.map((tag) => make(src(tag), dst(sel.kind === 'tags' && sel.tags.length === 1 ? (rule.target.tag ?? tag) : tag)));
 }
 
 /** Removes tasks that would write the same target twice (first rule wins), returning the duplicates. */

@@ -41,7 +41,11 @@ export async function selectTags(available: readonly string[], filter: TagFilter
     tags = tags.filter((t) => (dates.get(t)?.getTime() ?? -Infinity) >= since);
   }
   if (filter.latest === undefined) return tags;
-  if (filter.sortBy === 'semver') return tags.filter((t) => versionOf(t) !== undefined).sort(byVersionDesc).slice(0, filter.latest);
+  if (filter.sortBy === 'semver')
+    return tags
+      .filter((t) => versionOf(t) !== undefined)
+      .sort(byVersionDesc)
+      .slice(0, filter.latest);
   const time = (t: string): number => dates.get(t)?.getTime() ?? -Infinity;
   return tags.sort((a, b) => time(b) - time(a) || a.localeCompare(b)).slice(0, filter.latest);
 }

@@ -26,7 +26,10 @@ export const TransferTask = z.strictObject({
    * Platforms to keep (`os/arch[/variant]`): an index is rewritten to those entries, so its digest
    * changes. Absent: every platform, digests preserved.
    */
-  platforms: z.array(z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/)).min(1).optional(),
+  platforms: z
+    .array(z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/))
+    .min(1)
+    .optional(),
   /** Before a different image replaces the target tag, the old one is tagged with this. */
   backupTag: z.string().min(1).max(128).optional(),
   /** Copy the artifacts attached to the image (signatures, SBOMs, attestations). */
@@ -44,5 +47,8 @@ export function formatEndpoint(e: Endpoint): string {
 
 /** Deterministic: the same source and target give the same id in every run (idempotent results). */
 export function taskIdOf(source: Endpoint, target: Endpoint): string {
-  return createHash('sha256').update(`${formatEndpoint(source)} -> ${formatEndpoint(target)}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`${formatEndpoint(source)} -> ${formatEndpoint(target)}`)
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -10,5 +10,7 @@ export function cmqSignature(host: string, path: string, params: Record<string, 
     .sort()
     .map((k) => `${k}=${params[k]}`)
     .join('&');
-  return createHmac(method === 'HmacSHA1' ? 'sha1' : 'sha256', secretKey).update(`POST${host}${path}?${query}`).digest('base64');
+  return createHmac(method === 'HmacSHA1' ? 'sha1' : 'sha256', secretKey)
+    .update(`POST${host}${path}?${query}`)
+    .digest('base64');
 }

@@ -62,7 +62,10 @@ export class CmqQueue implements TaskSink, TaskSource {
     if (!reply.success) throw new QueueError('QUEUE_RECEIVE_FAILED', `CMQ ${action}: unexpected reply (HTTP ${res.statusCode})`);
     // 7000 = no message (ReceiveMessage); anything else non-zero is an error
     if (reply.data.code !== 0 && reply.data.code !== 7000) {
-      throw new QueueError(action.includes('Receive') ? 'QUEUE_RECEIVE_FAILED' : 'QUEUE_SEND_FAILED', `CMQ ${action} failed: ${reply.data.code} ${reply.data.message ?? ''} (${reply.data.requestId ?? ''})`);
+      throw new QueueError(
+        action.includes('Receive') ? 'QUEUE_RECEIVE_FAILED' : 'QUEUE_SEND_FAILED',
+        `CMQ ${action} failed: ${reply.data.code} ${reply.data.message ?? ''} (${reply.data.requestId ?? ''})`,
+      );
     }
     return json;
   }
@@ -91,7 +94,11 @@ export class CmqQueue implements TaskSink, TaskSource {
   async receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedTask[]> {
     const json = await this.call(
       'BatchReceiveMessage',
-      { queueName: this.options.queueName, numOfMsg: String(Math.min(Math.max(1, max), BATCH_MESSAGES)), pollingWaitSeconds: String(Math.min(30, waitSeconds)) },
+      {
+        queueName: this.options.queueName,
+        numOfMsg: String(Math.min(Math.max(1, max), BATCH_MESSAGES)),
+        pollingWaitSeconds: String(Math.min(30, waitSeconds)),
+      },
       signal,
     );
     const list = Received.parse(json).msgInfoList ?? [];

@@ -119,7 +119,14 @@ export class Authenticator {
     try {
       res = await this.transport.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal });
     } catch (cause) {
-      throw new RegistryError({ code: 'REGISTRY_NETWORK', method: 'GET', url: url.toString(), detail: String((cause as Error).message), retryable: true, cause });
+      throw new RegistryError({
+        code: 'REGISTRY_NETWORK',
+        method: 'GET',
+        url: url.toString(),
+        detail: String((cause as Error).message),
+        retryable: true,
+        cause,
+      });
     }
     if (res.statusCode !== 200) {
       await res.body.dump();
@@ -133,7 +140,8 @@ export class Authenticator {
     }
     const json = TokenResponse.safeParse(await readBoundedJson({ ...res, url: url.toString() }, MAX_TOKEN_RESPONSE_BYTES, 'token response'));
     const value = json.success ? (json.data.token ?? json.data.access_token) : undefined;
-    if (!json.success || !value) throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: url.toString(), detail: 'token response without token' });
+    if (!json.success || !value)
+      throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: url.toString(), detail: 'token response without token' });
     registerSecret(value);
     const expiresIn = json.data.expires_in;
     const lifetime = (expiresIn && expiresIn > 0 ? expiresIn : 60) * 1000;

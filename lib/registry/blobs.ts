@@ -103,13 +103,7 @@ export async function putBlob(
 }
 
 /** Chunked upload step: streams `length` bytes at the session offset; follows the new Location. */
-export async function patchChunk(
-  client: RegistryClient,
-  session: UploadSession,
-  body: Readable | Buffer,
-  length: number,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function patchChunk(client: RegistryClient, session: UploadSession, body: Readable | Buffer, length: number, signal?: AbortSignal): Promise<void> {
   const res = await client.request({
     method: 'PATCH',
     path: session.location,

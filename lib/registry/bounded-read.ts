@@ -6,7 +6,14 @@ export type { BodySource } from '../http/index.js';
 /** A whole-body read of the registry protocol fails as a RegistryError: REGISTRY_PROTOCOL for a body too large or not JSON, REGISTRY_TIMEOUT or REGISTRY_NETWORK for one that broke off. */
 const registryBodyError: http.BodyErrorFactory = (f) =>
   f.kind === 'broken'
-    ? new RegistryError({ code: /TIMEOUT|TOO_SLOW/.test(f.code ?? '') ? 'REGISTRY_TIMEOUT' : 'REGISTRY_NETWORK', method: 'GET', url: f.url, detail: f.detail, retryable: isRetryableNetworkError(f.cause), cause: f.cause })
+    ? new RegistryError({
+        code: /TIMEOUT|TOO_SLOW/.test(f.code ?? '') ? 'REGISTRY_TIMEOUT' : 'REGISTRY_NETWORK',
+        method: 'GET',
+        url: f.url,
+        detail: f.detail,
+        retryable: isRetryableNetworkError(f.cause),
+        cause: f.cause,
+      })
     : new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: f.url, detail: f.detail });
 
 /** lib/http's readBounded, failing with RegistryErrors. */

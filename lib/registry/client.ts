@@ -142,34 +142,47 @@ export class RegistryClient {
     const replayable = !(req.body && typeof (req.body as Readable).pipe === 'function');
     const url = req.path.startsWith('http') ? req.path : `${this.origin}${req.path}`;
     let reauthenticated = false;
-    return this.withRetry(req.method, url, replayable, async () => {
-      for (;;) {
-        const res = await this.sendFollowing(url, req);
-        if (res.status === 401 && new URL(res.url).origin !== this.origin) {
-          // a redirect or an upload Location led elsewhere: that host's challenge names nobody we trust
-          await res.body.dump();
-          throw this.httpError(req.method, res.url, 401, '', undefined, `401 from ${new URL(res.url).host}, not the registry ${this.registry}: its challenge is ignored and no credential is sent there`);
+    return this.withRetry(
+      req.method,
+      url,
+      replayable,
+      async () => {
+        for (;;) {
+          const res = await this.sendFollowing(url, req);
+          if (res.status === 401 && new URL(res.url).origin !== this.origin) {
+            // a redirect or an upload Location led elsewhere: that host's challenge names nobody we trust
+            await res.body.dump();
+            throw this.httpError(
+              req.method,
+              res.url,
+              401,
+              '',
+              undefined,
+              `401 from ${new URL(res.url).host}, not the registry ${this.registry}: its challenge is ignored and no credential is sent there`,
+            );
+          }
+          if (res.status === 401 && !reauthenticated && replayable) {
+            await res.body.dump();
+            reauthenticated = true;
+            this.auth.learn(pickChallenge(res.headers['www-authenticate']));
+            this.auth.invalidate(req.scopes);
+            continue;
+          }
+          if (res.status === 401 && !replayable) {
+            // a streamed body cannot be replayed here: forget the token and let the caller redo the transfer
+            this.auth.learn(pickChallenge(res.headers['www-authenticate']));
+            this.auth.invalidate(req.scopes);
+            await res.body.dump();
+            throw Object.assign(this.httpError(req.method, res.url, 401, ''), { retryable: true });
+          }
+          if (req.expect.includes(res.status)) return res;
+          const text = req.method === 'HEAD' ? '' : (await readBounded(res, MAX_ERROR_BODY_BYTES, 'error body', 'truncate')).toString('utf8');
+          if (req.method === 'HEAD') await res.body.dump();
+          throw this.httpError(req.method, res.url, res.status, text, res.headers['retry-after']);
         }
-        if (res.status === 401 && !reauthenticated && replayable) {
-          await res.body.dump();
-          reauthenticated = true;
-          this.auth.learn(pickChallenge(res.headers['www-authenticate']));
-          this.auth.invalidate(req.scopes);
-          continue;
-        }
-        if (res.status === 401 && !replayable) {
-          // a streamed body cannot be replayed here: forget the token and let the caller redo the transfer
-          this.auth.learn(pickChallenge(res.headers['www-authenticate']));
-          this.auth.invalidate(req.scopes);
-          await res.body.dump();
-          throw Object.assign(this.httpError(req.method, res.url, 401, ''), { retryable: true });
-        }
-        if (req.expect.includes(res.status)) return res;
-        const text = req.method === 'HEAD' ? '' : (await readBounded(res, MAX_ERROR_BODY_BYTES, 'error body', 'truncate')).toString('utf8');
-        if (req.method === 'HEAD') await res.body.dump();
-        throw this.httpError(req.method, res.url, res.status, text, res.headers['retry-after']);
-      }
-    }, req.signal);
+      },
+      req.signal,
+    );
   }
 
   private async sendFollowing(url: string, req: RegistryRequest): Promise<RegistryResponse> {
@@ -221,7 +234,8 @@ export class RegistryClient {
   ): Promise<TransportResponse> {
     try {
       // blob bytes (a streamed upload, a blob download) go by the transport cheaper per byte
-      if ((body && !Buffer.isBuffer(body)) || (method === 'GET' && BLOB_PATH.test(path))) return await this.bulk.request({ origin, path, method, headers, body, signal });
+      if ((body && !Buffer.isBuffer(body)) || (method === 'GET' && BLOB_PATH.test(path)))
+        return await this.bulk.request({ origin, path, method, headers, body, signal });
       return await this.transport.request({ origin, path, method, headers, body, signal });
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;

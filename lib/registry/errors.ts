@@ -34,7 +34,7 @@ export class RegistryError extends CodedError<RegistryErrorCode> {
   }) {
     const url = redactUrl(init.url);
     const diag = (init.diagnostics ?? []).map((d) => `${d.code}: ${d.message}`).join('; ');
-    const what = init.status === undefined ? init.detail ?? 'request failed' : `${init.status}${diag ? ` ${diag}` : ''}`;
+    const what = init.status === undefined ? (init.detail ?? 'request failed') : `${init.status}${diag ? ` ${diag}` : ''}`;
     super(init.code, redact(`${init.method} ${url}: ${what}${init.detail && init.status !== undefined ? ` (${init.detail})` : ''}`), {
       cause: init.cause,
       op: init.method,

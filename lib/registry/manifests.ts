@@ -5,16 +5,10 @@ import { header, type RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { MAX_MANIFEST_BYTES } from '../util/limits.js';
 
-const path = (repository: string, reference: string): string =>
-  `/v2/${repository}/manifests/${encodeURIComponent(reference).replace(/%3A/g, ':')}`;
+const path = (repository: string, reference: string): string => `/v2/${repository}/manifests/${encodeURIComponent(reference).replace(/%3A/g, ':')}`;
 
 /** HEAD; undefined on 404. Falls back to a GET when the registry omits `Docker-Content-Digest`. */
-export async function headManifest(
-  client: RegistryClient,
-  repository: string,
-  reference: string,
-  signal?: AbortSignal,
-): Promise<ManifestHead | undefined> {
+export async function headManifest(client: RegistryClient, repository: string, reference: string, signal?: AbortSignal): Promise<ManifestHead | undefined> {
   const res = await client.request({
     method: 'HEAD',
     path: path(repository, reference),
@@ -33,12 +27,7 @@ export async function headManifest(
   return { digest: sha256Digest(full.bytes), mediaType: full.mediaType, size: full.bytes.length };
 }
 
-export async function getManifest(
-  client: RegistryClient,
-  repository: string,
-  reference: string,
-  signal?: AbortSignal,
-): Promise<RawManifest> {
+export async function getManifest(client: RegistryClient, repository: string, reference: string, signal?: AbortSignal): Promise<RawManifest> {
   const res = await client.request({
     method: 'GET',
     path: path(repository, reference),

@@ -248,7 +248,14 @@ export class PullQuota {
       if (nextAt === undefined || nextAt - started > maxWait) throw this.exhausted(k, reserve, nextAt, maxWait);
       if (!this.pacing) {
         this.pacing = true;
-        this.options.onPacing?.({ registry: this.registry, ...(k.limit !== undefined ? { limit: k.limit } : {}), remaining: Math.max(0, k.remaining - this.inFlight), reserve, ...(k.windowMs ? { windowSeconds: k.windowMs / 1000 } : {}), nextAt });
+        this.options.onPacing?.({
+          registry: this.registry,
+          ...(k.limit !== undefined ? { limit: k.limit } : {}),
+          remaining: Math.max(0, k.remaining - this.inFlight),
+          reserve,
+          ...(k.windowMs ? { windowSeconds: k.windowMs / 1000 } : {}),
+          nextAt,
+        });
       }
       await sleep(Math.max(0, nextAt - this.now()), signal);
       if (!refresh) return this.spend(true);
@@ -276,7 +283,14 @@ export class PullQuota {
 
   private exhausted(k: Known, reserve: number, nextAt: number | undefined, maxWait: number): QuotaError {
     const budget = `${Math.max(0, k.remaining - this.inFlight)} of ${k.limit ?? '?'} pulls left${k.windowMs ? ` per ${k.windowMs / 1000} s window` : ''}, ${reserve} kept in reserve`;
-    const when = nextAt === undefined ? 'the registry did not say when the window resets' : `the next pull can be allowed at ${new Date(nextAt).toISOString()} at the earliest, later than the ${Math.round(maxWait / 1000)} s wait limit`;
-    return new QuotaError(this.registry, `QUOTA_EXHAUSTED: pull quota of ${this.registry} is used up (${budget}); ${when}. Run again after that: images already copied are skipped.`, nextAt);
+    const when =
+      nextAt === undefined
+        ? 'the registry did not say when the window resets'
+        : `the next pull can be allowed at ${new Date(nextAt).toISOString()} at the earliest, later than the ${Math.round(maxWait / 1000)} s wait limit`;
+    return new QuotaError(
+      this.registry,
+      `QUOTA_EXHAUSTED: pull quota of ${this.registry} is used up (${budget}); ${when}. Run again after that: images already copied are skipped.`,
+      nextAt,
+    );
   }
 }

@@ -48,7 +48,8 @@ export async function listReferrers(
     const applied = (header(res.headers, 'oci-filters-applied') ?? '').split(',').map((f) => f.trim());
     const wanted = options.artifactType;
     out.push(...parsed.data.manifests.filter((d) => !wanted || applied.includes('artifactType') || d.artifactType === wanted));
-    if (out.length > MAX_LISTING_ENTRIES) throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: res.url, detail: `more than ${MAX_LISTING_ENTRIES} referrers` });
+    if (out.length > MAX_LISTING_ENTRIES)
+      throw new RegistryError({ code: 'REGISTRY_PROTOCOL', method: 'GET', url: res.url, detail: `more than ${MAX_LISTING_ENTRIES} referrers` });
     next = pager.next(res.headers.link, res.url);
   }
   return out;

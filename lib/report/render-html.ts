@@ -67,7 +67,9 @@ function summary(report: RunReport): string {
   const item = (label: string, value: string, count?: string, cls = ''): string =>
     `<div${cls ? ` class="${cls}"` : ''}><dt>${label}</dt><dd${count ? ` data-count="${count}"` : ''}>${h(value)}</dd></div>`;
   const v = t.verification;
-  const verified = v ? `${item('Verified', String(v.verified), 'verified', 'st-succeeded')}\n${item('Mismatched', String(v.mismatched), 'mismatched', v.mismatched > 0 ? 'st-failed' : '')}\n` : '';
+  const verified = v
+    ? `${item('Verified', String(v.verified), 'verified', 'st-succeeded')}\n${item('Mismatched', String(v.mismatched), 'mismatched', v.mismatched > 0 ? 'st-failed' : '')}\n`
+    : '';
   return `<dl class="summary">
 ${item('Images', String(t.images), 'images')}
 ${item('Succeeded', String(t.succeeded), 'succeeded', 'st-succeeded')}
@@ -118,10 +120,7 @@ ${report.results.map(resultRow).join('\n')}
 }
 
 function resultRow(r: TaskResult, index: number): string {
-  const extra = [
-    r.reason ?? '',
-    r.attempts > 1 ? `${r.attempts} attempts` : '',
-  ].filter(Boolean);
+  const extra = [r.reason ?? '', r.attempts > 1 ? `${r.attempts} attempts` : ''].filter(Boolean);
   const moved = [
     r.bytes.mounted > 0 ? `${formatBytes(r.bytes.mounted)} mounted` : '',
     r.bytes.skipped > 0 ? `${formatBytes(r.bytes.skipped)} present` : '',

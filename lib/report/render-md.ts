@@ -39,7 +39,10 @@ export function renderMarkdown(report: RunReport): string {
 function summaryTable(report: RunReport): string[] {
   const t = report.totals;
   const verified: Array<[string, string]> = t.verification
-    ? [['Verified', String(t.verification.verified)], ['Verification mismatches', String(t.verification.mismatched)]]
+    ? [
+        ['Verified', String(t.verification.verified)],
+        ['Verification mismatches', String(t.verification.mismatched)],
+      ]
     : [];
   const rows: Array<[string, string]> = [
     ['Status', report.status],

@@ -6,7 +6,9 @@ import type { RunReport, Verification } from './schema.js';
 export function describeMismatch(m: Verification['mismatches'][number]): string {
   const subject = m.what === 'tag' ? m.reference : `${m.what} ${m.reference}`;
   if (m.actual === undefined) return `${subject} is missing${m.what === 'blob' ? '' : ` (expected ${shortDigest(m.expected)})`}`;
-  return m.what === 'tag' ? `${subject} points to ${shortDigest(m.actual)}, expected ${shortDigest(m.expected)}` : `${subject} has digest ${shortDigest(m.actual)}`;
+  return m.what === 'tag'
+    ? `${subject} points to ${shortDigest(m.actual)}, expected ${shortDigest(m.expected)}`
+    : `${subject} has digest ${shortDigest(m.actual)}`;
 }
 
 /**

@@ -12,9 +12,7 @@ export interface RulePair {
 export function formatRuleFile(pairs: ReadonlyArray<RulePair>): string {
   const sources = new Set(pairs.map((p) => p.source));
   const body =
-    sources.size === pairs.length
-      ? Object.fromEntries(pairs.map((p) => [p.source, p.target]))
-      : pairs.map((p) => ({ source: p.source, target: p.target }));
+    sources.size === pairs.length ? Object.fromEntries(pairs.map((p) => [p.source, p.target])) : pairs.map((p) => ({ source: p.source, target: p.target }));
   const text = pairs.length === 0 ? '{}\n' : yaml.dump(body, { lineWidth: -1, noRefs: true });
   return `# image-transfer rule file: the images that failed; re-run with --ruleFile=<this file>\n${text}`;
 }

@@ -62,7 +62,15 @@ function buildIndex(nodes: Node[], rootKind: string | undefined): Index {
     for (const n of list) if (n.text !== undefined && !map.has(n.text)) map.set(n.text, n);
     return map;
   };
-  return { sorted, starts: sorted.map((n) => n.start), top, topPosition: new Map(top.map((n, i) => [n, i])), topKeys: firstOf(top.filter((n) => n.isKey)), firstKey: firstOf(sorted.filter((n) => n.isKey)), firstAny: firstOf(sorted) };
+  return {
+    sorted,
+    starts: sorted.map((n) => n.start),
+    top,
+    topPosition: new Map(top.map((n, i) => [n, i])),
+    topKeys: firstOf(top.filter((n) => n.isKey)),
+    firstKey: firstOf(sorted.filter((n) => n.isKey)),
+    firstAny: firstOf(sorted),
+  };
 }
 
 function lineLookup(text: string, nodes: Node[], rootKind: () => string | undefined): LineOf {

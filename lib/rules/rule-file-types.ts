@@ -1,8 +1,5 @@
 /** Which images of the source repository a rule copies. */
-export type TagSelection =
-  | { kind: 'all' }
-  | { kind: 'tags'; tags: string[] }
-  | { kind: 'digest'; digest: string; tag?: string };
+export type TagSelection = { kind: 'all' } | { kind: 'tags'; tags: string[] } | { kind: 'digest'; digest: string; tag?: string };
 
 export interface RuleSource {
   readonly registry: string;

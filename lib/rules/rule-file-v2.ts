@@ -30,7 +30,10 @@ const RuleShape = z.strictObject({
   target: z.string().min(1),
   repositories: z.strictObject({ include: Patterns.optional(), exclude: Patterns.optional() }).optional(),
   tags: Tags.optional(),
-  digests: z.array(z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex>')).min(1).optional(),
+  digests: z
+    .array(z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex>'))
+    .min(1)
+    .optional(),
   platforms: Platforms.optional(),
   overwrite: Overwrite.optional(),
   backup: z.string().min(1).optional(),
@@ -70,7 +73,8 @@ function regexes(value: string | string[] | undefined, field: string): RegExp[] 
 
 function tagFilter(t: NonNullable<RuleShape['tags']>): TagFilter {
   for (const tag of t.list ?? []) if (!isValidTag(tag)) throw new Issue('list', `tag "${tag.slice(0, 40)}" must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`);
-  if (t.semver !== undefined && semver.validRange(t.semver, { loose: true }) === null) throw new Issue('semver', `"${t.semver}" is not a semver range (e.g. ">=1.2 <2" or "^3")`);
+  if (t.semver !== undefined && semver.validRange(t.semver, { loose: true }) === null)
+    throw new Issue('semver', `"${t.semver}" is not a semver range (e.g. ">=1.2 <2" or "^3")`);
   if (t.sortBy !== undefined && t.latest === undefined) throw new Issue('sortBy', 'sortBy orders the tags for latest: set latest as well');
   const within = t.pushedWithin === undefined ? undefined : Number(t.pushedWithin.slice(0, -1)) * UNIT_MS[t.pushedWithin.at(-1) as keyof typeof UNIT_MS];
   return {
@@ -105,7 +109,8 @@ function sourceOf(r: RuleShape): RuleV2['source'] {
   }
   if (!bare && !r.repositories) return { registry: ref.registry, repository: ref.repository };
   const catalog: CatalogSelection = { include: regexes(r.repositories?.include, 'include'), exclude: regexes(r.repositories?.exclude, 'exclude') };
-  if (r.tags?.list || r.digests) throw new Issue(r.digests ? 'digests' : 'list', 'a registry-wide source selects tags by filters, not by explicit tags or digests');
+  if (r.tags?.list || r.digests)
+    throw new Issue(r.digests ? 'digests' : 'list', 'a registry-wide source selects tags by filters, not by explicit tags or digests');
   return { registry: ref.registry, repository: bare ? '' : ref.repository, catalog };
 }
 
@@ -175,8 +180,16 @@ export function parseRulesV2(loaded: LoadedFile): RuleV2[] {
       const keys = i.code === 'unrecognized_keys' ? i.keys : [fieldOf(i.path)];
       for (const k of keys) {
         const top = String(i.path[0] ?? k);
-        const message = i.code === 'unrecognized_keys' ? `unknown key (expected ${i.path.length ? 'platforms, overwrite, backup or referrers' : 'version, defaults and rules'})` : i.message;
-        issues.push({ file, ...lineField(lineOf(top, i.path.length > 1 ? k : undefined)), key: `${pathText(i.path).slice(1) || k}${i.code === 'unrecognized_keys' && i.path.length ? `.${k}` : ''}`, message });
+        const message =
+          i.code === 'unrecognized_keys'
+            ? `unknown key (expected ${i.path.length ? 'platforms, overwrite, backup or referrers' : 'version, defaults and rules'})`
+            : i.message;
+        issues.push({
+          file,
+          ...lineField(lineOf(top, i.path.length > 1 ? k : undefined)),
+          key: `${pathText(i.path).slice(1) || k}${i.code === 'unrecognized_keys' && i.path.length ? `.${k}` : ''}`,
+          message,
+        });
       }
     }
     throw new ConfigError(issues);

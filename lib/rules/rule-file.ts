@@ -37,13 +37,20 @@ function listEntries(items: unknown[], file: string, lineOf: LineOf, issues: Con
     const parsed = ListItem.safeParse(item);
     if (parsed.success) {
       const t = parsed.data.target;
-      return [{ source: parsed.data.source, targets: Array.isArray(t) ? t : [t ?? ''], key: shorten(parsed.data.source.trim()), ...withLine(lineOf(`[${i}]`)) }];
+      return [
+        { source: parsed.data.source, targets: Array.isArray(t) ? t : [t ?? ''], key: shorten(parsed.data.source.trim()), ...withLine(lineOf(`[${i}]`)) },
+      ];
     }
     for (const issue of parsed.error.issues) {
       const fields = issue.code === 'unrecognized_keys' ? issue.keys : [issue.path.map(String).join('.')];
       for (const field of fields) {
         const message = issue.code === 'unrecognized_keys' ? 'unknown key (expected source and target)' : field ? issue.message : `${issue.message} (${SHAPE})`;
-        issues.push({ file, ...withLine(field ? lineOf(`[${i}]`, field.split('.')[0]!) : lineOf(`[${i}]`)), key: field ? `[${i}].${field}` : `[${i}]`, message });
+        issues.push({
+          file,
+          ...withLine(field ? lineOf(`[${i}]`, field.split('.')[0]!) : lineOf(`[${i}]`)),
+          key: field ? `[${i}].${field}` : `[${i}]`,
+          message,
+        });
       }
     }
     return [];

@@ -44,5 +44,7 @@ export function backupVars(tag: string, at: Date): Record<string, string> {
 
 /** A rendered repository path: empty components (an empty `{{namespace}}`) collapse. */
 export function renderRepository(template: string, vars: Readonly<Record<string, string>>): string {
-  return render(template, vars).replace(/\/{2,}/g, '/').replace(/^\/|\/$/g, '');
+  return render(template, vars)
+    .replace(/\/{2,}/g, '/')
+    .replace(/^\/|\/$/g, '');
 }

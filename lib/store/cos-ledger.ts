@@ -84,7 +84,13 @@ export class CosPullLedger implements PullLedger {
     let skew = 0;
     try {
       for (;;) {
-        const res = await this.cos.getBucket({ Bucket: this.options.bucket, Region: this.options.region, Prefix: dir, MaxKeys: 1000, ...(marker ? { Marker: marker } : {}) });
+        const res = await this.cos.getBucket({
+          Bucket: this.options.bucket,
+          Region: this.options.region,
+          Prefix: dir,
+          MaxKeys: 1000,
+          ...(marker ? { Marker: marker } : {}),
+        });
         const date = Date.parse(String((res.headers as Record<string, unknown> | undefined)?.date ?? ''));
         if (!Number.isNaN(date)) [serverNow, skew] = [date, date - Date.now()];
         for (const c of res.Contents) {

@@ -82,7 +82,13 @@ export class CosObjectStore implements ObjectStore {
     let marker: string | undefined;
     try {
       for (;;) {
-        const res = await this.cos.getBucket({ Bucket: this.options.bucket, Region: this.options.region, Prefix: `${this.prefix}${prefix}`, MaxKeys: 1000, ...(marker ? { Marker: marker } : {}) });
+        const res = await this.cos.getBucket({
+          Bucket: this.options.bucket,
+          Region: this.options.region,
+          Prefix: `${this.prefix}${prefix}`,
+          MaxKeys: 1000,
+          ...(marker ? { Marker: marker } : {}),
+        });
         for (const c of res.Contents) keys.push(c.Key.slice(this.prefix.length));
         if (res.IsTruncated !== 'true' || !res.NextMarker) break;
         marker = res.NextMarker;

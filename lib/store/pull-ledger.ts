@@ -2,9 +2,16 @@ import { z } from 'zod';
 
 /** At most `pulls` manifest GETs on `registry` in any `windowSeconds`, all workers of all runs together. */
 export const PullBudgetPolicy = z.strictObject({
-  registry: z.string().min(1).regex(/^[A-Za-z0-9.:[\]-]+$/, 'a registry host, e.g. docker.io'),
+  registry: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, 'a registry host, e.g. docker.io'),
   pulls: z.number().int().min(1).max(10_000),
-  windowSeconds: z.number().int().min(1).max(7 * 86_400),
+  windowSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400),
   /** How long one pull may wait for a token before its image fails with QUOTA_EXHAUSTED. @default 60 */
   maxWaitSeconds: z.number().int().min(0).max(900).default(60),
 });

@@ -32,4 +32,3 @@ export function tdmqClient(credential: CredentialProvider, endpoint: CloudEndpoi
 }
 
 export type { TdmqClient };
-

@@ -31,7 +31,9 @@ export function scfRoleCredential(env: Record<string, string | undefined> = proc
       const secretKey = env.TENCENTCLOUD_SECRETKEY ?? env.TENCENTCLOUD_SECRET_KEY;
       const token = env.TENCENTCLOUD_SESSIONTOKEN ?? env.TENCENTCLOUD_SESSION_TOKEN;
       if (!secretId || !secretKey) {
-        throw new CredentialError('no Tencent Cloud credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY are not set (is an execution role attached to the function?)');
+        throw new CredentialError(
+          'no Tencent Cloud credentials: TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY are not set (is an execution role attached to the function?)',
+        );
       }
       registerSecret(secretKey);
       registerSecret(token);

@@ -35,7 +35,9 @@ export function parseSecretFile(loaded: LoadedFile): ApiKeysBySide {
   const ccr = parsed.data.ccr ?? parsed.data.tcr;
   const tcr = parsed.data.tcr ?? parsed.data.ccr;
   if (!ccr || !tcr) {
-    throw new ConfigError([{ file: loaded.file, message: 'no matched secret provided in secret file: expected a `ccr` or `tcr` section with secretId and secretKey' }]);
+    throw new ConfigError([
+      { file: loaded.file, message: 'no matched secret provided in secret file: expected a `ccr` or `tcr` section with secretId and secretKey' },
+    ]);
   }
   for (const keys of [ccr, tcr]) {
     registerSecret(keys.secretKey);

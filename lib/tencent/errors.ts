@@ -18,7 +18,11 @@ export class TencentApiError extends CodedError<TencentApiErrorCode> {
     const apiCode = init.apiCode ?? '';
     const id = init.requestId ? ` (RequestId ${init.requestId})` : '';
     const tries = init.attempts > 1 ? ` after ${init.attempts} attempts` : '';
-    super(apiCode ? 'TENCENT_API_FAILED' : 'TENCENT_API_UNREACHABLE', redact(`${init.action} failed${tries}: ${apiCode ? `${apiCode}: ` : ''}${init.message}${id}`), { cause: init.cause, op: init.action });
+    super(
+      apiCode ? 'TENCENT_API_FAILED' : 'TENCENT_API_UNREACHABLE',
+      redact(`${init.action} failed${tries}: ${apiCode ? `${apiCode}: ` : ''}${init.message}${id}`),
+      { cause: init.cause, op: init.action },
+    );
     this.name = 'TencentApiError';
     this.apiCode = apiCode;
     this.action = init.action;

@@ -86,7 +86,10 @@ describe('auth sources through the CLI: per-repository credentials and credentia
   });
 
   it('the ACL bites: one user for the whole registry copies a/… and fails b/…', async () => {
-    const outcome = await run([`--securityFile=${security({ [dst.host]: { caFile: dst.ca, username: 'alice', password: USERS.alice } })}`, `--ruleFile=${rules('control')}`]);
+    const outcome = await run([
+      `--securityFile=${security({ [dst.host]: { caFile: dst.ca, username: 'alice', password: USERS.alice } })}`,
+      `--ruleFile=${rules('control')}`,
+    ]);
     assert.equal(outcome.code, 1, outcome.stderr + outcome.stdout);
     assert.ok(await copied('a/control/x', img.x!));
     assert.ok(!(await copied('b/control/y', img.y!)));
@@ -94,7 +97,10 @@ describe('auth sources through the CLI: per-repository credentials and credentia
   });
 
   const perRepository: Array<[string, (host: string) => { security?: Record<string, unknown>; env?: Record<string, string> }]> = [
-    ['the security file', (host) => ({ security: { [`${host}/a`]: { username: 'alice', password: USERS.alice }, [`${host}/b`]: { username: 'bob', password: USERS.bob } } })],
+    [
+      'the security file',
+      (host) => ({ security: { [`${host}/a`]: { username: 'alice', password: USERS.alice }, [`${host}/b`]: { username: 'bob', password: USERS.bob } } }),
+    ],
     [
       'environment variables',
       (host) => ({
@@ -105,7 +111,16 @@ describe('auth sources through the CLI: per-repository credentials and credentia
         },
       }),
     ],
-    ['REGISTRY_AUTH_FILE', (host) => ({ env: { REGISTRY_AUTH_FILE: write('auth.json', { auths: { [`${host}/a`]: { auth: b64(`alice:${USERS.alice}`) }, [`${host}/b/`]: { auth: b64(`bob:${USERS.bob}`) } } }) } })],
+    [
+      'REGISTRY_AUTH_FILE',
+      (host) => ({
+        env: {
+          REGISTRY_AUTH_FILE: write('auth.json', {
+            auths: { [`${host}/a`]: { auth: b64(`alice:${USERS.alice}`) }, [`${host}/b/`]: { auth: b64(`bob:${USERS.bob}`) } },
+          }),
+        },
+      }),
+    ],
     [
       'docker config (a helper for a/…, auths for b/…)',
       (host) => ({
@@ -134,10 +149,15 @@ describe('auth sources through the CLI: per-repository credentials and credentia
 
   it('asks credsStore once per registry, lazily, and never shows the helper secret or stderr', async () => {
     const log = join(dir, 'helper.log');
-    const env = { DOCKER_CONFIG: dockerConfig({ credsStore: 'fake-leak' }), FAKE_HELPER_USER: 'helperuser', FAKE_HELPER_SECRET: USERS.helperuser, FAKE_HELPER_LOG: log };
+    const env = {
+      DOCKER_CONFIG: dockerConfig({ credsStore: 'fake-leak' }),
+      FAKE_HELPER_USER: 'helperuser',
+      FAKE_HELPER_SECRET: USERS.helperuser,
+      FAKE_HELPER_LOG: log,
+    };
     const outcome = await run([`--securityFile=${security()}`, `--ruleFile=${rules('store')}`, '--log-level=debug'], env);
     assert.equal(outcome.code, 0, outcome.stderr + outcome.stdout);
-    assert.ok(await copied('a/store/x', img.x!) && (await copied('b/store/y', img.y!)));
+    assert.ok((await copied('a/store/x', img.x!)) && (await copied('b/store/y', img.y!)));
     const calls = readFileSync(log, 'utf8').trim().split('\n').sort();
     assert.deepEqual(calls, [`docker-credential-fake-leak ${dst.host}`, `docker-credential-fake-leak ${src.host}`].sort());
     noSecretIn(outcome, SECRETS);
@@ -163,7 +183,10 @@ describe('auth sources through the CLI: per-repository credentials and credentia
 
   it('refuses a malformed variable (exit 2), naming it and not its value', async () => {
     const name = `IMAGE_TRANSFER_AUTH_${envKey([dst.host])}`;
-    const outcome = await run([`--securityFile=${security()}`, `--ruleFile=${rules('badenv')}`], { [name]: USERS.alice, IMAGE_TRANSFER_USERNAME_REG_IO: 'someone' });
+    const outcome = await run([`--securityFile=${security()}`, `--ruleFile=${rules('badenv')}`], {
+      [name]: USERS.alice,
+      IMAGE_TRANSFER_USERNAME_REG_IO: 'someone',
+    });
     assert.equal(outcome.code, 2, outcome.stderr + outcome.stdout);
     assert.match(outcome.stderr, new RegExp(`environment: ${name}: expected <username>:<password>`));
     assert.match(outcome.stderr, /environment: IMAGE_TRANSFER_USERNAME_REG_IO: has no IMAGE_TRANSFER_PASSWORD_REG_IO/);
@@ -175,7 +198,9 @@ describe('auth sources through the CLI: per-repository credentials and credentia
     const missing = await run([`--securityFile=${security()}`, `--ruleFile=${rules('noauth')}`], { REGISTRY_AUTH_FILE: join(dir, 'absent.json') });
     assert.equal(missing.code, 2, missing.stderr);
     assert.match(missing.stderr, /absent\.json \(REGISTRY_AUTH_FILE\): file not found/);
-    const broken = await run([`--securityFile=${security()}`, `--ruleFile=${rules('badauth')}`], { REGISTRY_AUTH_FILE: write('auth.json', `{"auths": {"x.io": {"auth": "${USERS.bob}`) });
+    const broken = await run([`--securityFile=${security()}`, `--ruleFile=${rules('badauth')}`], {
+      REGISTRY_AUTH_FILE: write('auth.json', `{"auths": {"x.io": {"auth": "${USERS.bob}`),
+    });
     assert.equal(broken.code, 2, broken.stderr);
     assert.match(broken.stderr, /auth\.json \(REGISTRY_AUTH_FILE\): not valid JSON/);
     noSecretIn(broken, SECRETS);

@@ -54,7 +54,12 @@ describe('bad input is refused with exit 2 before any network request', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const files = [...readdirSync(CORPUS).filter((f) => f !== 'README.md').map((f) => join(CORPUS, f)), 'generated:rules-huge.yaml'];
+  const files = [
+    ...readdirSync(CORPUS)
+      .filter((f) => f !== 'README.md')
+      .map((f) => join(CORPUS, f)),
+    'generated:rules-huge.yaml',
+  ];
   it('has an expectation for every corpus file', () => {
     for (const f of files) assert.ok(EXPECTED[basename(f.replace('generated:', ''))], `no expectation for ${f}`);
   });
@@ -64,7 +69,9 @@ describe('bad input is refused with exit 2 before any network request', () => {
     it(name, async () => {
       const file = entry.startsWith('generated:') ? join(dir, name) : entry;
       const reports = join(dir, `reports-${name}`);
-      const args = name.startsWith('security-') ? [`--securityFile=${file}`, `--ruleFile=${goodRules}`] : [`--securityFile=${goodSecurity}`, `--ruleFile=${file}`];
+      const args = name.startsWith('security-')
+        ? [`--securityFile=${file}`, `--ruleFile=${goodRules}`]
+        : [`--securityFile=${goodSecurity}`, `--ruleFile=${file}`];
       const run = await runCli([...args, `--report-dir=${reports}`], { env: { DOCKER_CONFIG: '/nonexistent' } });
       assert.equal(run.code, 2, `${name}: exit ${run.code}\n${run.stderr}`);
       assert.ok(run.stderr.includes(name), `${name}: message names the file: ${run.stderr}`);

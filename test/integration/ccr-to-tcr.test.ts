@@ -27,12 +27,24 @@ describe('--ccrToTcr: a CCR personal-edition account into a TCR instance (local 
 
   before(async () => {
     ensureBuilt();
-    [ccr, tcr] = await Promise.all([startRegistry({ mode: 'htpasswd+tls' }), startRegistry({ mode: 'htpasswd+tls', users: { '100012345678': 'tcr-temp-token' } })]);
+    [ccr, tcr] = await Promise.all([
+      startRegistry({ mode: 'htpasswd+tls' }),
+      startRegistry({ mode: 'htpasswd+tls', users: { '100012345678': 'tcr-temp-token' } }),
+    ]);
     const repositories: Record<string, CcrTag[]> = {};
     const namespaces = ['alpha', 'beta', 'gamma'];
     for (let i = 0; i < REPOS; i++) {
       const name = `${namespaces[i % 3]}/svc${String(i).padStart(3, '0')}`;
-      images.set(`${name}:v1`, await pushImage(ccr, name, 'v1', { format: 'oci', layers: [{ seed: 'ccr-base', size: 50_000 }, { seed: name, size: 2_000 }] }));
+      images.set(
+        `${name}:v1`,
+        await pushImage(ccr, name, 'v1', {
+          format: 'oci',
+          layers: [
+            { seed: 'ccr-base', size: 50_000 },
+            { seed: name, size: 2_000 },
+          ],
+        }),
+      );
       repositories[name] = [{ name: 'v1', pushTime: '2026-01-01 00:00:00' }];
     }
     const many = await pushImage(ccr, 'alpha/many-tags', 'v0', { format: 'oci', layers: [{ seed: 'ccr-many', size: 10_000 }] });
@@ -50,11 +62,23 @@ describe('--ccrToTcr: a CCR personal-edition account into a TCR instance (local 
     for (const [action, handler] of Object.entries(model.service().handlers)) cloud.handlers[`tcr.${action}`] = handler;
     dir = mkdtempSync(join(tmpdir(), 'it-ccr-'));
     writeFileSync(join(dir, 'secret.yaml'), yaml.dump({ ccr: KEYS }));
-    writeFileSync(join(dir, 'security.yaml'), yaml.dump({ [ccr.host]: { username: 'testuser', password: 'testpass', caFile: ccr.ca }, [tcr.host]: { caFile: tcr.ca } }));
+    writeFileSync(
+      join(dir, 'security.yaml'),
+      yaml.dump({ [ccr.host]: { username: 'testuser', password: 'testpass', caFile: ccr.ca }, [tcr.host]: { caFile: tcr.ca } }),
+    );
     args = [
-      '--ccrToTcr', `--secretFile=${join(dir, 'secret.yaml')}`, `--securityFile=${join(dir, 'security.yaml')}`,
-      '--tcrName=mytcr', '--tcrRegion=ap-shanghai', '--ccrRegion=ap-guangzhou', '--ccrTagNums=0',
-      `--ccr-host=${ccr.host}`, `--tcr-host=${tcr.host}`, `--report-dir=${join(dir, 'reports')}`, '--routines=10', '--output=json',
+      '--ccrToTcr',
+      `--secretFile=${join(dir, 'secret.yaml')}`,
+      `--securityFile=${join(dir, 'security.yaml')}`,
+      '--tcrName=mytcr',
+      '--tcrRegion=ap-shanghai',
+      '--ccrRegion=ap-guangzhou',
+      '--ccrTagNums=0',
+      `--ccr-host=${ccr.host}`,
+      `--tcr-host=${tcr.host}`,
+      `--report-dir=${join(dir, 'reports')}`,
+      '--routines=10',
+      '--output=json',
     ];
   });
   after(async () => {
@@ -76,7 +100,11 @@ describe('--ccrToTcr: a CCR personal-edition account into a TCR instance (local 
     assert.equal(run.code, 0, run.stderr.slice(-3000));
     const report = RunReport.parse(JSON.parse(run.stdout));
     assert.equal(report.totals.succeeded, REPOS + MANY_TAGS);
-    assert.deepEqual([...model.instances[0]!.namespaces.entries()].sort(), [['alpha', false], ['beta', false], ['gamma', false]]);
+    assert.deepEqual([...model.instances[0]!.namespaces.entries()].sort(), [
+      ['alpha', false],
+      ['beta', false],
+      ['gamma', false],
+    ]);
     assert.equal(model.instances[0]!.repositories.size, REPOS + 1);
     for (const key of ['alpha/svc000:v1', 'beta/svc103:v1', 'alpha/many-tags:v0', 'alpha/many-tags:v119']) {
       const [repo, tag] = key.split(':') as [string, string];
@@ -91,7 +119,11 @@ describe('--ccrToTcr: a CCR personal-edition account into a TCR instance (local 
     const second = RunReport.parse(JSON.parse(again.stdout));
     assert.equal(second.totals.skipped, REPOS + MANY_TAGS);
     assert.equal(second.totals.bytes.copied, 0);
-    assert.equal(second.results.reduce((n, r) => n + r.blobs.copied + r.blobs.mounted, 0), 0, 'no blob transfer on the re-run');
+    assert.equal(
+      second.results.reduce((n, r) => n + r.blobs.copied + r.blobs.mounted, 0),
+      0,
+      'no blob transfer on the re-run',
+    );
   });
 
   it('refuses a wrong instance name with a clear message, and a secret file with an unknown key with exit 2', async () => {

@@ -36,14 +36,26 @@ describe('image-transfer CLI against real registries', () => {
     assert.ok(m, `report path printed: ${stdout}`);
     return RunReport.parse(JSON.parse(readFileSync(join(m[1]!, 'report.json'), 'utf8')));
   };
-  const expectAt = async (repo: string, tag: string, image: PushedImage) => assert.equal((await getManifestRaw(s, repo, tag)).digest, image.digest, `${repo}:${tag}`);
+  const expectAt = async (repo: string, tag: string, image: PushedImage) =>
+    assert.equal((await getManifestRaw(s, repo, tag)).digest, image.digest, `${repo}:${tag}`);
 
   before(async () => {
     ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'it-cli-'));
     [a, s] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'htpasswd+tls' })]);
-    for (const tag of ['v1', 'v2', 'v3']) img[`app:${tag}`] = await pushImage(a, 'team/app', tag, { format: 'oci', layers: [{ seed: 'app-base', size: 200_000 }, { seed: `app-${tag}`, size: 50_000 }] });
-    img.multi = await pushImage(a, 'team/multi', 'v1', { format: 'oci', layers: [{ seed: 'multi', size: 100_000 }], platforms: ['linux/amd64', 'linux/arm64/v8'] });
+    for (const tag of ['v1', 'v2', 'v3'])
+      img[`app:${tag}`] = await pushImage(a, 'team/app', tag, {
+        format: 'oci',
+        layers: [
+          { seed: 'app-base', size: 200_000 },
+          { seed: `app-${tag}`, size: 50_000 },
+        ],
+      });
+    img.multi = await pushImage(a, 'team/multi', 'v1', {
+      format: 'oci',
+      layers: [{ seed: 'multi', size: 100_000 }],
+      platforms: ['linux/amd64', 'linux/arm64/v8'],
+    });
     img.busybox = await pushImage(a, 'library/busybox', '1.0', { format: 'docker', layers: [{ seed: 'busybox', size: 80_000 }] });
   });
   after(async () => {
@@ -59,7 +71,9 @@ describe('image-transfer CLI against real registries', () => {
       [`${a.host}/team/app@${img['app:v3']!.digest}`]: `${s.host}/bydigest/app:pinned`,
       [`${a.host}/library/busybox:1.0`]: '',
     });
-    const run = await runCli([`--securityFile=${security()}`, `--ruleFile=${rules}`, `--registry=${s.host}`, '--ns=defaults', `--report-dir=${dir}/reports`], { env });
+    const run = await runCli([`--securityFile=${security()}`, `--ruleFile=${rules}`, `--registry=${s.host}`, '--ns=defaults', `--report-dir=${dir}/reports`], {
+      env,
+    });
     assert.equal(run.code, 0, run.stderr + run.stdout);
     for (const tag of ['v1', 'v2', 'v3']) await expectAt('mirror/app', tag, img[`app:${tag}`]!);
     for (const tag of ['v1', 'v2']) await expectAt('list/app', tag, img[`app:${tag}`]!);
@@ -73,7 +87,10 @@ describe('image-transfer CLI against real registries', () => {
     assert.equal(report.totals.succeeded, 8);
     assert.ok(report.results.some((r) => r.platforms?.includes('linux/arm64/v8')));
 
-    const again = await runCli([`--securityFile=${security()}`, `--ruleFile=${rules}`, `--registry=${s.host}`, '--ns=defaults', `--report-dir=${dir}/reports`], { env });
+    const again = await runCli(
+      [`--securityFile=${security()}`, `--ruleFile=${rules}`, `--registry=${s.host}`, '--ns=defaults', `--report-dir=${dir}/reports`],
+      { env },
+    );
     assert.equal(again.code, 0);
     assert.match(again.stdout, /succeeded 0, skipped 8, failed 0/);
     assert.equal(reportOf(again.stdout).totals.bytes.copied, 0);

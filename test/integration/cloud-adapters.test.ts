@@ -11,7 +11,14 @@ const KEY = { secretId: 'AKIDtest000000000001', secretKey: 'fake-secret-key-valu
 const task = (i: number): TransferTask => {
   const source = { registry: 'src.example.com', repository: `team/app${i}`, reference: 'v1' };
   const target = { registry: 'dst.example.com', repository: `team/app${i}`, reference: 'v1' };
-  return { runId: 'r1', taskId: taskIdOf(source, target), source, target, overwrite: 'if-changed', rule: { source: `${source.registry}/${source.repository}:v1`, target: `${target.registry}/${target.repository}:v1` } };
+  return {
+    runId: 'r1',
+    taskId: taskIdOf(source, target),
+    source,
+    target,
+    overwrite: 'if-changed',
+    rule: { source: `${source.registry}/${source.repository}:v1`, target: `${target.registry}/${target.repository}:v1` },
+  };
 };
 
 describe('Tencent Cloud adapters against a signature-checking local fake', () => {
@@ -22,16 +29,32 @@ describe('Tencent Cloud adapters against a signature-checking local fake', () =>
   after(() => cloud?.stop());
 
   it('COS report store: put, get, list with paging, 404 as undefined; wrong keys are refused', async () => {
-    const store = new CosObjectStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', prefix: 'it', credential: staticCredential(KEY), proxy: cloud.proxy });
+    const store = new CosObjectStore({
+      bucket: 'reports-1250000000',
+      region: 'ap-guangzhou',
+      prefix: 'it',
+      credential: staticCredential(KEY),
+      proxy: cloud.proxy,
+    });
     for (let i = 0; i < 3; i++) await store.put(`runs/r1/results/t${i}.json`, `{"i":${i}}`, 'application/json');
     assert.equal(await store.get('runs/r1/results/t1.json'), '{"i":1}');
     assert.equal(await store.get('runs/r1/nothing.json'), undefined);
     assert.deepEqual(await store.list('runs/r1/results/'), ['runs/r1/results/t0.json', 'runs/r1/results/t1.json', 'runs/r1/results/t2.json']);
     assert.ok(cloud.objects.has('reports-1250000000/it/runs/r1/results/t0.json'));
-    const permanent = new CosObjectStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', credential: staticCredential({ secretId: KEY.secretId, secretKey: KEY.secretKey }), proxy: cloud.proxy });
+    const permanent = new CosObjectStore({
+      bucket: 'reports-1250000000',
+      region: 'ap-guangzhou',
+      credential: staticCredential({ secretId: KEY.secretId, secretKey: KEY.secretKey }),
+      proxy: cloud.proxy,
+    });
     await permanent.put('permanent.json', '{}', 'application/json');
     assert.equal(await permanent.get('permanent.json'), '{}', 'permanent keys (no session token) work too');
-    const forged = new CosObjectStore({ bucket: 'reports-1250000000', region: 'ap-guangzhou', credential: staticCredential({ ...KEY, secretKey: 'wrong' }), proxy: cloud.proxy });
+    const forged = new CosObjectStore({
+      bucket: 'reports-1250000000',
+      region: 'ap-guangzhou',
+      credential: staticCredential({ ...KEY, secretKey: 'wrong' }),
+      proxy: cloud.proxy,
+    });
     await assert.rejects(forged.put('x.json', '{}', 'application/json'), /SignatureDoesNotMatch/);
   });
 
@@ -64,7 +87,11 @@ describe('Tencent Cloud adapters against a signature-checking local fake', () =>
       invoked.push(params);
       return { Result: { FunctionRequestId: 'req-1', RetMsg: '' } };
     };
-    cloud.handlers['ssm.GetSecretValue'] = (params) => ({ SecretName: params.SecretName, VersionId: params.VersionId, SecretString: 'registry.example.com: {username: u, password: p}' });
+    cloud.handlers['ssm.GetSecretValue'] = (params) => ({
+      SecretName: params.SecretName,
+      VersionId: params.VersionId,
+      SecretString: 'registry.example.com: {username: u, password: p}',
+    });
     const env: Record<string, string | undefined> = {};
     const credential = scfRoleCredential(env);
     const sink = new ScfAsyncSink(scfClient(credential, { region: 'ap-guangzhou', proxy: cloud.proxy }), 'image-transfer-transfer');

@@ -25,14 +25,29 @@ describe('the planner function as a CCR -> TCR source (SCF async fan-out, TCR in
 
   before(async () => {
     ensureBuilt('functions');
-    [ccr, tcr] = await Promise.all([startRegistry({ mode: 'htpasswd+tls' }), startRegistry({ mode: 'htpasswd+tls', users: { '100012345678': 'tcr-temp-token' } })]);
-    for (const [repo, tags] of [['alpha/api', ['v1', 'v2']], ['beta/web', ['2026.11']], ['beta/job', ['latest']]] as const) {
-      for (const tag of tags) images.set(`${repo}:${tag}`, await pushImage(ccr, repo, tag, { format: 'oci', layers: [{ seed: `${repo}-${tag}`, size: 20_000 }] }));
+    [ccr, tcr] = await Promise.all([
+      startRegistry({ mode: 'htpasswd+tls' }),
+      startRegistry({ mode: 'htpasswd+tls', users: { '100012345678': 'tcr-temp-token' } }),
+    ]);
+    for (const [repo, tags] of [
+      ['alpha/api', ['v1', 'v2']],
+      ['beta/web', ['2026.11']],
+      ['beta/job', ['latest']],
+    ] as const) {
+      for (const tag of tags)
+        images.set(`${repo}:${tag}`, await pushImage(ccr, repo, tag, { format: 'oci', layers: [{ seed: `${repo}-${tag}`, size: 20_000 }] }));
     }
     model = new TcrModel();
     model.setCcr('ap-guangzhou', {
       namespaces: ['alpha', 'beta'],
-      repositories: { 'alpha/api': [{ name: 'v1', pushTime: '2026-01-01 00:00:00' }, { name: 'v2', pushTime: '2026-02-01 00:00:00' }], 'beta/web': [{ name: '2026.11', pushTime: '2026-11-01 00:00:00' }], 'beta/job': [{ name: 'latest', pushTime: '2026-03-01 00:00:00' }] },
+      repositories: {
+        'alpha/api': [
+          { name: 'v1', pushTime: '2026-01-01 00:00:00' },
+          { name: 'v2', pushTime: '2026-02-01 00:00:00' },
+        ],
+        'beta/web': [{ name: '2026.11', pushTime: '2026-11-01 00:00:00' }],
+        'beta/job': [{ name: 'latest', pushTime: '2026-03-01 00:00:00' }],
+      },
     });
     model.addInstance({ name: 'mytcr', region: 'ap-shanghai' });
     model.issueToken = () => ({ username: '100012345678', token: 'tcr-temp-token' });
@@ -44,7 +59,16 @@ describe('the planner function as a CCR -> TCR source (SCF async fan-out, TCR in
       workers.push(invokeFunction('transfer', JSON.parse(String(p.ClientContext)), env));
       return { Result: { FunctionRequestId: `req-${workers.length}` } };
     };
-    env = { ...ROLE, IT_REGION: 'ap-guangzhou', IT_BUCKET: BUCKET, IT_QUEUE: 'scf-async', IT_SECURITY: 'image-transfer/security', IT_API_KEY_SECRET: 'image-transfer/api-key', IT_ALLOW_INTERNAL: '127.0.0.1', IT_CLOUD_PROXY: cloud.proxy };
+    env = {
+      ...ROLE,
+      IT_REGION: 'ap-guangzhou',
+      IT_BUCKET: BUCKET,
+      IT_QUEUE: 'scf-async',
+      IT_SECURITY: 'image-transfer/security',
+      IT_API_KEY_SECRET: 'image-transfer/api-key',
+      IT_ALLOW_INTERNAL: '127.0.0.1',
+      IT_CLOUD_PROXY: cloud.proxy,
+    };
   });
   after(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
@@ -53,14 +77,23 @@ describe('the planner function as a CCR -> TCR source (SCF async fan-out, TCR in
   });
 
   it('plans from the CCR inventory, creates the TCR namespaces, and the workers push with instance tokens', { timeout: 120_000 }, async () => {
-    const body = JSON.stringify({ ccr: { tcrName: 'mytcr', tcrRegion: 'ap-shanghai', ccrRegion: 'ap-guangzhou', ccrTagNums: 0, ccrHost: ccr.host, tcrHost: tcr.host } });
-    const started = await callFunction<{ statusCode: number; body: string }>('planner', { httpMethod: 'POST', path: '/runs', headers: { [SIGNATURE_HEADER]: signRequest(API_KEY, 'POST', '/runs', body) }, body }, env);
+    const body = JSON.stringify({
+      ccr: { tcrName: 'mytcr', tcrRegion: 'ap-shanghai', ccrRegion: 'ap-guangzhou', ccrTagNums: 0, ccrHost: ccr.host, tcrHost: tcr.host },
+    });
+    const started = await callFunction<{ statusCode: number; body: string }>(
+      'planner',
+      { httpMethod: 'POST', path: '/runs', headers: { [SIGNATURE_HEADER]: signRequest(API_KEY, 'POST', '/runs', body) }, body },
+      env,
+    );
     assert.equal(started.statusCode, 202, started.body);
     const { runId, tasks } = JSON.parse(started.body) as { runId: string; tasks: number };
     assert.equal(tasks, 4);
     assert.deepEqual([...model.instances[0]!.namespaces.keys()].sort(), ['alpha', 'beta']);
     const outcomes = await Promise.all(workers.map((w) => w.done));
-    assert.ok(outcomes.every((o) => o.code === 0), outcomes.map((o) => o.stderr.slice(-500)).join('\n'));
+    assert.ok(
+      outcomes.every((o) => o.code === 0),
+      outcomes.map((o) => o.stderr.slice(-500)).join('\n'),
+    );
     const out = await callFunction<{ runs: Array<{ state: string }> }>('aggregator', { runId }, env);
     assert.equal(out.runs[0]!.state, 'reported');
     const report = RunReport.parse(JSON.parse(cloud.objects.get(`${BUCKET}/runs/${runId}/report.json`)!.toString()));

@@ -11,7 +11,11 @@ import { getManifestRaw, pushImage, type PushedImage } from '../support/images.j
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 
 const MiB = 1024 * 1024;
-const ROLE = { TENCENTCLOUD_SECRETID: 'AKIDe2e00000000000001', TENCENTCLOUD_SECRETKEY: 'e2e-role-secret-key-0001', TENCENTCLOUD_SESSIONTOKEN: 'e2e-session-token-0001' };
+const ROLE = {
+  TENCENTCLOUD_SECRETID: 'AKIDe2e00000000000001',
+  TENCENTCLOUD_SECRETKEY: 'e2e-role-secret-key-0001',
+  TENCENTCLOUD_SESSIONTOKEN: 'e2e-session-token-0001',
+};
 const API_KEY = 'e2e-hmac-key-for-the-planner-0001';
 const BUCKET = 'reports-1250000000';
 const QUEUE = 'image-transfer-tasks';
@@ -53,8 +57,21 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     [a, b] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
     dst = await startCountingProxy(b.url);
     images.set('big', await pushImage(a, 'src/big', 'v1', { format: 'oci', layers: [{ seed: 'e2e-big', size: 48 * MiB }] }));
-    images.set('multi', await pushImage(a, 'src/multi', 'v1', { format: 'oci', layers: [{ seed: 'e2e-multi', size: 200_000 }], platforms: ['linux/amd64', 'linux/arm64/v8'] }));
-    for (let i = 0; i < 27; i++) images.set(`app${i}`, await pushImage(a, `src/app${i}`, 'v1', { format: i % 2 ? 'docker' : 'oci', layers: [{ seed: 'e2e-base', size: 300_000 }, { seed: `e2e-${i}`, size: 100_000 }] }));
+    images.set(
+      'multi',
+      await pushImage(a, 'src/multi', 'v1', { format: 'oci', layers: [{ seed: 'e2e-multi', size: 200_000 }], platforms: ['linux/amd64', 'linux/arm64/v8'] }),
+    );
+    for (let i = 0; i < 27; i++)
+      images.set(
+        `app${i}`,
+        await pushImage(a, `src/app${i}`, 'v1', {
+          format: i % 2 ? 'docker' : 'oci',
+          layers: [
+            { seed: 'e2e-base', size: 300_000 },
+            { seed: `e2e-${i}`, size: 100_000 },
+          ],
+        }),
+      );
     cloud = await startCloudFake({ secrets: { [ROLE.TENCENTCLOUD_SECRETID]: ROLE.TENCENTCLOUD_SECRETKEY }, tokens: [ROLE.TENCENTCLOUD_SESSIONTOKEN] });
     cloud.cmq.createQueue(QUEUE, { visibilityTimeoutS: VISIBILITY_S, maxReceiveCount: 5, deadLetterQueue: `${QUEUE}-dlq` });
     cloud.cmq.createQueue(`${QUEUE}-dlq`, { visibilityTimeoutS: 30, maxReceiveCount: 1000 });
@@ -96,22 +113,36 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     const body = JSON.stringify({ rules: `${a.host}/src/app0:v1: ${dst.host}/mirror/app0:v1\n` });
     const unsigned = await callFunction<{ statusCode: number }>('planner', urlEvent('POST', '/runs', body), env);
     assert.equal(unsigned.statusCode, 401);
-    const forged = await callFunction<{ statusCode: number }>('planner', urlEvent('POST', '/runs', body, signRequest('not-the-key', 'POST', '/runs', body)), env);
+    const forged = await callFunction<{ statusCode: number }>(
+      'planner',
+      urlEvent('POST', '/runs', body, signRequest('not-the-key', 'POST', '/runs', body)),
+      env,
+    );
     assert.equal(forged.statusCode, 401);
     const metadata = JSON.stringify({ rules: `169.254.0.23/latest/meta-data:v1: ${dst.host}/x/y:v1\n` });
-    const ssrf = await callFunction<{ statusCode: number; body: string }>('planner', urlEvent('POST', '/runs', metadata, signRequest(API_KEY, 'POST', '/runs', metadata)), env);
+    const ssrf = await callFunction<{ statusCode: number; body: string }>(
+      'planner',
+      urlEvent('POST', '/runs', metadata, signRequest(API_KEY, 'POST', '/runs', metadata)),
+      env,
+    );
     assert.equal(ssrf.statusCode, 403, ssrf.body);
     assert.match(ssrf.body, /169\.254\.0\.23 is not named in the security configuration/);
     assert.equal(cloud.cmq.depth(QUEUE), 0);
     assert.equal([...cloud.objects.keys()].filter((k) => k.includes('/runs/')).length, 0);
   });
 
-  it('migrates 30 images through 4 TDMQ-CMQ workers, survives a worker killed mid-image, and reports 29 succeeded, 1 failed', { timeout: 300_000 }, async () => {
+  it('migrates 30 images through 4 TDMQ-CMQ workers, survives a worker killed mid-image, and reports 29 succeeded, 1 failed', {
+    timeout: 300_000,
+  }, async () => {
     const rules: Record<string, string> = { [`${a.host}/src/big:v1`]: `${dst.host}/mirror/big:v1` };
     for (const name of images.keys()) if (name !== 'big') rules[`${a.host}/src/${name}:v1`] = `${dst.host}/mirror/${name}:v1`;
     rules[`${a.host}/src/missing:v1`] = `${dst.host}/mirror/missing:v1`;
     const body = JSON.stringify({ rules: yaml.dump(rules) });
-    const started = await callFunction<{ statusCode: number; body: string }>('planner', urlEvent('POST', '/runs', body, signRequest(API_KEY, 'POST', '/runs', body)), env);
+    const started = await callFunction<{ statusCode: number; body: string }>(
+      'planner',
+      urlEvent('POST', '/runs', body, signRequest(API_KEY, 'POST', '/runs', body)),
+      env,
+    );
     assert.equal(started.statusCode, 202, started.body);
     const { runId, tasks } = JSON.parse(started.body) as { runId: string; tasks: number };
     assert.equal(tasks, 30);
@@ -124,10 +155,14 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     await Promise.all(workers.slice(0, 4).map((w) => w.done));
     // the timer trigger restarts workers; they pick up the redelivered message once its visibility timeout is over
     // (unless a worker still draining took it already)
-    await until('the killed worker\'s message to come back', () => cloud.cmq.visible(QUEUE) > 0 || cloud.cmq.depth(QUEUE) === 0, (VISIBILITY_S + 60) * 1000);
+    await until("the killed worker's message to come back", () => cloud.cmq.visible(QUEUE) > 0 || cloud.cmq.depth(QUEUE) === 0, (VISIBILITY_S + 60) * 1000);
     await callFunction('transfer', { Type: 'Timer', TriggerName: 'restart-workers', Time: new Date().toISOString() }, env);
     // a result is written before its message is deleted: every message gone means every result final
-    await until('every task to be done', () => cloud.cmq.depth(QUEUE) === 0 && [...cloud.objects.keys()].filter((k) => k.startsWith(`${BUCKET}/runs/${runId}/results/`)).length === 30, 120_000);
+    await until(
+      'every task to be done',
+      () => cloud.cmq.depth(QUEUE) === 0 && [...cloud.objects.keys()].filter((k) => k.startsWith(`${BUCKET}/runs/${runId}/results/`)).length === 30,
+      120_000,
+    );
     await Promise.all(workers.map((w) => w.done));
     const deliveries = JSON.stringify(cloud.cmq.log.filter((d) => (cloud.cmq.deliveries.get(d.msgId) ?? 0) > 1));
 
@@ -149,15 +184,24 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     assert.ok(layerDone >= 0 && layerDone < tagPuts[0]!, 'the tag was written after the layer upload completed');
     assert.ok(workers[0]!.child.signalCode === 'SIGKILL');
     assert.equal(cloud.cmq.depth(QUEUE), 0);
-    assert.equal([...cloud.cmq.deliveries.values()].filter((n) => n > 1).length, 1, `exactly the killed worker's message was redelivered; deliveries ${deliveries}`);
+    assert.equal(
+      [...cloud.cmq.deliveries.values()].filter((n) => n > 1).length,
+      1,
+      `exactly the killed worker's message was redelivered; deliveries ${deliveries}`,
+    );
     const secrets = [ROLE.TENCENTCLOUD_SECRETKEY, ROLE.TENCENTCLOUD_SESSIONTOKEN, API_KEY];
     for (const [key, body] of cloud.objects) for (const secret of secrets) assert.ok(!body.toString().includes(secret), `${key} leaks a secret`);
     const outputs = await Promise.all(workers.map((w) => w.done));
     for (const o of outputs) for (const secret of secrets) assert.ok(!(o.stdout + o.stderr).includes(secret), 'a worker printed a secret');
-    const fromCos = await runCli(['report', runId, '--cos', BUCKET, '--region', 'ap-guangzhou', '--prefix', ''], { env: { ...ROLE, IT_CLOUD_PROXY: cloud.proxy } });
+    const fromCos = await runCli(['report', runId, '--cos', BUCKET, '--region', 'ap-guangzhou', '--prefix', ''], {
+      env: { ...ROLE, IT_CLOUD_PROXY: cloud.proxy },
+    });
     assert.equal(fromCos.code, 1, fromCos.stderr);
     assert.match(fromCos.stdout, /succeeded 29, skipped 0, failed 1/);
-    assert.ok(cloud.calls.every((c) => c.ok || c.action === 'Invoke' || c.error?.startsWith('InvalidAction') === false), JSON.stringify(cloud.calls.filter((c) => !c.ok)));
+    assert.ok(
+      cloud.calls.every((c) => c.ok || c.action === 'Invoke' || c.error?.startsWith('InvalidAction') === false),
+      JSON.stringify(cloud.calls.filter((c) => !c.ok)),
+    );
   });
 
   it('fans out through SCF async invocations (one per image) just as well', { timeout: 120_000 }, async () => {
@@ -165,12 +209,23 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     const rules = Object.fromEntries(['app0', 'app1', 'multi'].map((n) => [`${a.host}/src/${n}:v1`, `${dst.host}/async/${n}:v1`]));
     const body = JSON.stringify({ rules: yaml.dump(rules) });
     const before = workers.length;
-    const started = await callFunction<{ statusCode: number; body: string }>('planner', urlEvent('POST', '/runs', body, signRequest(API_KEY, 'POST', '/runs', body)), env);
+    const started = await callFunction<{ statusCode: number; body: string }>(
+      'planner',
+      urlEvent('POST', '/runs', body, signRequest(API_KEY, 'POST', '/runs', body)),
+      env,
+    );
     const { runId } = JSON.parse(started.body) as { runId: string };
     assert.equal(workers.length - before, 3, 'one async invocation per image');
     await Promise.all(workers.slice(before).map((w) => w.done));
-    const outcome = await callFunction<{ runs: Array<{ state: string; succeeded: number }> }>('aggregator', { Type: 'Timer', TriggerName: 'every-5-minutes', Time: new Date().toISOString() }, env);
-    assert.ok(outcome.runs.some((r) => r.state === 'reported' && r.succeeded === 3), JSON.stringify(outcome));
+    const outcome = await callFunction<{ runs: Array<{ state: string; succeeded: number }> }>(
+      'aggregator',
+      { Type: 'Timer', TriggerName: 'every-5-minutes', Time: new Date().toISOString() },
+      env,
+    );
+    assert.ok(
+      outcome.runs.some((r) => r.state === 'reported' && r.succeeded === 3),
+      JSON.stringify(outcome),
+    );
     for (const n of ['app0', 'app1', 'multi']) assert.equal((await getManifestRaw(b, `async/${n}`, 'v1')).digest, images.get(n)!.digest);
     assert.ok(runId);
   });

@@ -26,7 +26,16 @@ describe('crash safety: SIGKILL mid-run, then the same command again', () => {
     proxy = await startCountingProxy(b.url);
     for (let i = 0; i < 12; i++) {
       const name = `svc${i}`;
-      images.set(name, await pushImage(a, `src/${name}`, 'v1', { format: 'oci', layers: [{ seed: 'crash-base', size: 4 * MiB }, { seed: name, size: 3 * MiB }] }));
+      images.set(
+        name,
+        await pushImage(a, `src/${name}`, 'v1', {
+          format: 'oci',
+          layers: [
+            { seed: 'crash-base', size: 4 * MiB },
+            { seed: name, size: 3 * MiB },
+          ],
+        }),
+      );
     }
     dir = mkdtempSync(join(tmpdir(), 'it-crash-'));
     writeFileSync(join(dir, 'security.yaml'), yaml.dump({ [a.host]: { insecure: true }, [proxy.host]: { insecure: true } }));
@@ -65,7 +74,13 @@ describe('crash safety: SIGKILL mid-run, then the same command again', () => {
     });
 
   it('resumes after kills without re-sending blobs that already arrived', { timeout: 120_000 }, async () => {
-    const args = [`--securityFile=${join(dir, 'security.yaml')}`, `--ruleFile=${join(dir, 'rule.yaml')}`, `--report-dir=${join(dir, 'reports')}`, '--routines=3', '--qps=40'];
+    const args = [
+      `--securityFile=${join(dir, 'security.yaml')}`,
+      `--ruleFile=${join(dir, 'rule.yaml')}`,
+      `--report-dir=${join(dir, 'reports')}`,
+      '--routines=3',
+      '--qps=40',
+    ];
     const progress: number[] = [];
     for (const n of KILL_AFTER_IMAGES) {
       const before = await present();
@@ -80,7 +95,10 @@ describe('crash safety: SIGKILL mid-run, then the same command again', () => {
     proxy.reset();
     const final = await runCli(args);
     assert.equal(final.code, 0, final.stdout + final.stderr);
-    assert.deepEqual(uploadedBlobs().filter((blob) => before.has(blob)), []);
+    assert.deepEqual(
+      uploadedBlobs().filter((blob) => before.has(blob)),
+      [],
+    );
     assert.equal(await assertNoHalfImages(), images.size);
     console.log(`crash suite: tagged after kills ${progress.join(', ')} of ${images.size}; blobs present before the final run ${before.size}`);
   });

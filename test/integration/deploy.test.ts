@@ -33,7 +33,10 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
     cloud = await startCloudFake({ secrets: { [KEYS.TENCENTCLOUD_SECRET_ID]: KEYS.TENCENTCLOUD_SECRET_KEY } });
     account = installAccount(cloud);
     dir = mkdtempSync(join(tmpdir(), 'it-deploy-'));
-    writeFileSync(join(dir, 'values.yaml'), 'region: ap-shanghai\nqueue:\n  kind: tdmq-cmq\n  endpoint: http://sh.mqadapter.cmq.tencentyun.com\n  workers: 6\n');
+    writeFileSync(
+      join(dir, 'values.yaml'),
+      'region: ap-shanghai\nqueue:\n  kind: tdmq-cmq\n  endpoint: http://sh.mqadapter.cmq.tencentyun.com\n  workers: 6\n',
+    );
   });
   after(async () => {
     await cloud?.stop();
@@ -60,7 +63,10 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
     assert.match(again.out, /nothing to do/);
     assert.equal(mutating().length, before, 'no mutating call on an unchanged re-deploy');
 
-    writeFileSync(join(dir, 'bigger.yaml'), `${readFileSync(join(dir, 'values.yaml'), 'utf8')}functions:\n  transfer:\n    memory: 1024\n    timeout: 900\n    triggers:\n      - type: timer\n        name: restart-workers\n        cron: "0 */10 * * * * *"\n`);
+    writeFileSync(
+      join(dir, 'bigger.yaml'),
+      `${readFileSync(join(dir, 'values.yaml'), 'utf8')}functions:\n  transfer:\n    memory: 1024\n    timeout: 900\n    triggers:\n      - type: timer\n        name: restart-workers\n        cron: "0 */10 * * * * *"\n`,
+    );
     const changed = await deploy('--config', join(dir, 'bigger.yaml'));
     assert.equal(changed.code, 0, changed.out);
     assert.deepEqual(mutating().slice(before), ['scf.UpdateFunctionConfiguration', 'scf.PublishVersion']);

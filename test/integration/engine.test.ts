@@ -37,14 +37,46 @@ describe('copy engine against real distribution registries', () => {
       return { insecure: true };
     });
     const seed = [
-      ['app', { format: 'oci', layers: [{ seed: 'app-1', size: 300_000 }, { seed: 'app-2', size: 200_000 }] }],
+      [
+        'app',
+        {
+          format: 'oci',
+          layers: [
+            { seed: 'app-1', size: 300_000 },
+            { seed: 'app-2', size: 200_000 },
+          ],
+        },
+      ],
       ['multi', { format: 'oci', layers: [{ seed: 'multi', size: 100_000 }], platforms: ['linux/amd64', 'linux/arm64/v8', 'linux/s390x'] }],
       ['dlist', { format: 'docker', layers: [{ seed: 'dlist', size: 100_000 }], platforms: ['linux/amd64', 'linux/arm/v7'] }],
       ['big', { format: 'docker', layers: [{ seed: 'big', size: 64 * MiB }] }],
-      ['base1', { format: 'oci', layers: [{ seed: 'base', size: 2 * MiB }, { seed: 'top1', size: 10_000 }] }],
-      ['base2', { format: 'oci', layers: [{ seed: 'base', size: 2 * MiB }, { seed: 'top2', size: 10_000 }] }],
+      [
+        'base1',
+        {
+          format: 'oci',
+          layers: [
+            { seed: 'base', size: 2 * MiB },
+            { seed: 'top1', size: 10_000 },
+          ],
+        },
+      ],
+      [
+        'base2',
+        {
+          format: 'oci',
+          layers: [
+            { seed: 'base', size: 2 * MiB },
+            { seed: 'top2', size: 10_000 },
+          ],
+        },
+      ],
     ] as const;
-    for (const [name, spec] of seed) images[name] = await pushImage(a, `proj/${name}`, 'v1', { ...spec, layers: [...spec.layers], platforms: 'platforms' in spec ? [...spec.platforms] : undefined });
+    for (const [name, spec] of seed)
+      images[name] = await pushImage(a, `proj/${name}`, 'v1', {
+        ...spec,
+        layers: [...spec.layers],
+        platforms: 'platforms' in spec ? [...spec.platforms] : undefined,
+      });
   });
 
   after(async () => {

@@ -29,12 +29,40 @@ describe(`migration through injected faults (seed ${SEED})`, () => {
     [a, t] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'token+tls', tokenRealm: tokens.realm })]);
     for (let i = 0; i < IMAGES - 2; i++) {
       const name = `app${String(i).padStart(2, '0')}`;
-      pushed.set(name, await pushImage(a, `src/${name}`, 'v1', { format: i % 2 ? 'docker' : 'oci', layers: [{ seed: 'shared-base', size: MiB }, { seed: name, size: 300_000 + i * 1000 }] }));
+      pushed.set(
+        name,
+        await pushImage(a, `src/${name}`, 'v1', {
+          format: i % 2 ? 'docker' : 'oci',
+          layers: [
+            { seed: 'shared-base', size: MiB },
+            { seed: name, size: 300_000 + i * 1000 },
+          ],
+        }),
+      );
     }
-    pushed.set('multi', await pushImage(a, 'src/multi', 'v1', { format: 'oci', layers: [{ seed: 'multi', size: 500_000 }], platforms: ['linux/amd64', 'linux/arm64/v8', 'linux/riscv64'] }));
+    pushed.set(
+      'multi',
+      await pushImage(a, 'src/multi', 'v1', {
+        format: 'oci',
+        layers: [{ seed: 'multi', size: 500_000 }],
+        platforms: ['linux/amd64', 'linux/arm64/v8', 'linux/riscv64'],
+      }),
+    );
     pushed.set('huge', await pushImage(a, 'src/huge', 'v1', { format: 'oci', layers: [{ seed: 'huge', size: 256 * MiB }] }));
-    srcProxy = await startFaultProxy({ target: a.url, seed: SEED, rate: 0.15, faults: ['reset', 'stall', 'truncate', 'status500', 'status502', 'status503', 'status429', 'status429-retry-after'], stallMs: 30_000 });
-    dstProxy = await startFaultProxy({ target: t.url, ca: readFileSync(pki.caCert, 'utf8'), seed: SEED + 1, rate: 0.1, faults: ['status500', 'status503', 'status429', 'expire-token'] });
+    srcProxy = await startFaultProxy({
+      target: a.url,
+      seed: SEED,
+      rate: 0.15,
+      faults: ['reset', 'stall', 'truncate', 'status500', 'status502', 'status503', 'status429', 'status429-retry-after'],
+      stallMs: 30_000,
+    });
+    dstProxy = await startFaultProxy({
+      target: t.url,
+      ca: readFileSync(pki.caCert, 'utf8'),
+      seed: SEED + 1,
+      rate: 0.1,
+      faults: ['status500', 'status503', 'status429', 'expire-token'],
+    });
   });
 
   after(async () => {
@@ -43,7 +71,9 @@ describe(`migration through injected faults (seed ${SEED})`, () => {
     await tokens?.stop();
   });
 
-  it('every image arrives with identical digests or is reported failed with its cause; no tag points at an incomplete image', { timeout: 240_000 }, async () => {
+  it('every image arrives with identical digests or is reported failed with its cause; no tag points at an incomplete image', {
+    timeout: 240_000,
+  }, async () => {
     const retries: RetryEvent[] = [];
     const pool = new RegistryPool(
       (registry) => (registry === dstProxy.host ? { insecure: true, credentials: { username: 'testuser', password: 'testpass' } } : { insecure: true }),
@@ -52,10 +82,20 @@ describe(`migration through injected faults (seed ${SEED})`, () => {
     const tasks: TransferTask[] = [...pushed.keys()].map((name) => {
       const source = { registry: srcProxy.host, repository: `src/${name}`, reference: 'v1' };
       const target = { registry: dstProxy.host, repository: `dst/${name}`, reference: 'v1' };
-      return { runId: 'faults', taskId: taskIdOf(source, target), source, target, overwrite: 'if-changed', rule: { source: `${source.registry}/${source.repository}:v1`, target: `${target.registry}/${target.repository}:v1` } };
+      return {
+        runId: 'faults',
+        taskId: taskIdOf(source, target),
+        source,
+        target,
+        overwrite: 'if-changed',
+        rule: { source: `${source.registry}/${source.repository}:v1`, target: `${target.registry}/${target.repository}:v1` },
+      };
     });
     const started = Date.now();
-    const results = await runTasks({ repository: (r, repo) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency: 4 }, tasks, { routines: 5, retry: 2 });
+    const results = await runTasks({ repository: (r, repo) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency: 4 }, tasks, {
+      routines: 5,
+      retry: 2,
+    });
     const elapsed = Date.now() - started;
     await pool.close();
 
@@ -72,11 +112,27 @@ describe(`migration through injected faults (seed ${SEED})`, () => {
       for (const blob of pushed.get(name)!.blobs) if ((await headBlob(t, `dst/${name}`, blob)) !== 200) losses++;
     }
     const injected = Object.values(srcProxy.injected).reduce((x, y) => x + y, 0) + Object.values(dstProxy.injected).reduce((x, y) => x + y, 0);
-    const summary = { seed: SEED, images: results.length, succeeded: results.filter((r) => r.status !== 'failed').length, injected, bySource: srcProxy.injected, byDestination: dstProxy.injected, retries: retries.length, elapsedMs: elapsed, losses };
+    const summary = {
+      seed: SEED,
+      images: results.length,
+      succeeded: results.filter((r) => r.status !== 'failed').length,
+      injected,
+      bySource: srcProxy.injected,
+      byDestination: dstProxy.injected,
+      retries: retries.length,
+      elapsedMs: elapsed,
+      losses,
+    };
     console.log(`fault suite: ${JSON.stringify(summary)}`);
     assert.equal(losses, 0);
     assert.ok(injected >= 10, `faults were injected: ${injected}`);
-    assert.ok(retries.every((e) => e.attempt <= 4), 'retries are bounded by the policy');
-    assert.ok(results.filter((r) => r.status === 'failed').length <= 1, `at most one image may exhaust its retries: ${JSON.stringify(results.filter((r) => r.status === 'failed').map((r) => r.error))}`);
+    assert.ok(
+      retries.every((e) => e.attempt <= 4),
+      'retries are bounded by the policy',
+    );
+    assert.ok(
+      results.filter((r) => r.status === 'failed').length <= 1,
+      `at most one image may exhaust its retries: ${JSON.stringify(results.filter((r) => r.status === 'failed').map((r) => r.error))}`,
+    );
   });
 });

@@ -42,7 +42,9 @@ describe('a foreign challenge never receives the registry credentials', () => {
   ];
 
   for (const { scenario, role, tls } of cases) {
-    it(`${scenario} (${role}, ${tls ? 'https' : 'http'}): exit 1 naming the image, no credential to the other host, no tag, the rest copied`, { timeout: BOUND_MS + 10_000 }, async () => {
+    it(`${scenario} (${role}, ${tls ? 'https' : 'http'}): exit 1 naming the image, no credential to the other host, no tag, the rest copied`, {
+      timeout: BOUND_MS + 10_000,
+    }, async () => {
       const hostile: HostileRegistry = await startHostileRegistry({ scenario, auth: AUTH, ...(tls ? { pki } : {}), layerSize: 4 * 1024 * 1024 });
       try {
         const name = `${scenario}-${tls ? 'https' : 'http'}`;

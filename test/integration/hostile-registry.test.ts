@@ -40,8 +40,18 @@ const FAILING: Case[] = [
 // finding 4: names a registry lists are checked against the distribution grammar before any use; the
 // invalid ones are skipped and reported (a plan failure naming them, exit 1), the valid ones copied
 const SKIPPING: Array<Case & { readonly copied: string }> = [
-  { scenario: 'hostile-tags', source: 'repository', copied: 'stolen/hostile-tags', says: /skipped 6 listed name\(s\) that are not valid: "\.\.", "\.", "a\\nb", "\\u001b\[31mred", "-x" and 1 more/ },
-  { scenario: 'hostile-catalog', source: 'catalog', copied: 'stolen/hostile-catalog/hostile/app', says: /skipped 7 listed name\(s\) that are not valid: "\.\.\/\.\.\/etc", "a\/\.\.\/\.\.\/b", "%2e%2e\/x", "foo\\nbar", "\/abs" and 2 more/ },
+  {
+    scenario: 'hostile-tags',
+    source: 'repository',
+    copied: 'stolen/hostile-tags',
+    says: /skipped 6 listed name\(s\) that are not valid: "\.\.", "\.", "a\\nb", "\\u001b\[31mred", "-x" and 1 more/,
+  },
+  {
+    scenario: 'hostile-catalog',
+    source: 'catalog',
+    copied: 'stolen/hostile-catalog/hostile/app',
+    says: /skipped 7 listed name\(s\) that are not valid: "\.\.\/\.\.\/etc", "a\/\.\.\/\.\.\/b", "%2e%2e\/x", "foo\\nbar", "\/abs" and 2 more/,
+  },
 ];
 
 describe('a hostile registry cannot make a run read or loop without end', () => {
@@ -62,16 +72,37 @@ describe('a hostile registry cannot make a run read or loop without end', () => 
   /** Runs the CLI with one rule from the hostile registry and one between well-behaved ones. */
   async function migrate(hostile: HostileRegistry, c: Case, name: string): Promise<CliRun> {
     const security = join(dir, `${name}.security.yaml`);
-    writeFileSync(security, yaml.dump({ [real.host]: { insecure: true }, [hostile.host]: { username: AUTH.username, password: AUTH.password, insecure: true } }));
+    writeFileSync(
+      security,
+      yaml.dump({ [real.host]: { insecure: true }, [hostile.host]: { username: AUTH.username, password: AUTH.password, insecure: true } }),
+    );
     const rules = join(dir, `${name}.rule.yaml`);
     const from = `${hostile.host}/${hostile.image.repository}`;
     const unaffected = `${real.host}/unaffected/${name}`;
     if (c.source === 'catalog') {
-      writeFileSync(rules, yaml.dump({ version: 2, rules: [{ source: hostile.host, target: `${real.host}/stolen/${name}` }, { source: `${real.host}/good/other`, target: unaffected, tags: { list: ['v1'] } }] }));
+      writeFileSync(
+        rules,
+        yaml.dump({
+          version: 2,
+          rules: [
+            { source: hostile.host, target: `${real.host}/stolen/${name}` },
+            { source: `${real.host}/good/other`, target: unaffected, tags: { list: ['v1'] } },
+          ],
+        }),
+      );
     } else {
-      writeFileSync(rules, yaml.dump({ [c.source === 'tag' ? `${from}:${hostile.image.tag}` : from]: `${real.host}/stolen/${name}`, [`${real.host}/good/other:v1`]: `${unaffected}:v1` }));
+      writeFileSync(
+        rules,
+        yaml.dump({
+          [c.source === 'tag' ? `${from}:${hostile.image.tag}` : from]: `${real.host}/stolen/${name}`,
+          [`${real.host}/good/other:v1`]: `${unaffected}:v1`,
+        }),
+      );
     }
-    return runCli([`--securityFile=${security}`, `--ruleFile=${rules}`, `--report-dir=${dir}/reports`, '--retry=0'], { env: { DOCKER_CONFIG: '/nonexistent' }, killAfterMs: BOUND_MS });
+    return runCli([`--securityFile=${security}`, `--ruleFile=${rules}`, `--report-dir=${dir}/reports`, '--retry=0'], {
+      env: { DOCKER_CONFIG: '/nonexistent' },
+      killAfterMs: BOUND_MS,
+    });
   }
 
   for (const c of FAILING) {
@@ -99,7 +130,9 @@ describe('a hostile registry cannot make a run read or loop without end', () => 
   }
 
   for (const c of SKIPPING) {
-    it(`${c.scenario}: skips and reports the invalid names (exit 1), copies the valid ones, never requests an invalid name`, { timeout: BOUND_MS + 20_000 }, async () => {
+    it(`${c.scenario}: skips and reports the invalid names (exit 1), copies the valid ones, never requests an invalid name`, {
+      timeout: BOUND_MS + 20_000,
+    }, async () => {
       const hostile = await startHostileRegistry({ scenario: c.scenario, auth: AUTH });
       try {
         const run = await migrate(hostile, c, c.scenario);

@@ -14,7 +14,13 @@ const TIMEOUTS = { headersMs: 1500, bodyRate: { windowMs: 1500, minBytes: 1024 }
 const BOUND_MS = 6000;
 
 function clientFor(hostile: HostileRegistry): RegistryClient {
-  return new RegistryClient({ registry: hostile.host, credentials: AUTH, insecure: true, retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeouts: TIMEOUTS });
+  return new RegistryClient({
+    registry: hostile.host,
+    credentials: AUTH,
+    insecure: true,
+    retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 10 },
+    timeouts: TIMEOUTS,
+  });
 }
 
 async function readAll(body: NodeJS.ReadableStream): Promise<number> {
@@ -73,7 +79,9 @@ describe('time-outs fire against a trickling registry', () => {
     const hostile = await start('well-behaved', 4 * 1024 * 1024);
     const client = clientFor(hostile);
     try {
-      const manifest = JSON.parse((await getManifest(client, hostile.image.repository, hostile.image.digest)).bytes.toString()) as { layers: Array<{ digest: string; size: number }> };
+      const manifest = JSON.parse((await getManifest(client, hostile.image.repository, hostile.image.digest)).bytes.toString()) as {
+        layers: Array<{ digest: string; size: number }>;
+      };
       const { body } = await blobs.getBlob(client, hostile.image.repository, manifest.layers[0]!.digest);
       await new Promise((resolve) => setTimeout(resolve, 3 * TIMEOUTS.bodyRate.windowMs));
       assert.equal(await readAll(body), manifest.layers[0]!.size);

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { COSIGN_ARTIFACT_TYPES, copyImage, copyReferrers, referrerSubjects, type CopyEvent, type ReferrersOptions, type ReferrersResult } from '../../lib/copy/index.js';
+import {
+  COSIGN_ARTIFACT_TYPES,
+  copyImage,
+  copyReferrers,
+  referrerSubjects,
+  type CopyEvent,
+  type ReferrersOptions,
+  type ReferrersResult,
+} from '../../lib/copy/index.js';
 import { RegistryPool } from '../../lib/registry/index.js';
 import {
   AttachTypes,
@@ -74,9 +82,7 @@ describe('referrers and cosign attachments against real distribution 2.8 and an 
       startReferrersFake({ applyFilters: false }),
     ]);
     const ca = readFileSync(pki.caCert, 'utf8');
-    pool = new RegistryPool((registry) =>
-      registry === dst.host ? { credentials: { username: 'testuser', password: 'testpass' }, ca } : { insecure: true },
-    );
+    pool = new RegistryPool((registry) => (registry === dst.host ? { credentials: { username: 'testuser', password: 'testpass' }, ca } : { insecure: true }));
     a = await seedAttached(src, REPO, true);
   });
 
@@ -87,7 +93,14 @@ describe('referrers and cosign attachments against real distribution 2.8 and an 
     await tokens?.stop();
   });
 
-  const copyAll = async (from: { host: string }, fromRepo: string, to: { host: string }, toRepo: string, image: PushedImage, options: ReferrersOptions = {}) => {
+  const copyAll = async (
+    from: { host: string },
+    fromRepo: string,
+    to: { host: string },
+    toRepo: string,
+    image: PushedImage,
+    options: ReferrersOptions = {},
+  ) => {
     const source = pool.repository(from.host, fromRepo);
     const target = pool.repository(to.host, toRepo);
     const copied = await copyImage(source, 'v1', target, 'v1');
@@ -117,13 +130,16 @@ describe('referrers and cosign attachments against real distribution 2.8 and an 
 
   it('copies cosign tags, the SBOM, its signature and both fallback indexes byte for byte into token+tls', async () => {
     const result = await copyAll(src, REPO, dst, REPO, a.image);
-    assert.deepEqual(summary(result), [
-      `cosign-tag ${a.att.digest} ${cosignTagOf(a.image.digest, 'att')} copied`,
-      `cosign-tag ${a.childSig.digest} ${cosignTagOf(a.image.children![0]!.digest, 'sig')} copied`,
-      `cosign-tag ${a.sig.digest} ${cosignTagOf(a.image.digest, 'sig')} copied`,
-      `tag-fallback ${a.sbom.digest} - copied`,
-      `tag-fallback ${a.sbomSig.digest} - copied`,
-    ].sort());
+    assert.deepEqual(
+      summary(result),
+      [
+        `cosign-tag ${a.att.digest} ${cosignTagOf(a.image.digest, 'att')} copied`,
+        `cosign-tag ${a.childSig.digest} ${cosignTagOf(a.image.children![0]!.digest, 'sig')} copied`,
+        `cosign-tag ${a.sig.digest} ${cosignTagOf(a.image.digest, 'sig')} copied`,
+        `tag-fallback ${a.sbom.digest} - copied`,
+        `tag-fallback ${a.sbomSig.digest} - copied`,
+      ].sort(),
+    );
     assert.equal(result.referrers.find((r) => r.digest === a.sbom.digest)?.artifactType, SPDX);
     assert.equal(result.referrers.find((r) => r.digest === a.sbomSig.digest)?.subject, a.sbom.digest);
     for (const p of [a.sig, a.att, a.childSig]) await expectManifest(dst, REPO, p.tag!, p);
@@ -131,10 +147,10 @@ describe('referrers and cosign attachments against real distribution 2.8 and an 
     await expectManifest(dst, REPO, fallbackTag(a.image.digest), a.indexes[0]!);
     await expectManifest(dst, REPO, fallbackTag(a.sbom.digest), a.indexes[1]!);
     for (const blob of [...a.sig.blobs, ...a.att.blobs, ...a.sbom.blobs, ...a.sbomSig.blobs]) assert.equal(await headBlob(dst, REPO, blob), 200, blob);
-    assert.deepEqual(result.fallbackIndexes.map((f) => `${f.tag} ${f.digest} ${f.status}`).sort(), [
-      `${fallbackTag(a.image.digest)} ${a.indexes[0]!.digest} written`,
-      `${fallbackTag(a.sbom.digest)} ${a.indexes[1]!.digest} written`,
-    ].sort());
+    assert.deepEqual(
+      result.fallbackIndexes.map((f) => `${f.tag} ${f.digest} ${f.status}`).sort(),
+      [`${fallbackTag(a.image.digest)} ${a.indexes[0]!.digest} written`, `${fallbackTag(a.sbom.digest)} ${a.indexes[1]!.digest} written`].sort(),
+    );
   });
 
   it('a second run copies nothing', async () => {
@@ -142,9 +158,15 @@ describe('referrers and cosign attachments against real distribution 2.8 and an 
     const source = pool.repository(src.host, REPO);
     const result = await copyReferrers(source, pool.repository(dst.host, REPO), subjectsOf(a.image), { observer: (e) => events.push(e) });
     assert.equal(result.referrers.length, 5);
-    assert.ok(result.referrers.every((r) => r.status === 'present'), JSON.stringify(result.referrers));
+    assert.ok(
+      result.referrers.every((r) => r.status === 'present'),
+      JSON.stringify(result.referrers),
+    );
     assert.ok(result.fallbackIndexes.every((f) => f.status === 'unchanged'));
-    assert.deepEqual(events.filter((e) => e.type === 'manifest' || (e.type === 'blob' && e.action !== 'skipped')), []);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'manifest' || (e.type === 'blob' && e.action !== 'skipped')),
+      [],
+    );
   });
 
   it('keeps only the chosen artifact types (referrers and cosign tags)', async () => {
@@ -154,10 +176,7 @@ describe('referrers and cosign attachments against real distribution 2.8 and an 
     for (const ref of [a.sbomSig.digest, a.sig.tag!, fallbackTag(a.sbom.digest)]) assert.equal((await headManifest(other, 'only/sbom', ref)).status, 404, ref);
 
     const sigs = await copyAll(src, REPO, other, 'only/sig', a.image, { artifactTypes: [SIG] });
-    assert.deepEqual(summary(sigs), [
-      `cosign-tag ${a.childSig.digest} ${a.childSig.tag} copied`,
-      `cosign-tag ${a.sig.digest} ${a.sig.tag} copied`,
-    ].sort());
+    assert.deepEqual(summary(sigs), [`cosign-tag ${a.childSig.digest} ${a.childSig.tag} copied`, `cosign-tag ${a.sig.digest} ${a.sig.tag} copied`].sort());
     assert.equal((await headManifest(other, 'only/sig', a.att.tag!)).status, 404);
 
     // a cosign tag is also selected by the media types inside it (the DSSE layer of .att)
@@ -172,21 +191,31 @@ describe('referrers and cosign attachments against real distribution 2.8 and an 
     const cdx = await pushArtifact({ url: fake.url }, REPO, root, 'application/vnd.cyclonedx+json', Buffer.from('{"bomFormat":"CycloneDX"}'));
     const result = await copyAll(fake, REPO, other, 'from/fake', f.image);
     assert.ok(fake.requests.includes(`GET /v2/${REPO}/referrers/${f.image.digest}`), 'asked the API');
-    assert.ok(fake.requests.some((r) => r.includes('/referrers/') && r.includes('last=')), 'followed a Link page');
+    assert.ok(
+      fake.requests.some((r) => r.includes('/referrers/') && r.includes('last=')),
+      'followed a Link page',
+    );
     assert.deepEqual(
       summary(result).filter((s) => !s.startsWith('cosign')),
       [`api ${f.sbom.digest} - copied`, `api ${f.sbomSig.digest} - copied`, `api ${cdx.digest} - copied`].sort(),
     );
     assert.equal(result.referrers.filter((r) => r.via === 'cosign-tag').length, 3);
     const byDigest = (x: Pushed, y: Pushed) => (x.digest < y.digest ? -1 : 1);
-    for (const [subject, entries] of [[f.image.digest, [f.sbom, cdx].sort(byDigest)], [f.sbomSig.digest, []], [f.sbom.digest, [f.sbomSig]]] as const) {
+    for (const [subject, entries] of [
+      [f.image.digest, [f.sbom, cdx].sort(byDigest)],
+      [f.sbomSig.digest, []],
+      [f.sbom.digest, [f.sbomSig]],
+    ] as const) {
       const index = await getManifestRaw(other, 'from/fake', fallbackTag(subject));
       if (!entries.length) {
         assert.equal(index.status, 404);
         continue;
       }
       const manifests = (JSON.parse(index.bytes!.toString()) as { manifests: { digest: string; artifactType?: string }[] }).manifests;
-      assert.deepEqual(manifests.map((m) => [m.digest, m.artifactType]), entries.map((e) => [e.digest, e.artifactType]));
+      assert.deepEqual(
+        manifests.map((m) => [m.digest, m.artifactType]),
+        entries.map((e) => [e.digest, e.artifactType]),
+      );
     }
     for (const p of [f.sbom, f.sbomSig]) await expectManifest(other, 'from/fake', p.digest, p);
     for (const p of [f.sig, f.att, f.childSig]) await expectManifest(other, 'from/fake', p.tag!, p);
@@ -214,13 +243,22 @@ describe('referrers and cosign attachments against real distribution 2.8 and an 
     assert.equal(tags.has(fallbackTag(a.image.digest)), false);
     assert.equal(tags.has(fallbackTag(a.sbom.digest)), false);
     const target = pool.repository(fake.host, 'mirror/app');
-    assert.deepEqual((await target.referrers(a.image.digest))?.map((d) => d.digest), [a.sbom.digest]);
-    assert.deepEqual((await target.referrers(a.sbom.digest))?.map((d) => d.digest), [a.sbomSig.digest]);
+    assert.deepEqual(
+      (await target.referrers(a.image.digest))?.map((d) => d.digest),
+      [a.sbom.digest],
+    );
+    assert.deepEqual(
+      (await target.referrers(a.sbom.digest))?.map((d) => d.digest),
+      [a.sbomSig.digest],
+    );
 
     fake.requests.length = 0;
     const again = await copyReferrers(pool.repository(src.host, REPO), target, subjectsOf(a.image));
     assert.ok(again.referrers.every((r) => r.status === 'present'));
     assert.deepEqual(again.fallbackIndexes, []);
-    assert.deepEqual(fake.requests.filter((r) => !r.startsWith('HEAD')), [`GET /v2/mirror/app/referrers/${a.image.digest}`]);
+    assert.deepEqual(
+      fake.requests.filter((r) => !r.startsWith('HEAD')),
+      [`GET /v2/mirror/app/referrers/${a.image.digest}`],
+    );
   });
 });

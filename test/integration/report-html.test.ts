@@ -51,7 +51,10 @@ describe('report.html in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
   it('loads with no console error, page error, dialog or network request', () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(dialogs, []);
-    assert.deepEqual(requests.filter((u) => !u.startsWith('file:')), []);
+    assert.deepEqual(
+      requests.filter((u) => !u.startsWith('file:')),
+      [],
+    );
   });
 
   it('shows the counts', async () => {
@@ -64,7 +67,10 @@ describe('report.html in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
   it('lists failed rows first and shows the script tag as text', async () => {
     assert.deepEqual(await statuses(), ['failed', 'failed', 'succeeded', 'skipped', 'succeeded', 'skipped', 'succeeded']);
     const errorText = await page.locator('#results tbody tr[data-status="failed"] td.error').allTextContents();
-    assert.ok(errorText.some((t) => t.includes('<script>alert(1)</script> & "quotes"')), errorText.join('\n'));
+    assert.ok(
+      errorText.some((t) => t.includes('<script>alert(1)</script> & "quotes"')),
+      errorText.join('\n'),
+    );
     assert.ok(await page.locator('#results tbody tr').filter({ hasText: 'foxtrot:<b>x</b>' }).count());
   });
 
@@ -84,7 +90,10 @@ describe('report.html in headless Chromium', { skip: existsSync(CHROMIUM) ? fals
     assert.deepEqual(sources, [...sources].sort());
     await page.locator('#results thead th', { hasText: 'Copied' }).locator('button').click();
     const bytes = await page.$$eval('#results tbody tr td:nth-child(5)', (tds) => tds.map((td) => Number(td.getAttribute('data-sort'))));
-    assert.deepEqual(bytes, [...bytes].sort((a, b) => a - b));
+    assert.deepEqual(
+      bytes,
+      [...bytes].sort((a, b) => a - b),
+    );
   });
 
   it('filters by status and by text', async () => {

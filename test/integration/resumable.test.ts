@@ -63,14 +63,23 @@ describe('resumable blob transfer (checkpointed chunked upload)', () => {
 
     const second = await invocation(150 * MiB);
     assert.equal(second.error?.code, 'SUSPENDED');
-    assert.deepEqual(second.events.find((e) => e.type === 'resumed'), { type: 'resumed', digest: layer, offset: cp1.offset });
+    assert.deepEqual(
+      second.events.find((e) => e.type === 'resumed'),
+      { type: 'resumed', digest: layer, offset: cp1.offset },
+    );
     const cp2 = await store.get(key);
     assert.ok(cp2 && cp2.offset > cp1.offset);
 
     const third = await invocation(undefined);
     assert.equal(third.error, undefined, String(third.error));
-    assert.deepEqual(third.events.find((e) => e.type === 'resumed'), { type: 'resumed', digest: layer, offset: cp2.offset });
-    const sent = [first, second, third].flatMap((r) => r.events).filter((e) => e.type === 'bytes').reduce((n, e) => n + (e.type === 'bytes' ? e.bytes : 0), 0);
+    assert.deepEqual(
+      third.events.find((e) => e.type === 'resumed'),
+      { type: 'resumed', digest: layer, offset: cp2.offset },
+    );
+    const sent = [first, second, third]
+      .flatMap((r) => r.events)
+      .filter((e) => e.type === 'bytes')
+      .reduce((n, e) => n + (e.type === 'bytes' ? e.bytes : 0), 0);
     assert.ok(sent < image.manifestBytes.length + 513 * MiB, `bytes uploaded in total: ${sent}`);
     assert.equal((await getManifestRaw(b, 'mirror/huge', 'v1')).digest, image.digest);
     assert.equal(await store.get(key), undefined, 'checkpoint cleared after commit');

@@ -23,9 +23,12 @@ describe('version 2 rule files against real registries', () => {
     writeFileSync(path, typeof body === 'string' ? body : yaml.dump(body));
     return path;
   };
-  const security = () => write('security.yaml', { [src.host]: { insecure: true }, [dst.host]: { username: 'testuser', password: '${REG_PASSWORD}', caFile: dst.ca } });
+  const security = () =>
+    write('security.yaml', { [src.host]: { insecure: true }, [dst.host]: { username: 'testuser', password: '${REG_PASSWORD}', caFile: dst.ca } });
   const run = (rules: unknown, ...extra: string[]) =>
-    runCli([`--securityFile=${security()}`, `--ruleFile=${write('rules.yaml', rules)}`, `--report-dir=${join(dir, 'reports')}`, '--progress=none', ...extra], { env });
+    runCli([`--securityFile=${security()}`, `--ruleFile=${write('rules.yaml', rules)}`, `--report-dir=${join(dir, 'reports')}`, '--progress=none', ...extra], {
+      env,
+    });
   const reportOf = (stdout: string): { report: RunReport; dir: string } => {
     const m = /report: (.+)\/report\.html/.exec(stdout);
     assert.ok(m, stdout);
@@ -37,7 +40,10 @@ describe('version 2 rule files against real registries', () => {
     ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'it-rules-v2-'));
     [src, dst] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'htpasswd+tls' })]);
-    const layer = (seed: string) => [{ seed: 'base', size: 40_000 }, { seed, size: 10_000 }];
+    const layer = (seed: string) => [
+      { seed: 'base', size: 40_000 },
+      { seed, size: 10_000 },
+    ];
     const now = Date.now();
     const pushed = [
       ['team/svc-a', 'v1.0.0', 400],
@@ -51,9 +57,17 @@ describe('version 2 rule files against real registries', () => {
       ['other/x', 'v1.0.0', 1],
     ] as const;
     for (const [repo, tag, age] of pushed) {
-      img[`${repo}:${tag}`] = await pushImage(src, repo, tag, { format: 'oci', layers: layer(`${repo}:${tag}`), created: new Date(now - age * DAY).toISOString() });
+      img[`${repo}:${tag}`] = await pushImage(src, repo, tag, {
+        format: 'oci',
+        layers: layer(`${repo}:${tag}`),
+        created: new Date(now - age * DAY).toISOString(),
+      });
     }
-    img.multi = await pushImage(src, 'multi/app', 'v1', { format: 'oci', layers: layer('multi'), platforms: ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7'] });
+    img.multi = await pushImage(src, 'multi/app', 'v1', {
+      format: 'oci',
+      layers: layer('multi'),
+      platforms: ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7'],
+    });
   });
   after(async () => {
     await Promise.all([src?.stop(), dst?.stop()]);
@@ -77,12 +91,18 @@ describe('version 2 rule files against real registries', () => {
   });
 
   it('copies a platform subset as a rewritten index, and re-runs as up to date', async () => {
-    const rules = { version: 2, rules: [{ source: `${src.host}/multi/app`, target: `${dst.host}/slim/app`, tags: { list: ['v1'] }, platforms: ['linux/arm64'] }] };
+    const rules = {
+      version: 2,
+      rules: [{ source: `${src.host}/multi/app`, target: `${dst.host}/slim/app`, tags: { list: ['v1'] }, platforms: ['linux/arm64'] }],
+    };
     const first = await run(rules);
     assert.equal(first.code, 0, first.stderr);
     const m = await getManifestRaw(dst, 'slim/app', 'v1');
     const index = JSON.parse(m.bytes!.toString()) as { manifests: Array<{ digest: string; platform: { architecture: string } }> };
-    assert.deepEqual(index.manifests.map((e) => e.platform.architecture), ['arm64']);
+    assert.deepEqual(
+      index.manifests.map((e) => e.platform.architecture),
+      ['arm64'],
+    );
     assert.equal(index.manifests[0]!.digest, img.multi!.children!.find((c) => c.platform === 'linux/arm64/v8')!.digest, 'the kept platform keeps its digest');
     assert.notEqual(m.digest, img.multi!.digest);
     const again = reportOf((await run(rules)).stdout).report;
@@ -91,7 +111,10 @@ describe('version 2 rule files against real registries', () => {
   });
 
   it('backs up a tag before replacing it, and never overwrites with overwrite: never', async () => {
-    const rule = (source: string, extra: Record<string, unknown> = {}) => ({ version: 2, rules: [{ source: `${src.host}/${source}`, target: `${dst.host}/pinned/d`, tags: { list: ['v1.0.0'] }, ...extra }] });
+    const rule = (source: string, extra: Record<string, unknown> = {}) => ({
+      version: 2,
+      rules: [{ source: `${src.host}/${source}`, target: `${dst.host}/pinned/d`, tags: { list: ['v1.0.0'] }, ...extra }],
+    });
     assert.equal((await run(rule('team/svc-a'))).code, 0);
     const old = (await getManifestRaw(dst, 'pinned/d', 'v1.0.0')).digest;
     assert.equal(old, img['team/svc-a:v1.0.0']!.digest);
@@ -117,7 +140,13 @@ describe('version 2 rule files against real registries', () => {
     assert.equal(report.planFailures[0]?.error.code, 'NO_MATCHING_TAGS');
     const failed = yaml.load(readFileSync(join(reportDir, 'failed.yaml'), 'utf8')) as { version: number; rules: Array<Record<string, unknown>> };
     assert.equal(failed.version, 2);
-    assert.deepEqual(failed.rules[0], { source: `${src.host}/multi/app`, target: `${dst.host}/fail/app`, platforms: ['linux/amd64'], overwrite: 'if-changed', tags: { list: ['gone'] } });
+    assert.deepEqual(failed.rules[0], {
+      source: `${src.host}/multi/app`,
+      target: `${dst.host}/fail/app`,
+      platforms: ['linux/amd64'],
+      overwrite: 'if-changed',
+      tags: { list: ['gone'] },
+    });
     assert.deepEqual(failed.rules[1], { source: `${src.host}/team/svc-a`, target: `${dst.host}/fail/none`, tags: { include: ['nothing-.*'] } });
   });
 
@@ -128,7 +157,21 @@ describe('version 2 rule files against real registries', () => {
   });
 
   it('previews filters and options with --dry-run', async () => {
-    const r = await run({ version: 2, rules: [{ source: `${src.host}/team/svc-a`, target: `${dst.host}/preview/{{name}}`, tags: { include: ['v1\\..*'] }, platforms: ['linux/amd64'], backup: 'bk-{{tag}}' }] }, '--dry-run');
+    const r = await run(
+      {
+        version: 2,
+        rules: [
+          {
+            source: `${src.host}/team/svc-a`,
+            target: `${dst.host}/preview/{{name}}`,
+            tags: { include: ['v1\\..*'] },
+            platforms: ['linux/amd64'],
+            backup: 'bk-{{tag}}',
+          },
+        ],
+      },
+      '--dry-run',
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /plan: 3 image\(s\)/);
     assert.match(r.stdout, /team\/svc-a:v1\.2\.0-rc\.1 -> .*preview\/svc-a:v1\.2\.0-rc\.1 \(platforms linux\/amd64; backup to :bk-v1\.2\.0-rc\.1\)/);
@@ -140,7 +183,10 @@ describe('version 2 rule files against real registries', () => {
     const sig = await pushCosignSignature(src, 'signed/app', image.digest);
     const sbom = await pushArtifact(src, 'signed/app', subject, AttachTypes.spdx, Buffer.from('{"spdxVersion":"SPDX-2.3"}'));
     const index = await pushFallbackIndex(src, 'signed/app', image.digest, [sbom]);
-    const all = await run({ version: 2, rules: [{ source: `${src.host}/signed/app`, target: `${dst.host}/signed/all`, tags: { list: ['v1'] }, referrers: true }] }, '--verify');
+    const all = await run(
+      { version: 2, rules: [{ source: `${src.host}/signed/app`, target: `${dst.host}/signed/all`, tags: { list: ['v1'] }, referrers: true }] },
+      '--verify',
+    );
     assert.equal(all.code, 0, all.stderr + all.stdout);
     const result = reportOf(all.stdout).report.results[0]!;
     assert.equal(result.verification?.status, 'verified');
@@ -148,11 +194,19 @@ describe('version 2 rule files against real registries', () => {
     assert.equal((await getManifestRaw(dst, 'signed/all', cosignTagOf(image.digest, 'sig'))).digest, sig.digest);
     assert.equal((await getManifestRaw(dst, 'signed/all', sbom.digest)).digest, sbom.digest);
     assert.equal((await getManifestRaw(dst, 'signed/all', fallbackTag(image.digest))).digest, index.digest, 'the fallback index is copied byte for byte');
-    const again = reportOf((await run({ version: 2, rules: [{ source: `${src.host}/signed/app`, target: `${dst.host}/signed/all`, tags: { list: ['v1'] }, referrers: true }] })).stdout).report.results[0]!;
+    const again = reportOf(
+      (await run({ version: 2, rules: [{ source: `${src.host}/signed/app`, target: `${dst.host}/signed/all`, tags: { list: ['v1'] }, referrers: true }] }))
+        .stdout,
+    ).report.results[0]!;
     assert.equal(again.status, 'skipped');
     assert.equal(again.referrers?.present, 2);
 
-    const onlySbom = await run({ version: 2, rules: [{ source: `${src.host}/signed/app`, target: `${dst.host}/signed/sbom`, tags: { list: ['v1'] }, referrers: { artifactTypes: [AttachTypes.spdx] } }] });
+    const onlySbom = await run({
+      version: 2,
+      rules: [
+        { source: `${src.host}/signed/app`, target: `${dst.host}/signed/sbom`, tags: { list: ['v1'] }, referrers: { artifactTypes: [AttachTypes.spdx] } },
+      ],
+    });
     assert.equal(onlySbom.code, 0, onlySbom.stderr);
     assert.equal((await getManifestRaw(dst, 'signed/sbom', sbom.digest)).status, 200);
     assert.equal((await getManifestRaw(dst, 'signed/sbom', cosignTagOf(image.digest, 'sig'))).status, 404);

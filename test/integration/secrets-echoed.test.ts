@@ -56,7 +56,15 @@ describe('what a registry echoes reaches no output as is', () => {
       const reports = join(dir, name);
       const logFile = join(dir, `${name}.log`);
       const r = await runCli(
-        [`--securityFile=${security}`, `--ruleFile=${rules}`, `--report-dir=${reports}`, '--retry=0', `--output=${output}`, '--progress=plain', `--log-output-paths=${logFile}`],
+        [
+          `--securityFile=${security}`,
+          `--ruleFile=${rules}`,
+          `--report-dir=${reports}`,
+          '--retry=0',
+          `--output=${output}`,
+          '--progress=plain',
+          `--log-output-paths=${logFile}`,
+        ],
         { env: { ECHO_PASSWORD: AUTH.password, DOCKER_CONFIG: '/nonexistent' }, killAfterMs: 60_000 },
       );
       assert.ok(echo.refused() > 0, `the registry refused a request:\n${r.stdout}${r.stderr}`);
@@ -78,10 +86,15 @@ describe('what a registry echoes reaches no output as is', () => {
         for (const [where, text] of Object.entries({ 'stdout and stderr': r.text, ...r.files })) {
           for (const form of FORMS) assert.ok(!text.includes(form), `${where} carries ${JSON.stringify(form)}:\n${text}`);
         }
-        const failed = (JSON.parse(r.files['report.json']!) as { results: Array<{ status: string; source: string; error?: { message: string } }> }).results.find((x) => x.status === 'failed');
+        const failed = (
+          JSON.parse(r.files['report.json']!) as { results: Array<{ status: string; source: string; error?: { message: string } }> }
+        ).results.find((x) => x.status === 'failed');
         assert.ok(failed?.error, r.files['report.json']);
         assert.equal(failed.source, `${r.host}/src/app:v1`);
-        assert.match(failed.error.message, new RegExp(`${refuse === 'blob-get' ? 'GET' : 'PUT'} http://${r.host}/v2/(src|dst)/app/.*: 403 DENIED: access denied for`));
+        assert.match(
+          failed.error.message,
+          new RegExp(`${refuse === 'blob-get' ? 'GET' : 'PUT'} http://${r.host}/v2/(src|dst)/app/.*: 403 DENIED: access denied for`),
+        );
         if (output === 'text') assert.ok(r.stdout.includes(`FAILED ${r.host}/src/app:v1 -> ${r.host}/dst/app:v1: `), r.stdout);
         else assert.equal(JSON.parse(r.stdout).totals.failed, 1);
       });
@@ -97,7 +110,12 @@ describe('what a registry echoes reaches no output as is', () => {
     assert.ok(errorLines[0]!.includes(escaped), errorLines[0]);
     assert.ok(!r.text.split('\n').some((l) => l.startsWith('FORGED')), 'no line starts where the registry put a newline');
     assert.ok(r.stdout.includes(escaped), r.stdout);
-    for (const [where, text] of Object.entries({ output: r.text, 'log file': r.files['log file']!, 'report.md': r.files['report.md']!, 'report.html': r.files['report.html']! })) {
+    for (const [where, text] of Object.entries({
+      output: r.text,
+      'log file': r.files['log file']!,
+      'report.md': r.files['report.md']!,
+      'report.html': r.files['report.html']!,
+    })) {
       // tabs and newlines are the tool's own separators; the registry's are asserted escaped above
       assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, `${where} carries a raw control character`);
     }
@@ -107,7 +125,11 @@ describe('what a registry echoes reaches no output as is', () => {
     const echo = await startEchoRegistry({ refuse: 'manifest-put', auth: AUTH, message: echoMessage });
     const pool = new RegistryPool(() => ({ credentials: { ...AUTH }, insecure: true }));
     const stored = new Map<string, string>();
-    const store: ObjectStore = { put: async (key, body) => void stored.set(key, String(body)), get: async (key) => stored.get(key), list: async () => [...stored.keys()] };
+    const store: ObjectStore = {
+      put: async (key, body) => void stored.set(key, String(body)),
+      get: async (key) => stored.get(key),
+      list: async () => [...stored.keys()],
+    };
     const task: TransferTask = {
       runId: 'run-1',
       taskId: '0123456789abcdef',
@@ -117,7 +139,10 @@ describe('what a registry echoes reaches no output as is', () => {
       rule: { source: `${echo.host}/src/app:v1`, target: `${echo.host}/dst/app:v1` },
     };
     try {
-      const result = await transferAndRecord({ repository: (r, repo) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency: 2, store }, task);
+      const result = await transferAndRecord(
+        { repository: (r, repo) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency: 2, store },
+        task,
+      );
       assert.equal(result.status, 'failed');
       assert.match(result.error?.message ?? '', new RegExp(`PUT http://${echo.host}/v2/dst/app/manifests/v1: 403 DENIED`));
       const [body] = [...stored.values()];

@@ -4,16 +4,7 @@ import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { startCountingProxy, type CountingProxy } from '../support/access-log.js';
-import {
-  corruptBlob,
-  fetchBlobDigest,
-  getManifestRaw,
-  headBlob,
-  headManifest,
-  listTags,
-  pushImage,
-  sha256,
-} from '../support/images.js';
+import { corruptBlob, fetchBlobDigest, getManifestRaw, headBlob, headManifest, listTags, pushImage, sha256 } from '../support/images.js';
 import { decodeJwt } from '../support/jwt.js';
 import { ensurePki, type Pki } from '../support/pki.js';
 import { basicHeader, closeRawHttp, dispatcherFor } from '../support/raw-http.js';
@@ -71,7 +62,10 @@ test('plain: single-arch OCI image; skopeo sees our digest; the layer is a valid
 test('htpasswd+tls: multi-arch OCI index, children pushed by digest', async () => {
   const img = await pushImage(basic, 'multi/oci', 'v1', {
     format: 'oci',
-    layers: [{ seed: 'm0', size: 4096 }, { seed: 'm1', size: 100_000 }],
+    layers: [
+      { seed: 'm0', size: 4096 },
+      { seed: 'm1', size: 100_000 },
+    ],
     platforms: ['linux/amd64', 'linux/arm64/v8'],
   });
   assert.equal(img.mediaType, 'application/vnd.oci.image.index.v1+json');
@@ -125,7 +119,12 @@ test('token server: multi-scope grant (cross-repo mount), password grant, 401s',
   assert.equal(tags.statusCode, 200, await tags.body.text());
 
   const form = new URLSearchParams({ grant_type: 'password', username: 'testuser', password: 'testpass', service: 'regtest', scope: 'registry:catalog:*' });
-  const posted = await request(tokens.realm, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, dispatcher });
+  const posted = await request(tokens.realm, {
+    method: 'POST',
+    body: form.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    dispatcher,
+  });
   assert.equal(posted.statusCode, 200);
   const access = decodeJwt(((await posted.body.json()) as { access_token: string }).access_token).claims.access;
   assert.deepEqual(access, [{ type: 'registry', name: 'catalog', actions: ['*'] }]);

@@ -23,7 +23,9 @@ const LAYERS = { big4: 4 * MiB, big24: 24 * MiB };
 /** Copies the image's config blob to `repo` at `to`, so its layer is the only blob left to upload. */
 async function seedConfig(from: Endpoint, image: PushedImage, to: Endpoint, repo: string): Promise<void> {
   const source = new RawHttp(from);
-  const manifest = JSON.parse((await source.send('GET', `/v2/${image.repo}/manifests/${image.digest}`, { headers: { accept: image.mediaType } })).body.toString()) as { config: { digest: string } };
+  const manifest = JSON.parse(
+    (await source.send('GET', `/v2/${image.repo}/manifests/${image.digest}`, { headers: { accept: image.mediaType } })).body.toString(),
+  ) as { config: { digest: string } };
   const config = (await source.send('GET', `/v2/${image.repo}/blobs/${manifest.config.digest}`)).body;
   const target = new RawHttp(to);
   const post = await target.send('POST', `/v2/${repo}/blobs/uploads/`);
@@ -48,11 +50,19 @@ describe('an upload refused at the POST fails the image in bounded time, never a
     dir = mkdtempSync(join(tmpdir(), 'it-upload-refused-'));
     tokens = await startTokenServer({ pki, users: { testuser: 'testpass', puller: 'pullpass' }, pullOnly: ['puller'] });
     [a, t] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'token+tls', tokenRealm: tokens.realm })]);
-    for (const [name, size] of Object.entries(LAYERS)) images[name] = await pushImage(a, `src/${name}`, 'v1', { format: 'oci', layers: [{ seed: name, size }] });
+    for (const [name, size] of Object.entries(LAYERS))
+      images[name] = await pushImage(a, `src/${name}`, 'v1', { format: 'oci', layers: [{ seed: name, size }] });
     images.good = await pushImage(a, 'src/good', 'v1', { format: 'oci', layers: [{ seed: 'good', size: 100_000 }] });
     for (const name of Object.keys(LAYERS)) await seedConfig(a, images[name]!, t, `dst/${name}`);
     for (const status of [403, 503]) {
-      proxies[status] = await startFaultProxy({ target: t.url, ca: readFileSync(pki.caCert, 'utf8'), seed: 1, rate: 0, faults: [], refuse: { method: 'POST', path: /\/blobs\/uploads\/(\?|$)/, status } });
+      proxies[status] = await startFaultProxy({
+        target: t.url,
+        ca: readFileSync(pki.caCert, 'utf8'),
+        seed: 1,
+        rate: 0,
+        faults: [],
+        refuse: { method: 'POST', path: /\/blobs\/uploads\/(\?|$)/, status },
+      });
     }
   });
   after(async () => {
@@ -64,22 +74,42 @@ describe('an upload refused at the POST fails the image in bounded time, never a
 
   // distribution answers 401 (insufficient_scope) when the token lacks push; other registries say 403
   const cases = [
-    { tag: 'pull-only', status: 401, name: 'a token that grants pull but not push', via: () => ({ host: t.host, access: { username: 'puller', password: 'pullpass', caFile: t.ca } }) },
-    { tag: 'p403', status: 403, name: '403 on every upload POST', via: () => ({ host: proxies[403]!.host, access: { username: 'testuser', password: 'testpass', insecure: true } }) },
-    { tag: 'p503', status: 503, name: '503 on every upload POST, after its retries', via: () => ({ host: proxies[503]!.host, access: { username: 'testuser', password: 'testpass', insecure: true } }) },
+    {
+      tag: 'pull-only',
+      status: 401,
+      name: 'a token that grants pull but not push',
+      via: () => ({ host: t.host, access: { username: 'puller', password: 'pullpass', caFile: t.ca } }),
+    },
+    {
+      tag: 'p403',
+      status: 403,
+      name: '403 on every upload POST',
+      via: () => ({ host: proxies[403]!.host, access: { username: 'testuser', password: 'testpass', insecure: true } }),
+    },
+    {
+      tag: 'p503',
+      status: 503,
+      name: '503 on every upload POST, after its retries',
+      via: () => ({ host: proxies[503]!.host, access: { username: 'testuser', password: 'testpass', insecure: true } }),
+    },
   ];
 
   for (const c of cases) {
-    it(`${c.name}: both images (4 and 24 MiB layers) fail with the cause, exit 1, report written, the rest copied`, { timeout: BOUND_MS + 10_000 }, async () => {
+    it(`${c.name}: both images (4 and 24 MiB layers) fail with the cause, exit 1, report written, the rest copied`, {
+      timeout: BOUND_MS + 10_000,
+    }, async () => {
       const { host, access } = c.via();
       const { tag } = c;
       const security = join(dir, `security-${tag}.yaml`);
       writeFileSync(security, yaml.dump({ [a.host]: { insecure: true }, [host]: access }));
       const rules = join(dir, `rule-${tag}.yaml`);
-      writeFileSync(rules, yaml.dump({
-        ...Object.fromEntries(Object.keys(LAYERS).map((name) => [`${a.host}/src/${name}:v1`, `${host}/dst/${name}:${tag}`])),
-        [`${a.host}/src/good:v1`]: `${a.host}/unaffected/good:${tag}`,
-      }));
+      writeFileSync(
+        rules,
+        yaml.dump({
+          ...Object.fromEntries(Object.keys(LAYERS).map((name) => [`${a.host}/src/${name}:v1`, `${host}/dst/${name}:${tag}`])),
+          [`${a.host}/src/good:v1`]: `${a.host}/unaffected/good:${tag}`,
+        }),
+      );
       const reports = join(dir, `reports-${tag}`);
       const run = await runCli([`--securityFile=${security}`, `--ruleFile=${rules}`, `--report-dir=${reports}`, '--retry=0', '--routines=1'], {
         env: { DOCKER_CONFIG: '/nonexistent' },
@@ -89,7 +119,13 @@ describe('an upload refused at the POST fails the image in bounded time, never a
       assert.equal(run.signal, null, `ended by itself within ${BOUND_MS / 1000} s:\n${out}`);
       assert.equal(run.code, 1, out);
       for (const name of Object.keys(LAYERS)) {
-        assert.match(run.stdout, new RegExp(`FAILED ${a.host}/src/${name}:v1 -> ${host}/dst/${name}:${tag}: .*\\(destination\\): POST \\S+/v2/dst/${name}/blobs/uploads/: ${c.status}`), out);
+        assert.match(
+          run.stdout,
+          new RegExp(
+            `FAILED ${a.host}/src/${name}:v1 -> ${host}/dst/${name}:${tag}: .*\\(destination\\): POST \\S+/v2/dst/${name}/blobs/uploads/: ${c.status}`,
+          ),
+          out,
+        );
         assert.equal((await getManifestRaw(t, `dst/${name}`, tag)).status, 404, `no tag written for ${name}`);
       }
       assert.match(run.stdout, /succeeded 1, skipped 0, failed 2/, out);

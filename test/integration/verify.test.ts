@@ -19,7 +19,9 @@ describe('--verify against real registries', () => {
   const env = { DOCKER_CONFIG: '/nonexistent' };
 
   const run = (...flags: string[]): Promise<CliRun> =>
-    runCli([`--securityFile=${join(dir, 'security.yaml')}`, `--ruleFile=${join(dir, 'rule.yaml')}`, `--report-dir=${dir}/reports`, '--retry=0', ...flags], { env });
+    runCli([`--securityFile=${join(dir, 'security.yaml')}`, `--ruleFile=${join(dir, 'rule.yaml')}`, `--report-dir=${dir}/reports`, '--retry=0', ...flags], {
+      env,
+    });
   /** report.json, report.md and report.html of the run whose summary is in `stdout`. */
   const filesOf = (stdout: string): { report: RunReport; md: string; html: string; runDir: string } => {
     const m = stdout.match(/report: (.+)\/report\.html/);
@@ -39,10 +41,23 @@ describe('--verify against real registries', () => {
     ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'it-verify-'));
     [a, s] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistry({ mode: 'plain' })]);
-    app = await pushImage(a, 'team/app', 'v1', { format: 'docker', layers: [{ seed: 'verify-base', size: 60_000 }, { seed: 'verify-app', size: 20_000 }] });
-    multi = await pushImage(a, 'team/multi', 'v1', { format: 'oci', layers: [{ seed: 'verify-multi', size: 30_000 }], platforms: ['linux/amd64', 'linux/arm64/v8'] });
+    app = await pushImage(a, 'team/app', 'v1', {
+      format: 'docker',
+      layers: [
+        { seed: 'verify-base', size: 60_000 },
+        { seed: 'verify-app', size: 20_000 },
+      ],
+    });
+    multi = await pushImage(a, 'team/multi', 'v1', {
+      format: 'oci',
+      layers: [{ seed: 'verify-multi', size: 30_000 }],
+      platforms: ['linux/amd64', 'linux/arm64/v8'],
+    });
     writeFileSync(join(dir, 'security.yaml'), yaml.dump({ [a.host]: { insecure: true }, [s.host]: { insecure: true } }));
-    writeFileSync(join(dir, 'rule.yaml'), yaml.dump({ [`${a.host}/team/app:v1`]: `${s.host}/mirror/app:v1`, [`${a.host}/team/multi:v1`]: `${s.host}/mirror/multi:v1` }));
+    writeFileSync(
+      join(dir, 'rule.yaml'),
+      yaml.dump({ [`${a.host}/team/app:v1`]: `${s.host}/mirror/app:v1`, [`${a.host}/team/multi:v1`]: `${s.host}/mirror/multi:v1` }),
+    );
   });
   after(async () => {
     await Promise.all([a?.stop(), s?.stop()]);
@@ -87,7 +102,10 @@ describe('--verify against real registries', () => {
 
     const manifests = await run('--verify');
     assert.equal(manifests.code, 1, manifests.stderr + manifests.stdout);
-    assert.match(manifests.stdout, new RegExp(`FAILED .*team/multi:v1 -> .*mirror/multi:v1: verification found 1 difference\\(s\\): manifest ${s.host}/mirror/multi@${child} is missing`));
+    assert.match(
+      manifests.stdout,
+      new RegExp(`FAILED .*team/multi:v1 -> .*mirror/multi:v1: verification found 1 difference\\(s\\): manifest ${s.host}/mirror/multi@${child} is missing`),
+    );
     assert.match(manifests.stdout, /^verified 1, mismatched 1$/m);
 
     const deep = await run('--verify=deep');
@@ -102,7 +120,9 @@ describe('--verify against real registries', () => {
       assert.deepEqual([r.error?.code, r.error?.origin, r.reason], ['VERIFY_MISMATCH', 'destination', 'up-to-date']);
     }
     assert.deepEqual(results['mirror/app:v1']?.verification?.mismatches, [{ reference: `${s.host}/mirror/app@${layer}`, expected: layer, what: 'blob' }]);
-    assert.deepEqual(results['mirror/multi:v1']?.verification?.mismatches, [{ reference: `${s.host}/mirror/multi@${child}`, expected: child, what: 'manifest' }]);
+    assert.deepEqual(results['mirror/multi:v1']?.verification?.mismatches, [
+      { reference: `${s.host}/mirror/multi@${child}`, expected: child, what: 'manifest' },
+    ]);
     assert.match(md, /## Verification mismatches \(2\)/);
     assert.match(html, /data-count="mismatched">2</);
     assert.equal([...html.matchAll(/<li data-mismatch="(blob|manifest)">/g)].length, 2);

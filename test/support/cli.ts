@@ -11,9 +11,15 @@ const FUNCTION_BUNDLE = join(ROOT, 'dist', 'functions', 'transfer', 'index.js');
 export function ensureBuilt(what: 'cli' | 'functions' = 'cli'): void {
   const artefact = what === 'cli' ? CLI : FUNCTION_BUNDLE;
   const built = existsSync(artefact) ? statSync(artefact).mtimeMs : 0;
-  const newest = spawnSync('sh', ['-c', `find ${ROOT}/lib ${ROOT}/functions ${ROOT}/package.json -newer ${artefact} -print -quit 2>/dev/null`]).stdout.toString();
+  const newest = spawnSync('sh', [
+    '-c',
+    `find ${ROOT}/lib ${ROOT}/functions ${ROOT}/package.json -newer ${artefact} -print -quit 2>/dev/null`,
+  ]).stdout.toString();
   if (built && !newest.trim()) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), ...(what === 'functions' ? ['--functions'] : [])], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), ...(what === 'functions' ? ['--functions'] : [])], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error(`building ${what} failed`);
 }
 
@@ -35,7 +41,10 @@ function vmHwmKiB(pid: number | undefined): number {
 }
 
 /** Runs the built CLI as a user would (the bin's shebang flags included), without a TTY. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; killAfterMs?: number; killWhen?: (stderr: string) => boolean } = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; killAfterMs?: number; killWhen?: (stderr: string) => boolean } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(CLI, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -56,19 +56,23 @@ export async function pushBlob(reg: Endpoint, repo: string, bytes: Buffer): Prom
 }
 
 /** PUT a manifest by `reference` (a tag, or its digest when omitted); returns the response headers too. */
-export async function pushManifestJson(
-  reg: Endpoint,
-  repo: string,
-  body: object,
-  reference?: string,
-): Promise<Pushed & { headers: Record<string, string> }> {
+export async function pushManifestJson(reg: Endpoint, repo: string, body: object, reference?: string): Promise<Pushed & { headers: Record<string, string> }> {
   const bytes = Buffer.from(JSON.stringify(body));
   const digest = sha256(bytes);
   const mediaType = (body as { mediaType: string }).mediaType;
   const res = await new RawHttp(reg).send('PUT', `/v2/${repo}/manifests/${reference ?? digest}`, { headers: { 'content-type': mediaType }, body: bytes });
   if (res.status !== 201) throw new Error(`PUT manifest ${repo}:${reference ?? digest}: HTTP ${res.status} ${res.body.toString().slice(0, 300)}`);
   const artifactType = (body as { artifactType?: string }).artifactType;
-  return { digest, size: bytes.length, bytes, mediaType, blobs: [], headers: res.headers, ...(reference ? { tag: reference } : {}), ...(artifactType ? { artifactType } : {}) };
+  return {
+    digest,
+    size: bytes.length,
+    bytes,
+    mediaType,
+    blobs: [],
+    headers: res.headers,
+    ...(reference ? { tag: reference } : {}),
+    ...(artifactType ? { artifactType } : {}),
+  };
 }
 
 /** cosign's layout: an OCI image manifest whose one layer is the payload, tagged `sha256-<hex>.<suffix>`. */
@@ -81,7 +85,14 @@ async function pushCosignTag(
 ): Promise<Pushed> {
   const blob = await pushBlob(reg, repo, layer.payload);
   const config = Buffer.from(
-    JSON.stringify({ architecture: '', created: '0001-01-01T00:00:00Z', history: [{ created: '0001-01-01T00:00:00Z' }], os: '', rootfs: { type: 'layers', diff_ids: [blob.digest] }, config: {} }),
+    JSON.stringify({
+      architecture: '',
+      created: '0001-01-01T00:00:00Z',
+      history: [{ created: '0001-01-01T00:00:00Z' }],
+      os: '',
+      rootfs: { type: 'layers', diff_ids: [blob.digest] },
+      config: {},
+    }),
   );
   const cfg = await pushBlob(reg, repo, config);
   const manifest = {

@@ -43,7 +43,12 @@ export async function startEchoRegistry(options: EchoRegistryOptions): Promise<E
   for (const b of [layer, config]) blobs.set(`src/app@${sha256(b)}`, b);
   const descriptor = (mediaType: string, b: Buffer): object => ({ mediaType, digest: sha256(b), size: b.length });
   const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config: descriptor('application/vnd.oci.image.config.v1+json', config), layers: [descriptor('application/vnd.oci.image.layer.v1.tar', layer)] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MANIFEST,
+      config: descriptor('application/vnd.oci.image.config.v1+json', config),
+      layers: [descriptor('application/vnd.oci.image.layer.v1.tar', layer)],
+    }),
   );
   manifests.set('src/app:v1', manifest);
   manifests.set(`src/app:${sha256(manifest)}`, manifest);
@@ -67,7 +72,9 @@ export async function startEchoRegistry(options: EchoRegistryOptions): Promise<E
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
     if (!m) return fail(res, 404, 'NAME_UNKNOWN', 'no such route');
     const [, repo, kind, ref] = m as unknown as [string, string, string, string];
-    const refuse = (kind === 'blobs' && method === 'GET' && options.refuse === 'blob-get') || (kind === 'manifests' && method === 'PUT' && options.refuse === 'manifest-put');
+    const refuse =
+      (kind === 'blobs' && method === 'GET' && options.refuse === 'blob-get') ||
+      (kind === 'manifests' && method === 'PUT' && options.refuse === 'manifest-put');
     if (refuse) {
       refused += 1;
       return fail(res, 403, 'DENIED', options.message(req.headers.authorization ?? ''));

@@ -69,7 +69,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       requests.push({ method: req.method ?? '', path: req.url ?? '' });
       injected[`refused${refuse.status}`] = (injected[`refused${refuse.status}`] ?? 0) + 1;
       req.resume();
-      req.on('end', () => res.writeHead(refuse.status, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"refused by the test proxy"}]}'));
+      req.on('end', () =>
+        res.writeHead(refuse.status, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"refused by the test proxy"}]}'),
+      );
       return;
     }
     const candidates = applicable(req, options.faults);

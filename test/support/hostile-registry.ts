@@ -120,8 +120,7 @@ export async function startHostileRegistry(options: HostileOptions): Promise<Hos
   const manifestsWritten: string[] = [];
   const basic = `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}`;
   const tls = options.pki ? { cert: readFileSync(options.pki.serverCert), key: readFileSync(options.pki.serverKey) } : undefined;
-  const make = (handler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
-    tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+  const make = (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => (tls ? createHttpsServer(tls, handler) : createHttpServer(handler));
   let self = '';
   let other = '';
 
@@ -147,7 +146,13 @@ export async function startHostileRegistry(options: HostileOptions): Promise<Hos
     if (!m) return notFound(res, 'NAME_UNKNOWN');
     const [, repository, kind, rest] = m as unknown as [string, string, string, string];
     if (kind === 'manifests') return serveManifest(req, res, repository, rest, body);
-    if (kind === 'tags') return json(res, 200, { name: repository, tags: [...manifests.keys()].filter((k) => k.startsWith(`${repository}:`) && !k.includes('@') && !k.includes('sha256:')).map((k) => k.slice(repository.length + 1)) });
+    if (kind === 'tags')
+      return json(res, 200, {
+        name: repository,
+        tags: [...manifests.keys()]
+          .filter((k) => k.startsWith(`${repository}:`) && !k.includes('@') && !k.includes('sha256:'))
+          .map((k) => k.slice(repository.length + 1)),
+      });
     if (rest.startsWith('uploads/')) return serveUpload(req, res, url, repository, rest.slice('uploads/'.length), body);
     const blob = blobs.get(rest);
     if (!blob) return notFound(res, 'BLOB_UNKNOWN');
@@ -219,9 +224,14 @@ export async function startHostileRegistry(options: HostileOptions): Promise<Hos
   async function serveOther(req: IncomingMessage, res: ServerResponse): Promise<void> {
     await readBody(req);
     if ((req.url ?? '').startsWith('/token')) return json(res, 200, { token: 'token-from-the-other-host', expires_in: 300 });
-    json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, {
-      'www-authenticate': `Bearer realm="${other}/token",service="other",scope="repository:${image.repository}:pull"`,
-    });
+    json(
+      res,
+      401,
+      { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] },
+      {
+        'www-authenticate': `Bearer realm="${other}/token",service="other",scope="repository:${image.repository}:pull"`,
+      },
+    );
   }
 
   const scheme = tls ? 'https' : 'http';

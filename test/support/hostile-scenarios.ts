@@ -57,7 +57,12 @@ export function prepareScenario(ctx: ScenarioContext): void {
   let child = { digest: ctx.image.digest, bytes: ctx.manifests.get(`${ctx.image.repository}:${ctx.image.digest}`)! };
   for (let level = 0; level < levels; level++) {
     const platform = level === 0 ? { platform: { os: 'linux', architecture: 'amd64' } } : {};
-    const entry = { mediaType: level === 0 ? 'application/vnd.oci.image.manifest.v1+json' : INDEX, digest: child.digest, size: child.bytes.length, ...platform };
+    const entry = {
+      mediaType: level === 0 ? 'application/vnd.oci.image.manifest.v1+json' : INDEX,
+      digest: child.digest,
+      size: child.bytes.length,
+      ...platform,
+    };
     const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: INDEX, manifests: Array.from({ length: fanOut }, () => entry) }));
     child = { digest: sha256(bytes), bytes };
     ctx.manifests.set(`${ctx.image.repository}:${child.digest}`, bytes);
@@ -75,12 +80,20 @@ export function serveScenario(ctx: ScenarioContext, req: IncomingMessage, res: S
   switch (ctx.behaviour) {
     case 'tags-new-pages':
       if (!tags) return false;
-      return page(res, { name: 'x', tags: newTags(Number(url.searchParams.get('last') ?? 0)) }, `<${path}?n=1000&last=${Number(url.searchParams.get('last') ?? 0) + 1}>; rel="next"`);
+      return page(
+        res,
+        { name: 'x', tags: newTags(Number(url.searchParams.get('last') ?? 0)) },
+        `<${path}?n=1000&last=${Number(url.searchParams.get('last') ?? 0) + 1}>; rel="next"`,
+      );
     case 'tags-self-link':
       return tags && page(res, { name: 'x', tags: [ctx.image.tag] }, `<${path}${url.search}>; rel="next"`);
     case 'catalog-link-loop':
       if (path !== '/v2/_catalog') return false;
-      return page(res, { repositories: [ctx.image.repository] }, url.searchParams.has('last') ? '</v2/_catalog?n=1000>; rel="next"' : '</v2/_catalog?last=a&n=1000>; rel="next"');
+      return page(
+        res,
+        { repositories: [ctx.image.repository] },
+        url.searchParams.has('last') ? '</v2/_catalog?n=1000>; rel="next"' : '</v2/_catalog?last=a&n=1000>; rel="next"',
+      );
     case 'tags-endless-body':
       return tags && endless(res, 200, '{"name":"x","tags":["', '"v1","v1","v1",');
     case 'token-endless':
@@ -94,7 +107,12 @@ export function serveScenario(ctx: ScenarioContext, req: IncomingMessage, res: S
     case 'blob-trickle': {
       const wanted = ctx.behaviour === 'body-trickle' ? manifest : /\/blobs\/sha256:/.test(path);
       if (!wanted || req.method !== 'GET') return false;
-      return trickle(res, ctx.trickleMs, Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 1000000\r\n\r\n${'x'.repeat(1000)}`), 95);
+      return trickle(
+        res,
+        ctx.trickleMs,
+        Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 1000000\r\n\r\n${'x'.repeat(1000)}`),
+        95,
+      );
     }
     case 'hostile-tags':
       return tags && page(res, { name: ctx.image.repository, tags: HOSTILE_TAGS });
@@ -119,7 +137,11 @@ function page(res: ServerResponse, body: unknown, link?: string): true {
 
 function challenge(res: ServerResponse, self: string): true {
   const text = JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] });
-  res.writeHead(401, { 'content-type': 'application/json', 'content-length': text.length, 'www-authenticate': `Bearer realm="${self}/token",service="hostile"` });
+  res.writeHead(401, {
+    'content-type': 'application/json',
+    'content-length': text.length,
+    'www-authenticate': `Bearer realm="${self}/token",service="hostile"`,
+  });
   res.end(text);
   return true;
 }

@@ -104,9 +104,7 @@ async function pushPlatformImage(
   created = CREATED,
 ): Promise<{ digest: string; bytes: Buffer }> {
   const described = await Promise.all(layers.map((l) => describeLayer(l.seed, l.size)));
-  await Promise.all(
-    layers.map((l, i) => uploadBlob(http, repo, described[i]!.digest, described[i]!.size, () => layerStream(l.seed, l.size))),
-  );
+  await Promise.all(layers.map((l, i) => uploadBlob(http, repo, described[i]!.digest, described[i]!.size, () => layerStream(l.seed, l.size))));
   const config = Buffer.from(
     JSON.stringify({
       created,
@@ -190,11 +188,7 @@ export async function headBlob(reg: Endpoint, repo: string, digest: string): Pro
 }
 
 /** Streams a blob and hashes it: the sha256 and size of what the registry actually served. */
-export async function fetchBlobDigest(
-  reg: Endpoint,
-  repo: string,
-  digest: string,
-): Promise<{ status: number; digest?: string; size?: number }> {
+export async function fetchBlobDigest(reg: Endpoint, repo: string, digest: string): Promise<{ status: number; digest?: string; size?: number }> {
   const res = await new RawHttp(reg).open('GET', `/v2/${repo}/blobs/${digest}`);
   if (res.status !== 200) {
     await drain(res.body);

@@ -72,14 +72,28 @@ export class MemoryRepository implements ImageSource, ImageTarget, BlobMounter {
     this.reg.calls.push(`GET manifest ${this.repository}:${reference}`);
     const digest = this.digestOf(reference);
     const m = digest ? this.reg.manifestsOf(this.repository).get(digest) : undefined;
-    if (!m) throw new RegistryError({ code: 'REGISTRY_HTTP', method: 'GET', url: `memory://${this.repository}/manifests/${reference}`, status: 404, detail: `manifest unknown: ${reference}` });
+    if (!m)
+      throw new RegistryError({
+        code: 'REGISTRY_HTTP',
+        method: 'GET',
+        url: `memory://${this.repository}/manifests/${reference}`,
+        status: 404,
+        detail: `manifest unknown: ${reference}`,
+      });
     return m;
   }
 
   async fetchBlob(descriptor: Descriptor): Promise<Readable> {
     this.reg.calls.push(`GET blob ${this.repository}@${descriptor.digest}`);
     const b = this.reg.blobsOf(this.repository).get(descriptor.digest);
-    if (!b) throw new RegistryError({ code: 'REGISTRY_HTTP', method: 'GET', url: `memory://${this.repository}/blobs/${descriptor.digest}`, status: 404, detail: `blob unknown: ${descriptor.digest}` });
+    if (!b)
+      throw new RegistryError({
+        code: 'REGISTRY_HTTP',
+        method: 'GET',
+        url: `memory://${this.repository}/blobs/${descriptor.digest}`,
+        status: 404,
+        detail: `blob unknown: ${descriptor.digest}`,
+      });
     return Readable.from([b.subarray(0, Math.floor(b.length / 2)), b.subarray(Math.floor(b.length / 2))]);
   }
 

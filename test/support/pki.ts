@@ -40,21 +40,52 @@ async function createPki(): Promise<Pki> {
   const p = (name: string): string => join(dir, name);
   const openssl = (args: string[]): Promise<unknown> => runCommand('openssl', args, { cwd: dir });
 
-  await openssl(['req', '-x509', ...EC_P256, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '3650',
-    '-subj', '/CN=regtest CA', '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await openssl([
+    'req',
+    '-x509',
+    ...EC_P256,
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.crt'),
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=regtest CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   await openssl(['req', ...EC_P256, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=127.0.0.1']);
   // Go (registry, skopeo) ignores the CN: the SAN is what is checked.
-  await writeFile(p('server.ext'), `${[
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:::1',
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-  ].join('\n')}\n`);
-  await openssl(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'),
-    '-CAcreateserial', '-out', p('server.crt'), '-days', '825', '-extfile', p('server.ext')]);
-  await openssl(['req', '-x509', ...EC_P256, '-keyout', p('token.key'), '-out', p('token.crt'), '-days', '3650',
-    '-subj', '/CN=regtest token signer']);
+  await writeFile(
+    p('server.ext'),
+    `${[
+      'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:::1',
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+    ].join('\n')}\n`,
+  );
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    p('server.csr'),
+    '-CA',
+    p('ca.crt'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('server.crt'),
+    '-days',
+    '825',
+    '-extfile',
+    p('server.ext'),
+  ]);
+  await openssl(['req', '-x509', ...EC_P256, '-keyout', p('token.key'), '-out', p('token.crt'), '-days', '3650', '-subj', '/CN=regtest token signer']);
   await writeFile(p('token-bundle.pem'), await readFile(p('token.crt')));
   await mkdir(p('certs.d'));
   await copyFile(p('ca.crt'), join(p('certs.d'), 'ca.crt'));

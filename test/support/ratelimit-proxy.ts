@@ -49,7 +49,11 @@ export async function startRateLimitProxy(options: RateLimitProxyOptions): Promi
       const reset = Math.max(0, Math.ceil(options.windowSeconds - (Date.now() - windowStart) / 1000));
       return { ratelimit: `limit=${options.limit}, remaining=${remaining}, reset=${reset}`, 'ratelimit-policy': `${options.limit};w=${options.windowSeconds}` };
     }
-    return { 'ratelimit-limit': `${options.limit};w=${options.windowSeconds}`, 'ratelimit-remaining': `${remaining};w=${options.windowSeconds}`, 'docker-ratelimit-source': '127.0.0.1' };
+    return {
+      'ratelimit-limit': `${options.limit};w=${options.windowSeconds}`,
+      'ratelimit-remaining': `${remaining};w=${options.windowSeconds}`,
+      'docker-ratelimit-source': '127.0.0.1',
+    };
   };
   let self = '';
   const server = createServer((req, res) => {
@@ -61,7 +65,9 @@ export async function startRateLimitProxy(options: RateLimitProxyOptions): Promi
         refused += 1;
         requests.push({ method, path, status: 429 });
         req.resume();
-        res.writeHead(429, { 'content-type': 'application/json', ...headers() }).end('{"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your pull rate limit."}]}');
+        res
+          .writeHead(429, { 'content-type': 'application/json', ...headers() })
+          .end('{"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your pull rate limit."}]}');
         return;
       }
       used += 1;

@@ -157,7 +157,13 @@ function putManifest(r: Repo, name: string, ref: string, bytes: Buffer, contentT
     const list = r.referrers.get(subject) ?? [];
     if (!list.some((d) => (d as { digest: string }).digest === digest)) {
       const artifactType = json.artifactType ?? json.config?.mediaType;
-      list.push({ mediaType, digest, size: bytes.length, ...(artifactType ? { artifactType } : {}), ...(json.annotations ? { annotations: json.annotations } : {}) });
+      list.push({
+        mediaType,
+        digest,
+        size: bytes.length,
+        ...(artifactType ? { artifactType } : {}),
+        ...(json.annotations ? { annotations: json.annotations } : {}),
+      });
     }
     r.referrers.set(subject, list);
     headers['oci-subject'] = subject;

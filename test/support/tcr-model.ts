@@ -112,7 +112,14 @@ export class TcrModel {
       DescribeRepositoryOwnerPersonal: (p, meta) => {
         const repos = [...this.ccrOf(meta.region).repositories.entries()].filter(([name]) => name.includes(str(p, 'RepoName') ?? ''));
         const page = byItem(repos, p, 20);
-        const info = page.map(([name, tags]) => ({ RepoName: name, RepoType: 'private', TagCount: tags.length, Public: 0, CreationTime: '2020-01-01 00:00:00', UpdateTime: '2020-01-01 00:00:00' }));
+        const info = page.map(([name, tags]) => ({
+          RepoName: name,
+          RepoType: 'private',
+          TagCount: tags.length,
+          Public: 0,
+          CreationTime: '2020-01-01 00:00:00',
+          UpdateTime: '2020-01-01 00:00:00',
+        }));
         return { Data: { TotalCount: repos.length, RepoInfo: info, Server: 'ccr.ccs.tencentyun.com' } };
       },
       DescribeImagePersonal: (p, meta) => {
@@ -121,7 +128,14 @@ export class TcrModel {
         const tags = this.ccrOf(meta.region).repositories.get(name);
         if (!tags) throw new CloudApiError('ResourceNotFound.ErrNoRepo', `repository ${name} does not exist`);
         const page = byItem(tags, p, 20);
-        const info = page.map((t, i) => ({ TagName: t.name, TagId: `sha256:${i}`, CreationTime: t.pushTime, UpdateTime: t.pushTime, PushTime: t.pushTime, Kind: 'image' }));
+        const info = page.map((t, i) => ({
+          TagName: t.name,
+          TagId: `sha256:${i}`,
+          CreationTime: t.pushTime,
+          UpdateTime: t.pushTime,
+          PushTime: t.pushTime,
+          Kind: 'image',
+        }));
         return { Data: { TagCount: tags.length, TagInfo: info, Server: 'ccr.ccs.tencentyun.com', RepoName: name } };
       },
     };
@@ -136,14 +150,24 @@ export class TcrModel {
           .filter((i) => p.AllRegion === true || i.region === meta.region)
           .filter((i) => names.length === 0 || names.some((n) => i.name.includes(n)));
         const page = byItem(found, p, 20);
-        const registries = page.map((i) => ({ RegistryId: i.id, RegistryName: i.name, RegistryType: 'standard', Status: 'Running', PublicDomain: `${i.name}.tencentcloudcr.com`, RegionName: i.region }));
+        const registries = page.map((i) => ({
+          RegistryId: i.id,
+          RegistryName: i.name,
+          RegistryType: 'standard',
+          Status: 'Running',
+          PublicDomain: `${i.name}.tencentcloudcr.com`,
+          RegionName: i.region,
+        }));
         return { TotalCount: found.length, Registries: registries };
       },
       DescribeNamespaces: (p) => {
         const instance = this.instance(str(p, 'RegistryId'));
         const only = str(p, 'NamespaceName');
         const all = [...instance.namespaces.entries()].filter(([n]) => only === undefined || n === only);
-        return { TotalCount: all.length, NamespaceList: byPage(all, p).map(([n, pub], i) => ({ Name: n, Public: pub, NamespaceId: i + 1, CreationTime: '2024-01-01 00:00:00 +0800 CST' })) };
+        return {
+          TotalCount: all.length,
+          NamespaceList: byPage(all, p).map(([n, pub], i) => ({ Name: n, Public: pub, NamespaceId: i + 1, CreationTime: '2024-01-01 00:00:00 +0800 CST' })),
+        };
       },
       DescribeRepositories: (p) => {
         const instance = this.instance(str(p, 'RegistryId'));
@@ -190,7 +214,10 @@ export class TcrModel {
 /** `count` tags `<prefix>0..` pushed one minute apart from `start`, listed in a scrambled order. */
 export function scrambledTags(count: number, start = Date.UTC(2024, 0, 1), prefix = 'v'): CcrTag[] {
   const tags = Array.from({ length: count }, (_, i) => ({ name: `${prefix}${i}`, pushTime: formatTime(start + i * 60_000) }));
-  return tags.map((t, i) => ({ t, k: (i * 7919) % count })).sort((a, b) => a.k - b.k).map((x) => x.t);
+  return tags
+    .map((t, i) => ({ t, k: (i * 7919) % count }))
+    .sort((a, b) => a.k - b.k)
+    .map((x) => x.t);
 }
 
 function formatTime(ms: number): string {

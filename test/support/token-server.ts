@@ -68,7 +68,10 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<Runnin
     } else if (req.method !== 'GET') {
       return void res.writeHead(405).end();
     }
-    const scopes = params.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+    const scopes = params
+      .getAll('scope')
+      .flatMap((s) => s.split(' '))
+      .filter(Boolean);
     const known = who !== undefined && Object.hasOwn(opts.users, who.user) && opts.users[who.user] === who.password;
     const granted = known || (who === undefined && opts.anonymousPull === true);
     requests.push({ method: req.method, scopes, ...(who ? { user: who.user } : {}), granted });
@@ -79,16 +82,20 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<Runnin
     const readOnly = !known || (opts.pullOnly ?? []).includes(who!.user);
     const access = scopes.flatMap((s) => parseScope(s, !readOnly)).filter((a) => permitted(opts.acl, known ? who!.user : undefined, a));
     const now = Math.floor(Date.now() / 1000);
-    const token = signEs256(signer.header, {
-      iss: TOKEN_ISSUER,
-      sub: known ? who!.user : '',
-      aud: params.get('service') ?? TOKEN_SERVICE, // a string: an array makes distribution say "malformed token"
-      exp: now + ttl,
-      nbf: now - 5,
-      iat: now,
-      jti: randomUUID(),
-      access,
-    }, signer.key);
+    const token = signEs256(
+      signer.header,
+      {
+        iss: TOKEN_ISSUER,
+        sub: known ? who!.user : '',
+        aud: params.get('service') ?? TOKEN_SERVICE, // a string: an array makes distribution say "malformed token"
+        exp: now + ttl,
+        nbf: now - 5,
+        iat: now,
+        jti: randomUUID(),
+        access,
+      },
+      signer.key,
+    );
     json(res, 200, { token, access_token: token, expires_in: ttl, issued_at: new Date(now * 1000).toISOString() });
   };
 
@@ -121,7 +128,10 @@ function parseScope(scope: string, known: boolean): Access[] {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first < 0 || last === first) return [];
-  const actions = scope.slice(last + 1).split(',').filter((a) => a && (known || a === 'pull'));
+  const actions = scope
+    .slice(last + 1)
+    .split(',')
+    .filter((a) => a && (known || a === 'pull'));
   return actions.length ? [{ type: scope.slice(0, first), name: scope.slice(first + 1, last), actions }] : [];
 }
 

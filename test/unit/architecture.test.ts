@@ -61,7 +61,11 @@ const all = [...sources(join(ROOT, 'lib')), ...sources(join(ROOT, 'functions'))]
 describe('architecture: the imports of lib/ and functions/', () => {
   it('puts every module of lib/ on a floor', () => {
     const modules = readdirSync(join(ROOT, 'lib')).filter((name) => statSync(join(ROOT, 'lib', name)).isDirectory());
-    assert.deepEqual(modules.filter((m) => !floorOf.has(m)), [], 'modules without a floor: add them to FLOORS and docs/code-layout.md');
+    assert.deepEqual(
+      modules.filter((m) => !floorOf.has(m)),
+      [],
+      'modules without a floor: add them to FLOORS and docs/code-layout.md',
+    );
   });
 
   it('imports only modules of lower floors (no cycle, no upward import)', () => {
@@ -69,7 +73,10 @@ describe('architecture: the imports of lib/ and functions/', () => {
       const [a, b] = [libModule(i.from), libModule(i.to)];
       return a && b && a !== b && floorOf.get(b)! >= floorOf.get(a)!;
     });
-    assert.deepEqual(wrong.map((i) => `${i.from}:${i.line} imports ${i.to}`), []);
+    assert.deepEqual(
+      wrong.map((i) => `${i.from}:${i.line} imports ${i.to}`),
+      [],
+    );
   });
 
   it('imports another module only through its index or a declared entry point', () => {
@@ -79,11 +86,17 @@ describe('architecture: the imports of lib/ and functions/', () => {
       const file = i.to.split('/').slice(2).join('/');
       return file !== 'index.ts' && !(ENTRIES[target] ?? []).includes(file);
     });
-    assert.deepEqual(wrong.map((i) => `${i.from}:${i.line} imports ${i.to}`), []);
+    assert.deepEqual(
+      wrong.map((i) => `${i.from}:${i.line} imports ${i.to}`),
+      [],
+    );
   });
 
   it('never imports functions/ from lib/', () => {
-    assert.deepEqual(all.filter((i) => libModule(i.from) && i.to.startsWith('functions/')).map((i) => `${i.from}:${i.line}`), []);
+    assert.deepEqual(
+      all.filter((i) => libModule(i.from) && i.to.startsWith('functions/')).map((i) => `${i.from}:${i.line}`),
+      [],
+    );
   });
 
   it('opens every index of lib/ with what the module is for and what it may import', () => {
@@ -96,6 +109,9 @@ describe('architecture: the imports of lib/ and functions/', () => {
           return false;
         }
       });
-    assert.deepEqual(silent.map((p) => relative(ROOT, p)), []);
+    assert.deepEqual(
+      silent.map((p) => relative(ROOT, p)),
+      [],
+    );
   });
 });

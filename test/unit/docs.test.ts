@@ -14,7 +14,13 @@ import { ensureBuilt, runCli } from '../support/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DOCS = join(ROOT, 'docs');
-const PAGES = ['README.md', ...readdirSync(DOCS).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  ...readdirSync(DOCS)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const README_LIMIT = 12 * 1024;
 /** Pages that are linked before they are written (by other changes); checked like any other once they exist. */
 const PENDING = new Set(['docs/code-layout.md']);
@@ -50,7 +56,10 @@ function headingSlugs(markdown: string): Set<string> {
       .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
       .replace(/<[^>]+>/g, '')
       .replace(/[`*]/g, '');
-    const base = text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+    const base = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     slugs.add(n === 0 ? base : `${base}-${n}`);
@@ -186,9 +195,15 @@ describe('documentation', () => {
   const blocks = PAGES.flatMap(yamlBlocks);
 
   it('every ```yaml block is marked as a rule file, security file or deploy values example', () => {
-    const unmarked = blocks.filter((b) => !EXAMPLE_KINDS.includes(b.kind as Kind)).map((b) => `${b.page}:${b.line}: ${b.kind ?? 'no <!-- example: <kind> --> line'}`);
+    const unmarked = blocks
+      .filter((b) => !EXAMPLE_KINDS.includes(b.kind as Kind))
+      .map((b) => `${b.page}:${b.line}: ${b.kind ?? 'no <!-- example: <kind> --> line'}`);
     assert.deepEqual(unmarked, []);
-    for (const kind of EXAMPLE_KINDS) assert.ok(blocks.some((b) => b.kind === kind), `no ${kind} example found`);
+    for (const kind of EXAMPLE_KINDS)
+      assert.ok(
+        blocks.some((b) => b.kind === kind),
+        `no ${kind} example found`,
+      );
   });
 
   for (const block of blocks.filter((b) => EXAMPLE_KINDS.includes(b.kind as Kind))) {
@@ -204,7 +219,11 @@ describe('documentation', () => {
     const listed = helpFlags(help.stdout);
     assert.ok(listed.has('--ruleFile') && listed.size > 20, `--help parsed into ${[...listed].join(' ')}`);
     const documented = documentedFlags();
-    assert.deepEqual([...listed].filter((f) => !documented.has(f)), [], 'flags of --help missing from the table');
+    assert.deepEqual(
+      [...listed].filter((f) => !documented.has(f)),
+      [],
+      'flags of --help missing from the table',
+    );
     // Flags the table has and --help does not must be accepted anyway (the original's ignored flags).
     const hidden = [...documented].filter((f) => !listed.has(f));
     const missingRules = join(dir, 'no-such-rule.yaml');
@@ -219,7 +238,10 @@ describe('documentation', () => {
     assert.ok(size < README_LIMIT, `README.md is ${size} bytes`);
     const first = readme.match(/^```[^\n]*\n([\s\S]*?)^```/m);
     assert.ok(first, 'README.md has no fenced block');
-    const commands = first[1]!.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+    const commands = first[1]!
+      .split('\n')
+      .map((l) => l.replace(/\s+#.*$/, '').trim())
+      .filter(Boolean);
     assert.deepEqual(commands, QUICK_START);
   });
 });

@@ -15,7 +15,11 @@ describe('sample trigger events', () => {
       it(`${fn}/${file} is ${file.includes('-invalid') ? 'refused' : 'accepted'} by the ${fn} schema`, () => {
         const event = JSON.parse(readFileSync(join(EVENTS, fn, file), 'utf8'));
         const parse = parsers[fn]!;
-        if (file.includes('-invalid')) assert.throws(() => parse(event), (err: Error) => err.name === 'ZodError' && err.message.length > 0);
+        if (file.includes('-invalid'))
+          assert.throws(
+            () => parse(event),
+            (err: Error) => err.name === 'ZodError' && err.message.length > 0,
+          );
         else assert.doesNotThrow(() => parse(event));
       });
     }

@@ -24,13 +24,33 @@ export async function aggregateRun(store: ObjectStore, runId: string, version: s
   const done = [...tasks.keys()].filter((id) => results.has(id)).length;
   if (done < tasks.size && !expired) return { state: 'running', runId, done, tasks: tasks.size };
   const all: TaskResult[] = [...tasks.values()].map(
-    (t) => results.get(t.taskId) ?? notRunResult(t, { code: 'EXPIRED', message: `no result before the run expired at ${manifest.expiresAt}` }, 0, manifest.createdAt),
+    (t) =>
+      results.get(t.taskId) ??
+      notRunResult(t, { code: 'EXPIRED', message: `no result before the run expired at ${manifest.expiresAt}` }, 0, manifest.createdAt),
   );
-  const finishedAt = [...results.values()].map((r) => new Date(Date.parse(r.startedAt) + r.durationMs).toISOString()).sort().at(-1) ?? now.toISOString();
-  const report = aggregateReport({ runId, version, startedAt: manifest.createdAt, finishedAt: finishedAt > manifest.createdAt ? finishedAt : now.toISOString(), results: all, planFailures: slices.flatMap((s) => s.planFailures) });
+  const finishedAt =
+    [...results.values()]
+      .map((r) => new Date(Date.parse(r.startedAt) + r.durationMs).toISOString())
+      .sort()
+      .at(-1) ?? now.toISOString();
+  const report = aggregateReport({
+    runId,
+    version,
+    startedAt: manifest.createdAt,
+    finishedAt: finishedAt > manifest.createdAt ? finishedAt : now.toISOString(),
+    results: all,
+    planFailures: slices.flatMap((s) => s.planFailures),
+  });
   const pairs = failedRulePairs(report);
   const keys = await writeRunReport(store, runKeys.prefix(runId), report, pairs.length ? formatRuleFile(pairs) : undefined);
-  return { state: 'reported', runId, keys, succeeded: report.totals.succeeded, skipped: report.totals.skipped, failed: report.totals.failed + report.totals.planFailed };
+  return {
+    state: 'reported',
+    runId,
+    keys,
+    succeeded: report.totals.succeeded,
+    skipped: report.totals.skipped,
+    failed: report.totals.failed + report.totals.planFailed,
+  };
 }
 
 /** Runs that are planned but have no report yet (what a timer-driven aggregator looks at). */

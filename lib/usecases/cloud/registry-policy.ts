@@ -33,7 +33,12 @@ export async function checkRegistryPolicy(
   allowInternal: readonly string[],
   resolve: Resolver = dnsResolver,
 ): Promise<void> {
-  await checkRegistries(rules.flatMap((r) => [r.source.registry, r.target.registry]), allowedRegistries, allowInternal, resolve);
+  await checkRegistries(
+    rules.flatMap((r) => [r.source.registry, r.target.registry]),
+    allowedRegistries,
+    allowInternal,
+    resolve,
+  );
 }
 
 /** The same policy for registry names that do not come from rules (CCR and TCR hosts). */

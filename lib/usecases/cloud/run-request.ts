@@ -22,9 +22,16 @@ export type RunOptions = z.infer<typeof RunOptions>;
  */
 export const RunRequest = z
   .strictObject({
-    rules: z.string().min(1).max(256 * 1024).optional(),
+    rules: z
+      .string()
+      .min(1)
+      .max(256 * 1024)
+      .optional(),
     rulesKey: z.string().min(1).optional(),
-    job: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+    job: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/)
+      .optional(),
     /** CCR personal edition -> TCR: the account of the function's role, the instance by name. */
     ccr: z
       .strictObject({

@@ -29,7 +29,13 @@ export interface StartRunResult {
 const RUN_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Starts a run from rule file text: validates every rule first (nothing is queued on bad input). */
-export function startRun(deps: StartRunDeps, rulesText: string, file: string, options: RunOptions, budget: { deadline: number; signal?: AbortSignal }): Promise<StartRunResult> {
+export function startRun(
+  deps: StartRunDeps,
+  rulesText: string,
+  file: string,
+  options: RunOptions,
+  budget: { deadline: number; signal?: AbortSignal },
+): Promise<StartRunResult> {
   const runId = newRunId();
   return continueRun(deps, { runId, nextRule: 0, slice: 0, request: { rules: rulesText, file, options } }, budget);
 }

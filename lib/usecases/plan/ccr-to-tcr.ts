@@ -95,10 +95,16 @@ export async function planCcrToTcr(deps: CcrToTcrDeps, options: CcrToTcrOptions)
     const ns = await createTcrNamespaces(tcrApi, instance.registryId, namespacesToCreate, concurrency);
     for (const f of ns.failures) {
       const repos = inventory.repositories.filter((r) => r.name.startsWith(`${f.name}/`)).map((r) => r.name);
-      for (const name of repos.length ? repos : [f.name]) failures.push(failure(paths, name, 'TCR_NAMESPACE_FAILED', `cannot create namespace ${f.name}: ${f.message}`));
+      for (const name of repos.length ? repos : [f.name])
+        failures.push(failure(paths, name, 'TCR_NAMESPACE_FAILED', `cannot create namespace ${f.name}: ${f.message}`));
       for (const name of repos) blocked.add(name);
     }
-    const repos = await createTcrRepositories(tcrApi, instance.registryId, repositoriesToCreate.filter((r) => !blocked.has(r)), concurrency);
+    const repos = await createTcrRepositories(
+      tcrApi,
+      instance.registryId,
+      repositoriesToCreate.filter((r) => !blocked.has(r)),
+      concurrency,
+    );
     for (const f of repos.failures) {
       blocked.add(f.name);
       failures.push(failure(paths, f.name, 'TCR_REPOSITORY_FAILED', `cannot create repository: ${f.message}`));
@@ -131,7 +137,11 @@ function apisOf(deps: CcrToTcrDeps, signal?: AbortSignal): { ccrApi: CcrApi; tcr
   return { ccrApi: throttleClient(deps.ccrApi, deps.throttle, signal), tcrApi: throttleClient(deps.tcrApi, deps.throttle, signal) };
 }
 
-function planTasks(inventory: CcrInventory, blocked: ReadonlySet<string>, o: { runId: string; ccrHost: string; tcrHost: string; tagExistOverridden: boolean }): TransferTask[] {
+function planTasks(
+  inventory: CcrInventory,
+  blocked: ReadonlySet<string>,
+  o: { runId: string; ccrHost: string; tcrHost: string; tagExistOverridden: boolean },
+): TransferTask[] {
   const overwrite = o.tagExistOverridden ? 'if-changed' : 'never';
   return inventory.repositories
     .filter((r) => !blocked.has(r.name))
@@ -139,7 +149,14 @@ function planTasks(inventory: CcrInventory, blocked: ReadonlySet<string>, o: { r
       r.tags.map((tag): TransferTask => {
         const source = { registry: o.ccrHost, repository: r.name, reference: tag };
         const target = { registry: o.tcrHost, repository: r.name, reference: tag };
-        return { runId: o.runId, taskId: taskIdOf(source, target), source, target, overwrite, rule: { source: formatEndpoint(source), target: formatEndpoint(target) } };
+        return {
+          runId: o.runId,
+          taskId: taskIdOf(source, target),
+          source,
+          target,
+          overwrite,
+          rule: { source: formatEndpoint(source), target: formatEndpoint(target) },
+        };
       }),
     );
 }

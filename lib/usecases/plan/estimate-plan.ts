@@ -44,7 +44,12 @@ type Known = Map<string, Set<string>>;
  * HEAD cost nothing; otherwise one GET per manifest (index children already at the target excepted);
  * a blob moves once per target registry and is mounted into its other repositories.
  */
-export async function estimatePlan(deps: EstimateDeps, tasks: readonly TransferTask[], mode: EstimateMode, options: { concurrency?: number; signal?: AbortSignal } = {}): Promise<PlanEstimate> {
+export async function estimatePlan(
+  deps: EstimateDeps,
+  tasks: readonly TransferTask[],
+  mode: EstimateMode,
+  options: { concurrency?: number; signal?: AbortSignal } = {},
+): Promise<PlanEstimate> {
   const sources = new Map<string, SourceEstimate>();
   const failures: PlanEstimate['failures'] = [];
   const known: Known = new Map();
@@ -58,7 +63,8 @@ export async function estimatePlan(deps: EstimateDeps, tasks: readonly TransferT
       failures.push({ task: formatEndpoint(task.source), message: head instanceof Error ? head.message : 'source image not found' });
       continue;
     }
-    const upToDate = head.target !== undefined && ((head.target === head.source.digest && task.overwrite !== 'always' && !task.platforms) || task.overwrite === 'never');
+    const upToDate =
+      head.target !== undefined && ((head.target === head.source.digest && task.overwrite !== 'always' && !task.platforms) || task.overwrite === 'never');
     if (upToDate) {
       (s as { upToDate: number }).upToDate += 1;
       continue;
@@ -70,7 +76,9 @@ export async function estimatePlan(deps: EstimateDeps, tasks: readonly TransferT
       continue;
     }
     // sequential from here: the order decides which image moves a shared blob and which mounts it
-    await walk(deps, task, head.source.digest, s, known, options.signal).catch((err: unknown) => failures.push({ task: formatEndpoint(task.source), message: (err as Error).message }));
+    await walk(deps, task, head.source.digest, s, known, options.signal).catch((err: unknown) =>
+      failures.push({ task: formatEndpoint(task.source), message: (err as Error).message }),
+    );
   }
   return { mode, sources: [...sources.values()].sort((a, b) => a.registry.localeCompare(b.registry)), failures };
 }
@@ -87,7 +95,16 @@ function sourceOf(sources: Map<string, SourceEstimate>, registry: string, mode: 
   let s = sources.get(registry);
   if (!s) {
     const zero = { moved: 0, mounted: 0, present: 0 };
-    s = { registry, images: 0, upToDate: 0, toCopy: 0, pulls: 0, pullsExact: true, estimatePulls: 0, ...(mode === 'full' ? { bytes: { ...zero }, blobs: { ...zero } } : {}) };
+    s = {
+      registry,
+      images: 0,
+      upToDate: 0,
+      toCopy: 0,
+      pulls: 0,
+      pullsExact: true,
+      estimatePulls: 0,
+      ...(mode === 'full' ? { bytes: { ...zero }, blobs: { ...zero } } : {}),
+    };
     sources.set(registry, s);
   }
   return s;

@@ -41,25 +41,27 @@ export async function planRun(deps: PlanDeps, rules: ReadonlyArray<Rule | RuleV2
       limit(async () => {
         // names a registry lists that are not valid are skipped, and the rule reports them once per listing
         const skipped = new Map<string, string[]>();
-        const skip = (where: string): OnSkippedName => (name) => skipped.set(where, [...(skipped.get(where) ?? []), name]);
+        const skip =
+          (where: string): OnSkippedName =>
+          (name) =>
+            skipped.set(where, [...(skipped.get(where) ?? []), name]);
         const listing: PlanDeps = {
           ...deps,
           listTags: (registry, repository, signal) => deps.listTags(registry, repository, signal, skip(`${registry}/${repository} tags`)),
           ...(deps.listRepositories ? { listRepositories: (registry, signal) => deps.listRepositories!(registry, signal, skip(`${registry} catalog`)) } : {}),
         };
         try {
-          if ('version' in rule) return await planRuleV2(v2Deps(listing), rule, { ...options, now: options.now ?? new Date() }, (where, err) => fail(rule, err, where));
-          const tags =
-            rule.source.selection.kind === 'all'
-              ? await listing.listTags(rule.source.registry, rule.source.repository, options.signal)
-              : undefined;
+          if ('version' in rule)
+            return await planRuleV2(v2Deps(listing), rule, { ...options, now: options.now ?? new Date() }, (where, err) => fail(rule, err, where));
+          const tags = rule.source.selection.kind === 'all' ? await listing.listTags(rule.source.registry, rule.source.repository, options.signal) : undefined;
           if (tags?.length === 0) throw new CodedError('SOURCE_NOT_FOUND', `no tags found in ${rule.source.registry}/${rule.source.repository}`);
           return expandRule(rule, tags, options);
         } catch (err) {
           fail(rule, err);
           return [];
         } finally {
-          for (const [where, names] of skipped) fail(rule, new CodedError('INVALID_NAME', `skipped ${names.length} listed name(s) that are not valid: ${shownNames(names)}`), where);
+          for (const [where, names] of skipped)
+            fail(rule, new CodedError('INVALID_NAME', `skipped ${names.length} listed name(s) that are not valid: ${shownNames(names)}`), where);
         }
       }),
     ),

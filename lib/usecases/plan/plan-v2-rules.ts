@@ -58,7 +58,12 @@ function catalogRepositories(rule: RuleV2, all: readonly string[]): string[] {
   });
 }
 
-async function planRepository(deps: PlanV2Deps, rule: RuleV2, repository: string, options: { runId: string; now: Date; signal?: AbortSignal }): Promise<TransferTask[]> {
+async function planRepository(
+  deps: PlanV2Deps,
+  rule: RuleV2,
+  repository: string,
+  options: { runId: string; now: Date; signal?: AbortSignal },
+): Promise<TransferTask[]> {
   const { registry } = rule.source;
   const wantsTags = rule.tags !== undefined || rule.digests === undefined;
   const available = wantsTags && !rule.tags?.list ? await deps.listTags(registry, repository, options.signal) : [];

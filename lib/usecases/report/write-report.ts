@@ -6,12 +6,7 @@ import { REPORT_FILES, reportFileKey, type ObjectStore } from '../../store/index
  * failures and `failedYaml` is given (the caller formats it from `failedRulePairs`), report.json
  * last, so a reader that finds report.json finds the others too. Returns the keys written, in order.
  */
-export async function writeRunReport(
-  store: ObjectStore,
-  prefix: string,
-  report: RunReport,
-  failedYaml: string | undefined,
-): Promise<string[]> {
+export async function writeRunReport(store: ObjectStore, prefix: string, report: RunReport, failedYaml: string | undefined): Promise<string[]> {
   const checked = RunReport.parse(report);
   const files: Array<[string, string, string]> = [
     [REPORT_FILES.html, renderHtml(checked), 'text/html; charset=utf-8'],

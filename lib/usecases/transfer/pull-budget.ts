@@ -66,7 +66,11 @@ const POLICY_TTL_MS = 60_000;
  * Pull gates for the registry client of a worker, one per registry: a registry with a published
  * policy spends tokens of `ledger`; one without costs a store read per minute and nothing else.
  */
-export function pullBudgetGates(store: ObjectStore, ledger: PullLedger, onWait?: (policy: PullBudgetPolicy, retryAt: number) => void): (registry: string) => { take(signal?: AbortSignal): Promise<void> } {
+export function pullBudgetGates(
+  store: ObjectStore,
+  ledger: PullLedger,
+  onWait?: (policy: PullBudgetPolicy, retryAt: number) => void,
+): (registry: string) => { take(signal?: AbortSignal): Promise<void> } {
   const budgets = new Map<string, { at: number; budget: Promise<SharedPullBudget | undefined> }>();
   const budgetOf = (registry: string): Promise<SharedPullBudget | undefined> => {
     const hit = budgets.get(registry);

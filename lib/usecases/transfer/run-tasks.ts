@@ -44,7 +44,15 @@ export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[
 }
 
 /** Failures another pass cannot fix (the image or the permission is missing) are not retried. */
-const PERMANENT: ReadonlySet<string> = new Set<ErrorCode>(['SOURCE_NOT_FOUND', 'PLATFORM_NOT_FOUND', 'QUOTA_EXHAUSTED', 'UNAUTHORIZED', 'MANIFEST_INVALID', 'ABORTED', 'INTERRUPTED']);
+const PERMANENT: ReadonlySet<string> = new Set<ErrorCode>([
+  'SOURCE_NOT_FOUND',
+  'PLATFORM_NOT_FOUND',
+  'QUOTA_EXHAUSTED',
+  'UNAUTHORIZED',
+  'MANIFEST_INVALID',
+  'ABORTED',
+  'INTERRUPTED',
+]);
 
 function isWorthRetrying(result: TaskResult | undefined): boolean {
   return result?.status === 'failed' && !PERMANENT.has(result.error?.code ?? '');

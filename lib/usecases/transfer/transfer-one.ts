@@ -50,39 +50,45 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
   try {
     const source = deps.repository(task.source.registry, task.source.repository);
     const target = deps.repository(task.target.registry, task.target.repository);
-    const result = await copyImage(
+    const result = await copyImage(source, task.source.reference, target, task.target.reference, {
+      coordinator: deps.coordinator,
+      blobConcurrency: deps.blobConcurrency,
+      overwrite: task.overwrite,
+      observer,
+      signal: options.signal,
+      ...(task.platforms ? { platforms: task.platforms } : {}),
+      ...(task.backupTag ? { backupTag: task.backupTag } : {}),
+      ...(deps.resumable ? { resumable: deps.resumable } : {}),
+    });
+    const referrers = await referrersStep(task, deps, source, target, result, observer, options.signal);
+    const attached = referrers?.items.filter((i) => i.status !== 'missing').map((i) => i.digest);
+    const verification = await verifyStep(
+      task.verify ?? deps.verify,
       source,
       task.source.reference,
       target,
       task.target.reference,
-      {
-        coordinator: deps.coordinator,
-        blobConcurrency: deps.blobConcurrency,
-        overwrite: task.overwrite,
-        observer,
-        signal: options.signal,
-        ...(task.platforms ? { platforms: task.platforms } : {}),
-        ...(task.backupTag ? { backupTag: task.backupTag } : {}),
-        ...(deps.resumable ? { resumable: deps.resumable } : {}),
-      },
+      result,
+      options.signal,
+      attached,
     );
-    const referrers = await referrersStep(task, deps, source, target, result, observer, options.signal);
-    const attached = referrers?.items.filter((i) => i.status !== 'missing').map((i) => i.digest);
-    const verification = await verifyStep(task.verify ?? deps.verify, source, task.source.reference, target, task.target.reference, result, options.signal, attached);
-    return withVerification({
-      ...base,
-      status: result.status === 'copied' || (referrers?.copied ?? 0) > 0 ? 'succeeded' : 'skipped',
-      ...(result.reason && result.status !== 'copied' && !referrers?.copied ? { reason: result.reason } : {}),
-      digest: result.digest,
-      mediaType: result.mediaType,
-      platforms: result.platforms,
-      ...(result.sourceDigest ? { sourceDigest: result.sourceDigest } : {}),
-      ...(result.backedUp ? { backup: result.backedUp } : {}),
-      ...(referrers ? { referrers } : {}),
-      bytes,
-      blobs,
-      durationMs: Date.now() - startedAt.getTime(),
-    }, verification);
+    return withVerification(
+      {
+        ...base,
+        status: result.status === 'copied' || (referrers?.copied ?? 0) > 0 ? 'succeeded' : 'skipped',
+        ...(result.reason && result.status !== 'copied' && !referrers?.copied ? { reason: result.reason } : {}),
+        digest: result.digest,
+        mediaType: result.mediaType,
+        platforms: result.platforms,
+        ...(result.sourceDigest ? { sourceDigest: result.sourceDigest } : {}),
+        ...(result.backedUp ? { backup: result.backedUp } : {}),
+        ...(referrers ? { referrers } : {}),
+        bytes,
+        blobs,
+        durationMs: Date.now() - startedAt.getTime(),
+      },
+      verification,
+    );
   } catch (err) {
     const coded = err instanceof CodedError ? err : undefined;
     const aborted = options.signal?.aborted === true;

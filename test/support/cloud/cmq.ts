@@ -19,7 +19,11 @@ export function verifyCmq(host: string, params: Record<string, string>, secrets:
   const secretKey = secrets[params.SecretId ?? ''];
   if (!secretKey) return 'secretId not found';
   if (Math.abs(Date.now() / 1000 - Number(params.Timestamp)) > 300) return 'timestamp expired';
-  const query = Object.keys(params).filter((k) => k !== 'Signature').sort().map((k) => `${k}=${params[k]}`).join('&');
+  const query = Object.keys(params)
+    .filter((k) => k !== 'Signature')
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&');
   const algo = params.SignatureMethod === 'HmacSHA1' ? 'sha1' : 'sha256';
   const expected = createHmac(algo, secretKey).update(`POST${host}/v2/index.php?${query}`).digest('base64');
   return expected === params.Signature ? undefined : 'signature mismatch';

@@ -7,7 +7,11 @@ const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${
 
 /** Verifies the COS `q-sign-algorithm=sha1` Authorization (https://cloud.tencent.com/document/api/436/7778). */
 export function verifyCosSignature(req: IncomingMessage, url: URL, secrets: Record<string, string>, tokens: Set<string>): string | undefined {
-  const auth = Object.fromEntries(String(req.headers.authorization ?? '').split('&').map((kv) => kv.split('=') as [string, string]));
+  const auth = Object.fromEntries(
+    String(req.headers.authorization ?? '')
+      .split('&')
+      .map((kv) => kv.split('=') as [string, string]),
+  );
   const secretKey = secrets[auth['q-ak'] ?? ''];
   if (auth['q-sign-algorithm'] !== 'sha1' || !secretKey) return 'InvalidAccessKeyId';
   const [, end] = (auth['q-key-time'] ?? '').split(';').map(Number);
@@ -46,14 +50,19 @@ export function handleCos(objects: Map<string, Buffer>, req: IncomingMessage, re
   if (req.method === 'PUT') {
     // COS create-only write (https://cloud.tencent.com/document/product/436/7749): 409 when the key exists
     if (String(req.headers['x-cos-forbid-overwrite'] ?? '').toLowerCase() === 'true' && objects.has(id)) {
-      return void res.writeHead(409, { 'content-type': 'application/xml' }).end('<Error><Code>FileAlreadyExists</Code><Message>The object already exists.</Message></Error>');
+      return void res
+        .writeHead(409, { 'content-type': 'application/xml' })
+        .end('<Error><Code>FileAlreadyExists</Code><Message>The object already exists.</Message></Error>');
     }
     modifiedAt(objects).set(id, Date.now());
     objects.set(id, body);
     res.writeHead(200, { etag: `"${createHash('md5').update(body).digest('hex')}"` }).end();
   } else if ((req.method === 'GET' || req.method === 'HEAD') && key) {
     const obj = objects.get(id);
-    if (!obj) return void res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
+    if (!obj)
+      return void res
+        .writeHead(404, { 'content-type': 'application/xml' })
+        .end('<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
     res.writeHead(200, { 'content-length': obj.length, 'content-type': 'application/octet-stream' }).end(req.method === 'GET' ? obj : undefined);
   } else if (req.method === 'DELETE') {
     objects.delete(id);
@@ -62,13 +71,24 @@ export function handleCos(objects: Map<string, Buffer>, req: IncomingMessage, re
     const prefix = url.searchParams.get('prefix') ?? '';
     const marker = url.searchParams.get('marker') ?? '';
     const max = Number(url.searchParams.get('max-keys') ?? 1000);
-    const all = [...objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1)).filter((k) => k > marker).sort();
+    const all = [...objects.keys()]
+      .filter((k) => k.startsWith(`${bucket}/${prefix}`))
+      .map((k) => k.slice(bucket.length + 1))
+      .filter((k) => k > marker)
+      .sort();
     const page = all.slice(0, max);
     const truncated = all.length > page.length;
-    const contents = page.map((k) => `<Contents><Key>${xml(k)}</Key><Size>${objects.get(`${bucket}/${k}`)!.length}</Size><ETag>"x"</ETag><LastModified>${lastModified(objects, `${bucket}/${k}`)}</LastModified></Contents>`).join('');
-    res.writeHead(200, { 'content-type': 'application/xml' }).end(
-      `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name><Prefix>${xml(prefix)}</Prefix><Marker>${xml(marker)}</Marker><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${truncated ? `<NextMarker>${xml(page.at(-1)!)}</NextMarker>` : ''}${contents}</ListBucketResult>`,
-    );
+    const contents = page
+      .map(
+        (k) =>
+          `<Contents><Key>${xml(k)}</Key><Size>${objects.get(`${bucket}/${k}`)!.length}</Size><ETag>"x"</ETag><LastModified>${lastModified(objects, `${bucket}/${k}`)}</LastModified></Contents>`,
+      )
+      .join('');
+    res
+      .writeHead(200, { 'content-type': 'application/xml' })
+      .end(
+        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name><Prefix>${xml(prefix)}</Prefix><Marker>${xml(marker)}</Marker><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${truncated ? `<NextMarker>${xml(page.at(-1)!)}</NextMarker>` : ''}${contents}</ListBucketResult>`,
+      );
   } else {
     res.writeHead(405).end();
   }

@@ -10,6 +10,12 @@ const chunks: Buffer[] = [];
 for await (const c of process.stdin) chunks.push(c as Buffer);
 const bundle = join(import.meta.dirname, '..', '..', '..', 'dist', 'functions', fn, 'index.js');
 const { main_handler } = createRequire(import.meta.url)(bundle) as { main_handler: (e: unknown, c: unknown) => Promise<unknown> };
-const context = { request_id: `local-${process.pid}`, function_name: fn, namespace: 'default', time_limit_in_ms: Number(process.env.IT_TEST_TIME_LIMIT_MS ?? 900_000), memory_limit_in_mb: 512 };
+const context = {
+  request_id: `local-${process.pid}`,
+  function_name: fn,
+  namespace: 'default',
+  time_limit_in_ms: Number(process.env.IT_TEST_TIME_LIMIT_MS ?? 900_000),
+  memory_limit_in_mb: 512,
+};
 const result = await main_handler(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'), context);
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -41,7 +41,8 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
 
   const tc3 = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
     const requestId = crypto.randomUUID();
-    const reply = (payload: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ Response: { ...payload, RequestId: requestId } }));
+    const reply = (payload: object) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ Response: { ...payload, RequestId: requestId } }));
     let label = { service: '?', action: String(req.headers['x-tc-action'] ?? '?') };
     try {
       label = verifyTc3(req.headers, body, options.secrets);
@@ -68,7 +69,10 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
     try {
       const q = params.queueName ?? '';
       if (params.Action === 'BatchSendMessage' || params.Action === 'SendMessage') {
-        const bodies = Object.keys(params).filter((k) => /^msgBody(\.\d+)?$/.test(k)).sort((a, b) => Number(a.split('.')[1] ?? 0) - Number(b.split('.')[1] ?? 0)).map((k) => params[k]!);
+        const bodies = Object.keys(params)
+          .filter((k) => /^msgBody(\.\d+)?$/.test(k))
+          .sort((a, b) => Number(a.split('.')[1] ?? 0) - Number(b.split('.')[1] ?? 0))
+          .map((k) => params[k]!);
         return void send({ code: 0, msgList: cmq.send(q, bodies).map((msgId) => ({ msgId })) });
       }
       if (params.Action === 'BatchReceiveMessage' || params.Action === 'ReceiveMessage') {
@@ -81,7 +85,8 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
         };
         return poll();
       }
-      if (params.Action === 'DeleteMessage') return void send(cmq.delete(q, params.receiptHandle ?? '') ? { code: 0 } : { code: 4430, message: 'receipt handle is invalid' });
+      if (params.Action === 'DeleteMessage')
+        return void send(cmq.delete(q, params.receiptHandle ?? '') ? { code: 0 } : { code: 4430, message: 'receipt handle is invalid' });
       send({ code: 4000, message: `unknown action ${params.Action}` });
     } catch (err) {
       send({ code: (err as { cmqCode?: number }).cmqCode ?? 6000, message: (err as Error).message });

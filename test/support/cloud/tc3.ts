@@ -29,11 +29,15 @@ export function verifyTc3(headers: IncomingHttpHeaders, body: Buffer, secrets: R
   const secretKey = secrets[secretId!];
   if (!secretKey) throw new CloudApiError('AuthFailure.SecretIdNotFound', `unknown SecretId ${secretId}`);
   const timestamp = Number(headers['x-tc-timestamp']);
-  if (!Number.isFinite(timestamp) || Math.abs(now / 1000 - timestamp) > 300) throw new CloudApiError('AuthFailure.SignatureExpire', 'timestamp outside 5 minutes');
+  if (!Number.isFinite(timestamp) || Math.abs(now / 1000 - timestamp) > 300)
+    throw new CloudApiError('AuthFailure.SignatureExpire', 'timestamp outside 5 minutes');
   if (new Date(timestamp * 1000).toISOString().slice(0, 10) !== date || scopeService !== service) {
     throw new CloudApiError('AuthFailure.SignatureFailure', 'credential scope does not match the request');
   }
-  const canonicalHeaders = signedHeaders!.split(';').map((h) => `${h}:${h === 'host' ? host : String(headers[h] ?? '').trim()}\n`).join('');
+  const canonicalHeaders = signedHeaders!
+    .split(';')
+    .map((h) => `${h}:${h === 'host' ? host : String(headers[h] ?? '').trim()}\n`)
+    .join('');
   const canonical = ['POST', '/', '', canonicalHeaders, signedHeaders, sha256hex(body)].join('\n');
   const toSign = ['TC3-HMAC-SHA256', String(timestamp), `${date}/${service}/tc3_request`, sha256hex(canonical)].join('\n');
   const key = hmac(hmac(hmac(`TC3${secretKey}`, date!), service), 'tc3_request');

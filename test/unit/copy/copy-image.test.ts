@@ -9,18 +9,32 @@ const d = (b: Buffer, mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip')
 
 function seedImage(repo: MemoryRepository, tag: string | undefined, layers: Buffer[], arch = 'amd64'): { digest: string; bytes: Buffer } {
   const config = Buffer.from(JSON.stringify({ architecture: arch, os: 'linux' }));
-  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: d(config, 'application/vnd.oci.image.config.v1+json'), layers: layers.map((l) => d(l)) }));
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: d(config, 'application/vnd.oci.image.config.v1+json'),
+      layers: layers.map((l) => d(l)),
+    }),
+  );
   const digest = repo.seed(tag, { bytes, mediaType: MediaType.ociManifest }, [config, ...layers]);
   return { digest, bytes };
 }
 
 function seedIndex(repo: MemoryRepository, tag: string): string {
   const children = ['amd64', 'arm64'].map((arch) => ({ arch, ...seedImage(repo, undefined, [layer(arch)], arch) }));
-  const bytes = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: MediaType.ociIndex,
-    manifests: children.map((c) => ({ mediaType: MediaType.ociManifest, digest: c.digest, size: c.bytes.length, platform: { os: 'linux', architecture: c.arch } })),
-  }));
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: children.map((c) => ({
+        mediaType: MediaType.ociManifest,
+        digest: c.digest,
+        size: c.bytes.length,
+        platform: { os: 'linux', architecture: c.arch },
+      })),
+    }),
+  );
   return repo.seed(tag, { bytes, mediaType: MediaType.ociIndex });
 }
 
@@ -71,7 +85,10 @@ describe('copyImage', () => {
     const events: string[] = [];
     await Promise.all(
       ['one', 'two', 'three'].map((name) =>
-        copyImage(src.repo(name), 'v1', dst.repo(`m/${name}`), 'v1', { coordinator, observer: (e) => e.type === 'blob' && e.digest === sha256Digest(base) && events.push(e.action) }),
+        copyImage(src.repo(name), 'v1', dst.repo(`m/${name}`), 'v1', {
+          coordinator,
+          observer: (e) => e.type === 'blob' && e.digest === sha256Digest(base) && events.push(e.action),
+        }),
       ),
     );
     assert.equal(src.calls.filter((c) => c.includes(sha256Digest(base)) && c.startsWith('GET blob')).length, 1);

@@ -11,7 +11,12 @@ function seedImage(repo: MemoryRepository, tag: string | undefined, seed: string
   const config = Buffer.from(JSON.stringify({ os: 'linux', seed }));
   const layer = Buffer.alloc(500, seed);
   const bytes = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: d(config, 'application/vnd.oci.image.config.v1+json'), layers: [d(layer, 'application/vnd.oci.image.layer.v1.tar+gzip')] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: d(config, 'application/vnd.oci.image.config.v1+json'),
+      layers: [d(layer, 'application/vnd.oci.image.layer.v1.tar+gzip')],
+    }),
   );
   return { digest: repo.seed(tag, { bytes, mediaType: MediaType.ociManifest }, [config, layer]), bytes };
 }

@@ -49,13 +49,22 @@ describe('referrers: fallback index merging', () => {
     const json = JSON.parse(Buffer.from(merged!.bytes).toString()) as { schemaVersion: number; mediaType: string };
     assert.equal(json.schemaVersion, 2);
     assert.equal(json.mediaType, OCI_INDEX);
-    assert.deepEqual(indexOf(merged).map((d) => d.digest), ['sha256:aa', 'sha256:cc']);
+    assert.deepEqual(
+      indexOf(merged).map((d) => d.digest),
+      ['sha256:aa', 'sha256:cc'],
+    );
   });
 
   it('keeps existing entries, their order and the index fields, and appends the new ones sorted', () => {
-    const existing = raw({ schemaVersion: 2, mediaType: OCI_INDEX, annotations: { a: 'b' }, manifests: [desc('sha256:zz', SIG), desc('sha256:bb')] }, OCI_INDEX);
+    const existing = raw(
+      { schemaVersion: 2, mediaType: OCI_INDEX, annotations: { a: 'b' }, manifests: [desc('sha256:zz', SIG), desc('sha256:bb')] },
+      OCI_INDEX,
+    );
     const merged = mergeReferrersIndex(existing, [desc('sha256:bb'), desc('sha256:yy', SBOM), desc('sha256:aa')]);
-    assert.deepEqual(indexOf(merged).map((d) => d.digest), ['sha256:zz', 'sha256:bb', 'sha256:aa', 'sha256:yy']);
+    assert.deepEqual(
+      indexOf(merged).map((d) => d.digest),
+      ['sha256:zz', 'sha256:bb', 'sha256:aa', 'sha256:yy'],
+    );
     assert.equal(indexOf(merged)[0]!.artifactType, SIG);
     assert.deepEqual((JSON.parse(Buffer.from(merged!.bytes).toString()) as { annotations: object }).annotations, { a: 'b' });
     // same inputs, same bytes: the order does not depend on the order things were found in
@@ -69,7 +78,10 @@ describe('referrers: fallback index merging', () => {
 
   it('replaces a body that is not an index', () => {
     const merged = mergeReferrersIndex(raw({ hello: 'world' }), [desc('sha256:aa')]);
-    assert.deepEqual(indexOf(merged).map((d) => d.digest), ['sha256:aa']);
+    assert.deepEqual(
+      indexOf(merged).map((d) => d.digest),
+      ['sha256:aa'],
+    );
   });
 });
 
@@ -93,7 +105,10 @@ describe('referrers: artifact type filter', () => {
 
 /** A memory repository with the referrers API (computed from stored manifests' `subject`) and OCI-Subject. */
 class ApiRepository extends MemoryRepository {
-  constructor(private readonly store: MemoryRegistry, repository: string) {
+  constructor(
+    private readonly store: MemoryRegistry,
+    repository: string,
+  ) {
     super(store, repository);
   }
 
@@ -148,17 +163,29 @@ describe('copyReferrers over in-memory stores', () => {
     seedIndex(src, r2.digest, [r3, image]); // a lying index that points back at the image: a cycle
     await copyImage(src, image.digest, dst, image.digest);
     const shallow = await copyReferrers(src, dst, [image.digest], { maxDepth: 2 });
-    assert.deepEqual(shallow.referrers.map((r) => r.digest), [r1.digest, r2.digest]);
+    assert.deepEqual(
+      shallow.referrers.map((r) => r.digest),
+      [r1.digest, r2.digest],
+    );
     assert.equal(await dst.resolve(r3.digest), undefined);
     const deep = await copyReferrers(src, dst, [image.digest]);
-    const deepest = [[image.digest, 'present'], [r3.digest, 'copied']].sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
-    assert.deepEqual(deep.referrers.map((r) => [r.digest, r.status]), [[r1.digest, 'present'], [r2.digest, 'present'], ...deepest]);
+    const deepest = [
+      [image.digest, 'present'],
+      [r3.digest, 'copied'],
+    ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+    assert.deepEqual(
+      deep.referrers.map((r) => [r.digest, r.status]),
+      [[r1.digest, 'present'], [r2.digest, 'present'], ...deepest],
+    );
     assert.ok(deep.referrers.every((r) => r.via === 'tag-fallback'));
-    assert.deepEqual(deep.fallbackIndexes.map((f) => [f.subject, f.status]).sort(), [
-      [image.digest, 'unchanged'],
-      [r1.digest, 'unchanged'],
-      [r2.digest, 'written'],
-    ].sort());
+    assert.deepEqual(
+      deep.fallbackIndexes.map((f) => [f.subject, f.status]).sort(),
+      [
+        [image.digest, 'unchanged'],
+        [r1.digest, 'unchanged'],
+        [r2.digest, 'written'],
+      ].sort(),
+    );
   });
 
   it('writes the fallback index on a target without the API, then finds nothing to do', async () => {
@@ -169,7 +196,12 @@ describe('copyReferrers over in-memory stores', () => {
     const sig = seedArtifact(src, image.digest, SIG, 'sig');
     const srcIndex = seedIndex(src, image.digest, [sig, sbom]);
     const payload = Buffer.from('{"critical":{}}');
-    const cosignSig = raw({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(payload), size: payload.length }, layers: [] });
+    const cosignSig = raw({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(payload), size: payload.length },
+      layers: [],
+    });
     src.seed(cosignTag(image.digest, 'sig'), cosignSig, [payload]);
     const first = await copyReferrers(src, dst, [image.digest]);
     assert.equal(first.referrers.filter((r) => r.status === 'copied').length, 3);
@@ -177,8 +209,14 @@ describe('copyReferrers over in-memory stores', () => {
     assert.equal((await dst.resolve(referrersTag(image.digest)))?.digest, srcIndex);
     const events: CopyEvent[] = [];
     const again = await copyReferrers(src, dst, [image.digest], { observer: (e) => events.push(e) });
-    assert.deepEqual(again.referrers.map((r) => r.status), ['present', 'present', 'present']);
-    assert.deepEqual(events.filter((e) => e.type === 'manifest' || e.type === 'blob'), []);
+    assert.deepEqual(
+      again.referrers.map((r) => r.status),
+      ['present', 'present', 'present'],
+    );
+    assert.deepEqual(
+      events.filter((e) => e.type === 'manifest' || e.type === 'blob'),
+      [],
+    );
     assert.equal(again.fallbackIndexes[0]?.status, 'unchanged');
   });
 
@@ -190,9 +228,18 @@ describe('copyReferrers over in-memory stores', () => {
     const ghost = desc(`sha256:${'0'.repeat(64)}`, SIG);
     seedIndex(src, image.digest, [sbom, ghost]);
     const result = await copyReferrers(src, dst, [image.digest]);
-    assert.deepEqual(result.referrers.map((r) => [r.digest, r.status]), [[ghost.digest, 'missing'], [sbom.digest, 'copied']]);
+    assert.deepEqual(
+      result.referrers.map((r) => [r.digest, r.status]),
+      [
+        [ghost.digest, 'missing'],
+        [sbom.digest, 'copied'],
+      ],
+    );
     const index = await dst.fetchManifest(referrersTag(image.digest));
-    assert.deepEqual(indexOf(index).map((d) => d.digest), [sbom.digest]);
+    assert.deepEqual(
+      indexOf(index).map((d) => d.digest),
+      [sbom.digest],
+    );
   });
 
   it('lists an index and its children as subjects', async () => {
@@ -213,7 +260,10 @@ describe('copyReferrers over in-memory stores', () => {
     const sbom = seedArtifact(src, image.digest, SBOM, 'sbom');
     seedArtifact(src, image.digest, SIG, 'sig');
     const result = await copyReferrers(src, dst, [image.digest], { artifactTypes: [SBOM] });
-    assert.deepEqual(result.referrers.map((r) => [r.digest, r.via, r.artifactType]), [[sbom.digest, 'api', SBOM]]);
+    assert.deepEqual(
+      result.referrers.map((r) => [r.digest, r.via, r.artifactType]),
+      [[sbom.digest, 'api', SBOM]],
+    );
     assert.deepEqual(result.fallbackIndexes, []);
     assert.equal(dstReg.tagsOf('app').size, 0);
     assert.ok(srcReg.calls.includes(`GET referrers ${image.digest}`));

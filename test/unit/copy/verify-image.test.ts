@@ -15,7 +15,12 @@ function seedImage(repo: MemoryRepository, tag: string | undefined, seed: string
   const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: seed }));
   const layer = Buffer.alloc(700, seed);
   const bytes = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: d(config, 'application/vnd.oci.image.config.v1+json'), layers: [d(layer, 'application/vnd.oci.image.layer.v1.tar+gzip')] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: d(config, 'application/vnd.oci.image.config.v1+json'),
+      layers: [d(layer, 'application/vnd.oci.image.layer.v1.tar+gzip')],
+    }),
   );
   const digest = repo.seed(tag, { bytes, mediaType: MediaType.ociManifest }, [config, layer]);
   return { digest, bytes, blobs: [sha256Digest(config), sha256Digest(layer)] };
@@ -28,7 +33,12 @@ function seedIndex(repo: MemoryRepository, tag: string): { digest: string; child
     JSON.stringify({
       schemaVersion: 2,
       mediaType: MediaType.ociIndex,
-      manifests: children.map((c, i) => ({ mediaType: MediaType.ociManifest, digest: c.digest, size: c.bytes.length, platform: { os: 'linux', architecture: i ? 'arm64' : 'amd64' } })),
+      manifests: children.map((c, i) => ({
+        mediaType: MediaType.ociManifest,
+        digest: c.digest,
+        size: c.bytes.length,
+        platform: { os: 'linux', architecture: i ? 'arm64' : 'amd64' },
+      })),
     }),
   );
   return { digest: repo.seed(tag, { bytes, mediaType: MediaType.ociIndex }), children };
@@ -51,7 +61,10 @@ describe('verifyImage', () => {
     const r = await verifyImage(src.repo('a'), 'v1', dst.repo('b'), 'v1');
     assert.deepEqual(r, { status: 'verified', checked: 4, mismatches: [] });
     assert.deepEqual(src.calls, ['HEAD manifest a:v1']);
-    assert.deepEqual(dst.calls.filter((c) => c.startsWith('GET')), ['GET manifest b:v1']);
+    assert.deepEqual(
+      dst.calls.filter((c) => c.startsWith('GET')),
+      ['GET manifest b:v1'],
+    );
     for (const child of image.children) assert.ok(dst.calls.includes(`HEAD manifest b:${child.digest}`));
   });
 
@@ -140,7 +153,8 @@ describe('verifyImage', () => {
   it('throws a CopyError naming the side when a request fails', async () => {
     const { src, dst } = await copied();
     const target = dst.repo('b');
-    target.hasBlob = () => Promise.reject(new RegistryError({ code: 'REGISTRY_NETWORK', method: 'HEAD', url: 'memory://b/blobs', detail: 'connection reset', retryable: true }));
+    target.hasBlob = () =>
+      Promise.reject(new RegistryError({ code: 'REGISTRY_NETWORK', method: 'HEAD', url: 'memory://b/blobs', detail: 'connection reset', retryable: true }));
     await assert.rejects(verifyImage(src.repo('a'), 'v1', target, 'v1', { deep: true }), (err: unknown) => {
       assert.ok(err instanceof CopyError);
       assert.equal(err.code, 'NETWORK');

@@ -42,13 +42,19 @@ async function credentialsOf(s: CredentialStore, registry: string, repository: s
 }
 
 async function configError(setup: Setup): Promise<ConfigError> {
-  const err = await store(setup).then(() => undefined, (e: unknown) => e);
+  const err = await store(setup).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
   return err;
 }
 
 async function helperError(promise: Promise<unknown>): Promise<CredentialHelperError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof CredentialHelperError, `expected a CredentialHelperError, got ${String(err)}`);
   return err;
 }
@@ -122,7 +128,10 @@ describe('auth sources: environment variables', () => {
 
   it('reports bad variables together with the security file problems', async () => {
     const err = await configError({ security: 'reg.io:\n  pasword: x\n', env: { IMAGE_TRANSFER_TOKEN_X: '' } });
-    assert.deepEqual(err.issues.map((i) => i.key), ['reg.io.pasword', 'IMAGE_TRANSFER_TOKEN_X']);
+    assert.deepEqual(
+      err.issues.map((i) => i.key),
+      ['reg.io.pasword', 'IMAGE_TRANSFER_TOKEN_X'],
+    );
   });
 });
 
@@ -149,7 +158,9 @@ describe('auth sources: REGISTRY_AUTH_FILE', () => {
     assert.match(missing.message, /nope\.json \(REGISTRY_AUTH_FILE\): file not found/);
     const bad = await configError({ env: { REGISTRY_AUTH_FILE: write('bad.json', '{"auths": {"reg.io": {"auth": "hunter2') } });
     assert.match(bad.message, /bad\.json \(REGISTRY_AUTH_FILE\): not valid JSON/);
-    const shape = await configError({ env: { REGISTRY_AUTH_FILE: write('shape.json', { auths: { 'reg.io': { auth: b64('hunter2-no-colon') }, 'x.io': 'hunter2' } }) } });
+    const shape = await configError({
+      env: { REGISTRY_AUTH_FILE: write('shape.json', { auths: { 'reg.io': { auth: b64('hunter2-no-colon') }, 'x.io': 'hunter2' } }) },
+    });
     assert.match(shape.message, /REGISTRY_AUTH_FILE\): auths\.reg\.io: auth is not the base64 of "username:password"/);
     assert.match(shape.message, /REGISTRY_AUTH_FILE\): auths\.x\.io: expected/);
     for (const e of [bad, shape]) assert.ok(!e.message.includes('hunter2'), e.message);
@@ -162,7 +173,9 @@ describe('auth sources: precedence', () => {
     const env = {
       IMAGE_TRANSFER_AUTH_REG_IO_FILE: 'from-env:p',
       IMAGE_TRANSFER_AUTH_REG_IO_ENV: 'from-env:p',
-      REGISTRY_AUTH_FILE: write('auth.json', { auths: { 'reg.io/env': { auth: b64('from-auth-file:p') }, 'reg.io/authfile': { auth: b64('from-auth-file:p') } } }),
+      REGISTRY_AUTH_FILE: write('auth.json', {
+        auths: { 'reg.io/env': { auth: b64('from-auth-file:p') }, 'reg.io/authfile': { auth: b64('from-auth-file:p') } },
+      }),
     };
     const docker = { auths: { 'reg.io': { auth: b64('from-docker:p') } } };
     const s = await store({ security, env, docker });
@@ -198,7 +211,10 @@ describe('auth sources: docker credential helpers', () => {
 
   it('runs lazily, once per helper and registry, concurrent callers sharing the run; registers the secret', async () => {
     const log = join(dir, `calls-${(counter += 1)}.log`);
-    const s = await store({ docker: { credHelpers: { 'reg.io': 'fake', 'two.io': 'fake' } }, env: { ...creds, FAKE_HELPER_SECRET: 'once-s3cret', FAKE_HELPER_LOG: log } });
+    const s = await store({
+      docker: { credHelpers: { 'reg.io': 'fake', 'two.io': 'fake' } },
+      env: { ...creds, FAKE_HELPER_SECRET: 'once-s3cret', FAKE_HELPER_LOG: log },
+    });
     const first = s.lookup('reg.io', 'a/x');
     assert.equal(first.username, undefined);
     assert.equal(typeof first.deferred, 'function');
@@ -226,7 +242,12 @@ describe('auth sources: docker credential helpers', () => {
 
   it('comes after the security file, the environment and REGISTRY_AUTH_FILE', async () => {
     const log = join(dir, `calls-${(counter += 1)}.log`);
-    const env = { ...creds, FAKE_HELPER_LOG: log, IMAGE_TRANSFER_AUTH_REG_IO_ENV: 'env:p', REGISTRY_AUTH_FILE: write('auth.json', { auths: { 'reg.io/af': { auth: b64('af:p') } } }) };
+    const env = {
+      ...creds,
+      FAKE_HELPER_LOG: log,
+      IMAGE_TRANSFER_AUTH_REG_IO_ENV: 'env:p',
+      REGISTRY_AUTH_FILE: write('auth.json', { auths: { 'reg.io/af': { auth: b64('af:p') } } }),
+    };
     const s = await store({ security: 'reg.io/file:\n  username: file\n  password: p\n', env, docker: { credHelpers: { 'reg.io': 'fake' } } });
     assert.equal(s.lookup('reg.io', 'file/x').username, 'file');
     assert.equal(s.lookup('reg.io', 'env/x').username, 'env');
@@ -254,7 +275,11 @@ describe('auth sources: docker credential helpers', () => {
     it(`fails clearly on ${what}, without the helper's output`, async () => {
       const log = join(dir, `calls-${(counter += 1)}.log`);
       // only the slow helper meets the short time limit: a busy machine may take longer than that to start the others
-      const s = await store({ docker: { credHelpers: { 'reg.io': helper } }, env: { ...creds, FAKE_HELPER_SECRET: 'leaky-hunter2', FAKE_HELPER_LOG: log }, timeoutMs: helper === 'fake-slow' ? 300 : 10_000 });
+      const s = await store({
+        docker: { credHelpers: { 'reg.io': helper } },
+        env: { ...creds, FAKE_HELPER_SECRET: 'leaky-hunter2', FAKE_HELPER_LOG: log },
+        timeoutMs: helper === 'fake-slow' ? 300 : 10_000,
+      });
       const started = Date.now();
       const err = await helperError(credentialsOf(s, 'reg.io', 'x'));
       assert.ok(Date.now() - started < 5_000, 'a slow helper is cut off');

@@ -139,7 +139,10 @@ describe('security file: docker config.json fallback', () => {
   });
 
   it('comes after the security file, and only for credentials', async () => {
-    const store = await loadSecurityFile(file('reg.io:\n  insecure: true\nreg.io/own:\n  username: own\n  password: own-p\n'), { env: {}, dockerConfigPath: join(dockerDir, 'config.json') });
+    const store = await loadSecurityFile(file('reg.io:\n  insecure: true\nreg.io/own:\n  username: own\n  password: own-p\n'), {
+      env: {},
+      dockerConfigPath: join(dockerDir, 'config.json'),
+    });
     assert.deepEqual(store.lookup('reg.io', 'own/app'), { username: 'own', password: 'own-p', insecure: true });
     assert.deepEqual(store.lookup('reg.io', 'other/app'), { username: 'docker-user', password: 'docker-pass', insecure: true });
   });
@@ -157,7 +160,11 @@ describe('security file: errors', () => {
   const cases: Array<[string, string, RegExp, Record<string, string>?]> = [
     ['a missing env var', 'reg.io:\n  username: u\n  password: ${NOPE_PASS}\n', /:3: reg\.io\.password: environment variable NOPE_PASS is not set$/],
     ['a missing env var in the token', 'reg.io:\n  token: ${NOPE_TOKEN}\n', /reg\.io\.token: environment variable NOPE_TOKEN is not set/],
-    ['an unknown key', 'reg.io:\n  username: u\n  pasword: hunter2-secret\n', /:3: reg\.io\.pasword: unknown key \(expected username, password, token, insecure or caFile\)$/],
+    [
+      'an unknown key',
+      'reg.io:\n  username: u\n  pasword: hunter2-secret\n',
+      /:3: reg\.io\.pasword: unknown key \(expected username, password, token, insecure or caFile\)$/,
+    ],
     ['a wrong type', 'reg.io:\n  insecure: "yes please"\n', /:2: reg\.io\.insecure: Invalid input: expected boolean, received string/],
     ['a number password', 'reg.io:\n  password: 12345678\n', /reg\.io\.password: Invalid input: expected string, received number/],
     ['an entry that is not a map', 'reg.io: user:hunter2-secret\n', /:1: reg\.io: Invalid input: expected object, received string/],
@@ -165,7 +172,11 @@ describe('security file: errors', () => {
     ['a CA file that is not PEM', 'reg.io:\n  caFile: s1.yaml\n', /reg\.io\.caFile: .*s1\.yaml is not a PEM certificate/],
     ['a list document', '- reg.io\n', /: expected a map of "registry\[\/namespace\]: \{username, password, token, insecure, caFile\}"$/],
     ['a key that is not a host', 'harbor:\n  username: u\n  password: p\n', /:1: harbor: "harbor" is not a registry host/],
-    ['an invalid namespace key', 'reg.io/Team:\n  username: u\n  password: p\n', /reg\.io\/Team: not a valid registry\[\/namespace\]: repository component "Team"/],
+    [
+      'an invalid namespace key',
+      'reg.io/Team:\n  username: u\n  password: p\n',
+      /reg\.io\/Team: not a valid registry\[\/namespace\]: repository component "Team"/,
+    ],
     ['a mis-indented password', 'reg.io:\n  username: u\npassword: hunter2-secret\n', /:3: password: "password" is not a registry host/],
   ];
   for (const [name, text, expected] of cases) {
@@ -179,8 +190,14 @@ describe('security file: errors', () => {
 
   it('reports every problem at once', async () => {
     const err = await refusal('a.io:\n  password: ${X1}\nb.io:\n  pasword: x\nc.io:\n  insecure: 1\n');
-    assert.deepEqual(err.issues.map((i) => i.key), ['a.io.password', 'b.io.pasword', 'c.io.insecure']);
-    assert.deepEqual(err.issues.map((i) => i.line), [2, 4, 6]);
+    assert.deepEqual(
+      err.issues.map((i) => i.key),
+      ['a.io.password', 'b.io.pasword', 'c.io.insecure'],
+    );
+    assert.deepEqual(
+      err.issues.map((i) => i.line),
+      [2, 4, 6],
+    );
   });
 
   it('never puts a password in a message, whatever the mistake (property)', async () => {

@@ -2,15 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
-import {
-  DigestMismatchError,
-  DigestVerifier,
-  MediaType,
-  manifestBlobs,
-  ManifestError,
-  parseManifest,
-  sha256Digest,
-} from '../../../lib/oci/index.js';
+import { DigestMismatchError, DigestVerifier, MediaType, manifestBlobs, ManifestError, parseManifest, sha256Digest } from '../../../lib/oci/index.js';
 
 const desc = (n: number, mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip') => ({
   mediaType,
@@ -26,13 +18,22 @@ describe('parseManifest', () => {
     assert.equal(m.kind, 'image');
     assert.equal(m.digest, sha256Digest(body));
     assert.equal(m.bytes, body);
-    assert.deepEqual(manifestBlobs(m).map((d) => d.size), [100, 200, 300]);
+    assert.deepEqual(
+      manifestBlobs(m).map((d) => d.size),
+      [100, 200, 300],
+    );
   });
 
   it('recognises Docker v2, lists, OCI indexes and schema 1', () => {
     const docker = parseManifest(bytes({ schemaVersion: 2, mediaType: MediaType.dockerManifest, config: desc(1), layers: [] }), MediaType.dockerManifest);
     assert.equal(docker.mediaType, MediaType.dockerManifest);
-    const list = parseManifest(bytes({ schemaVersion: 2, mediaType: MediaType.dockerList, manifests: [{ ...desc(4), platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } }] }));
+    const list = parseManifest(
+      bytes({
+        schemaVersion: 2,
+        mediaType: MediaType.dockerList,
+        manifests: [{ ...desc(4), platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } }],
+      }),
+    );
     assert.equal(list.kind, 'index');
     const index = parseManifest(bytes({ schemaVersion: 2, manifests: [desc(5)] }), 'application/json');
     assert.equal(index.kind, 'index');
@@ -44,7 +45,10 @@ describe('parseManifest', () => {
 
   it('skips foreign layers (urls) when listing blobs', () => {
     const m = parseManifest(bytes({ schemaVersion: 2, config: desc(1), layers: [{ ...desc(2), urls: ['https://x'] }, desc(3)] }), MediaType.dockerManifest);
-    assert.deepEqual(manifestBlobs(m).map((d) => d.size), [100, 300]);
+    assert.deepEqual(
+      manifestBlobs(m).map((d) => d.size),
+      [100, 300],
+    );
   });
 
   it('rejects junk with a ManifestError', () => {
@@ -72,7 +76,11 @@ describe('DigestVerifier', () => {
   it('fails before end-of-stream on a digest or size mismatch', async () => {
     const bad = Buffer.from(data);
     bad[5] = 8;
-    for (const [input, size] of [[bad, data.length], [data.subarray(1), data.length], [data, data.length - 1]] as const) {
+    for (const [input, size] of [
+      [bad, data.length],
+      [data.subarray(1), data.length],
+      [data, data.length - 1],
+    ] as const) {
       const v = new DigestVerifier({ digest, size });
       let ended = false;
       v.on('end', () => (ended = true));

@@ -39,7 +39,10 @@ describe('parseReference', () => {
   ];
   for (const [input, reason] of bad) {
     it(`rejects ${JSON.stringify(input.slice(0, 40))}`, () => {
-      assert.throws(() => parseReference(input), (err: unknown) => err instanceof InvalidReferenceError && reason.test(err.message));
+      assert.throws(
+        () => parseReference(input),
+        (err: unknown) => err instanceof InvalidReferenceError && reason.test(err.message),
+      );
     });
   }
 

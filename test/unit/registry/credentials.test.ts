@@ -51,7 +51,10 @@ describe('credentials stay with their registry', () => {
     seen.length = 0;
     const client = new RegistryClient({ registry: registryHost, credentials: { username: 'u', password: 'secret-pw' }, retry: { retries: 0 } });
     await assert.rejects(blobs.headBlob(client, 'app', `sha256:${'1'.repeat(64)}`));
-    assert.ok(seen.every((s) => s.authorization === undefined), JSON.stringify(seen));
+    assert.ok(
+      seen.every((s) => s.authorization === undefined),
+      JSON.stringify(seen),
+    );
     await client.close();
   });
 });

@@ -4,7 +4,11 @@ import { isPull, parseRateLimit, PullQuota, QuotaError, reserveOf, type PacingEv
 
 describe('parseRateLimit', () => {
   it("reads Docker Hub's form (limit and remaining with the window as a parameter)", () => {
-    assert.deepEqual(parseRateLimit({ 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '76;w=21600' }), { remaining: 76, limit: 100, windowSeconds: 21600 });
+    assert.deepEqual(parseRateLimit({ 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '76;w=21600' }), {
+      remaining: 76,
+      limit: 100,
+      windowSeconds: 21600,
+    });
   });
   it('reads the IETF draft 01 combined dictionary, with a policy for the window', () => {
     assert.deepEqual(parseRateLimit({ ratelimit: 'limit=100, remaining=76, reset=30' }), { remaining: 76, limit: 100, resetSeconds: 30 });
@@ -16,12 +20,15 @@ describe('parseRateLimit', () => {
     });
   });
   it('reads the draft 03–07 separate fields with RateLimit-Policy and RateLimit-Reset', () => {
-    assert.deepEqual(parseRateLimit({ 'ratelimit-limit': '10', 'ratelimit-remaining': '3', 'ratelimit-reset': '42', 'ratelimit-policy': '10;w=60, 1000;w=86400' }), {
-      remaining: 3,
-      limit: 10,
-      windowSeconds: 60,
-      resetSeconds: 42,
-    });
+    assert.deepEqual(
+      parseRateLimit({ 'ratelimit-limit': '10', 'ratelimit-remaining': '3', 'ratelimit-reset': '42', 'ratelimit-policy': '10;w=60, 1000;w=86400' }),
+      {
+        remaining: 3,
+        limit: 10,
+        windowSeconds: 60,
+        resetSeconds: 42,
+      },
+    );
   });
   it('reads the draft 08 named policies and keeps the tightest', () => {
     const headers = { 'ratelimit-policy': '"burst";q=10;w=1, "daily";q=1000;w=86400', ratelimit: '"burst";r=9;t=1, "daily";r=4;t=3000' };

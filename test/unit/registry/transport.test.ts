@@ -12,7 +12,10 @@ describe('parseWwwAuthenticate', () => {
   });
   it('parses several challenges and unquoted values', () => {
     const cs = parseWwwAuthenticate('Basic realm="r1", Bearer realm=https://t/x,service=s');
-    assert.deepEqual(cs.map((c) => c.scheme), ['basic', 'bearer']);
+    assert.deepEqual(
+      cs.map((c) => c.scheme),
+      ['basic', 'bearer'],
+    );
     assert.equal(cs[1]?.params.service, 's');
   });
   it('handles escapes and empty input', () => {
@@ -25,8 +28,14 @@ describe('retry policy', () => {
   it('backs off exponentially with jitter inside [ceiling/2, ceiling]', () => {
     for (let attempt = 0; attempt < 6; attempt++) {
       const ceiling = Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** attempt);
-      assert.equal(backoffDelay(DEFAULT_RETRY, attempt, undefined, () => 0), ceiling / 2);
-      assert.equal(backoffDelay(DEFAULT_RETRY, attempt, undefined, () => 1), ceiling);
+      assert.equal(
+        backoffDelay(DEFAULT_RETRY, attempt, undefined, () => 0),
+        ceiling / 2,
+      );
+      assert.equal(
+        backoffDelay(DEFAULT_RETRY, attempt, undefined, () => 1),
+        ceiling,
+      );
     }
   });
   it('honours Retry-After in seconds and as a date, capped', () => {
@@ -52,6 +61,9 @@ describe('redaction', () => {
   it('scrubs registered secrets and URL query values', () => {
     registerSecret('s3cr3t-value');
     assert.equal(redact('password s3cr3t-value here'), 'password *** here');
-    assert.match(redactUrl('https://u:p@reg/v2/x/blobs/uploads/1?_state=abc&digest=sha256:1'), /^https:\/\/reg\/v2\/x\/blobs\/uploads\/1\?_state=\*\*\*&digest=sha256(:|%3A)1$/);
+    assert.match(
+      redactUrl('https://u:p@reg/v2/x/blobs/uploads/1?_state=abc&digest=sha256:1'),
+      /^https:\/\/reg\/v2\/x\/blobs\/uploads\/1\?_state=\*\*\*&digest=sha256(:|%3A)1$/,
+    );
   });
 });

@@ -37,7 +37,10 @@ describe('aggregateReport', () => {
   it('does not reorder its input', () => {
     const results = [result('b', 'succeeded'), result('a', 'failed')];
     aggregateReport({ ...base, results, planFailures: [] });
-    assert.deepEqual(results.map((r) => r.taskId), ['task-b', 'task-a']);
+    assert.deepEqual(
+      results.map((r) => r.taskId),
+      ['task-b', 'task-a'],
+    );
   });
 
   const statuses: Array<[string, Parameters<typeof aggregateReport>[0], RunReport['status']]> = [

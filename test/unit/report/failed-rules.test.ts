@@ -14,12 +14,10 @@ describe('failedRulePairs', () => {
 
   it('de-duplicates identical pairs and ignores succeeded and skipped images', () => {
     const rule = { source: 'a.io/x:1', target: 'b.io/x:1' };
-    const report = reportWith([
-        result('one', 'failed', { rule }),
-        result('two', 'failed', { rule: { ...rule } }),
-        result('three', 'succeeded'),
-        result('four', 'skipped'),
-      ], [{ rule: { ...rule }, error: { code: 'E', message: 'm' } }, planFailure('c.io/y'), planFailure('c.io/y')]);
+    const report = reportWith(
+      [result('one', 'failed', { rule }), result('two', 'failed', { rule: { ...rule } }), result('three', 'succeeded'), result('four', 'skipped')],
+      [{ rule: { ...rule }, error: { code: 'E', message: 'm' } }, planFailure('c.io/y'), planFailure('c.io/y')],
+    );
     assert.deepEqual(failedRulePairs(report), [rule, { source: 'c.io/y', target: 'c.io/y' }]);
   });
 

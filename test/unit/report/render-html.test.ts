@@ -48,10 +48,7 @@ describe('renderHtml', () => {
 
   it('has the summary counts without JavaScript', () => {
     const count = (name: string): string | undefined => new RegExp(`data-count="${name}">([^<]*)<`).exec(html)?.[1];
-    assert.deepEqual(
-      ['images', 'succeeded', 'skipped', 'failed', 'planFailed'].map(count),
-      ['7', '3', '2', '2', '1'],
-    );
+    assert.deepEqual(['images', 'succeeded', 'skipped', 'failed', 'planFailed'].map(count), ['7', '3', '2', '2', '1']);
     assert.match(html, /<title>image-transfer run 20250102-030405-abcd: failed<\/title>/);
     assert.ok(html.includes('16.0 MiB'));
   });
@@ -77,7 +74,14 @@ describe('renderHtml', () => {
 
   it('renders an empty run', () => {
     const empty = renderHtml(
-      aggregateReport({ runId: 'r', version: '1', startedAt: '2025-01-01T00:00:00.000Z', finishedAt: '2025-01-01T00:00:00.000Z', results: [], planFailures: [] }),
+      aggregateReport({
+        runId: 'r',
+        version: '1',
+        startedAt: '2025-01-01T00:00:00.000Z',
+        finishedAt: '2025-01-01T00:00:00.000Z',
+        results: [],
+        planFailures: [],
+      }),
     );
     assert.ok(empty.includes('data-count="images">0<'));
     assert.ok(!empty.includes('<tr data-status'));

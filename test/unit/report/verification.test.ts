@@ -24,15 +24,27 @@ describe('verification in reports', () => {
   it('rejects a malformed verification at the boundary', () => {
     const bad = { ...result('a', 'succeeded'), verification: { status: 'maybe', checked: -1, mismatches: [] } };
     assert.equal(TaskResult.safeParse(bad).success, false);
-    const what = { ...result('a', 'succeeded'), verification: { status: 'mismatch', checked: 1, mismatches: [{ reference: 'r', expected: 'e', what: 'layer' }] } };
+    const what = {
+      ...result('a', 'succeeded'),
+      verification: { status: 'mismatch', checked: 1, mismatches: [{ reference: 'r', expected: 'e', what: 'layer' }] },
+    };
     assert.equal(TaskResult.safeParse(what).success, false);
   });
 
   it('phrases each kind of difference', () => {
-    assert.equal(describeMismatch({ reference: 'h/r:v1', expected: D('a'), actual: D('b'), what: 'tag' }), 'h/r:v1 points to sha256:bbbbbbbbbbbb, expected sha256:aaaaaaaaaaaa');
+    assert.equal(
+      describeMismatch({ reference: 'h/r:v1', expected: D('a'), actual: D('b'), what: 'tag' }),
+      'h/r:v1 points to sha256:bbbbbbbbbbbb, expected sha256:aaaaaaaaaaaa',
+    );
     assert.equal(describeMismatch({ reference: 'h/r:v1', expected: D('a'), what: 'tag' }), 'h/r:v1 is missing (expected sha256:aaaaaaaaaaaa)');
-    assert.equal(describeMismatch({ reference: `h/r@${D('c')}`, expected: D('c'), what: 'manifest' }), `manifest h/r@${D('c')} is missing (expected sha256:cccccccccccc)`);
-    assert.equal(describeMismatch({ reference: `h/r:v1`, expected: D('c'), actual: D('e'), what: 'manifest' }), 'manifest h/r:v1 has digest sha256:eeeeeeeeeeee');
+    assert.equal(
+      describeMismatch({ reference: `h/r@${D('c')}`, expected: D('c'), what: 'manifest' }),
+      `manifest h/r@${D('c')} is missing (expected sha256:cccccccccccc)`,
+    );
+    assert.equal(
+      describeMismatch({ reference: `h/r:v1`, expected: D('c'), actual: D('e'), what: 'manifest' }),
+      'manifest h/r:v1 has digest sha256:eeeeeeeeeeee',
+    );
     assert.equal(describeMismatch({ reference: `h/r@${D('d')}`, expected: D('d'), what: 'blob' }), `blob h/r@${D('d')} is missing`);
   });
 

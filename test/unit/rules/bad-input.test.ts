@@ -14,7 +14,8 @@ const EXPECTED: Record<string, RegExp> = {
   'rules-duplicate-keys.yaml': /:2: not valid YAML: duplicated mapping key/,
   'rules-empty.yaml': /: the file is empty/,
   'rules-huge.yaml': /: file is too large \(\d+ bytes, at most 10485760\)/,
-  'rules-invalid-reference.yaml': /:1: reg\.io\/a\/B@sha:1: source: invalid image reference .*\n.*:2: http:\/\/reg\.io\/a\/b: source: invalid image reference .*without a scheme/,
+  'rules-invalid-reference.yaml':
+    /:1: reg\.io\/a\/B@sha:1: source: invalid image reference .*\n.*:2: http:\/\/reg\.io\/a\/b: source: invalid image reference .*without a scheme/,
   'rules-long-tag.yaml': /:1: .*: tag "t+…" is 129 characters long; a tag must match/,
   'rules-malformed.yaml': /:1: not valid YAML: /,
   'rules-path-traversal.yaml': /:1: .*"\.\." are not allowed\n.*:2: .*target: .*"\.\." are not allowed/,
@@ -38,7 +39,9 @@ async function load(path: string): Promise<unknown> {
 }
 
 describe('bad-input corpus', () => {
-  const corpus = readdirSync(CORPUS).filter((f) => f !== 'README.md').map((f) => join(CORPUS, f));
+  const corpus = readdirSync(CORPUS)
+    .filter((f) => f !== 'README.md')
+    .map((f) => join(CORPUS, f));
   const files = [...corpus, 'generated:rules-huge.yaml'];
 
   it('has a rules-* or security-* name and an expectation for every file', () => {

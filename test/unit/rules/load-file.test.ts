@@ -58,7 +58,10 @@ describe('loadConfigFile', () => {
 
   it('keeps content out of YAML error messages (a password that looks like a tag or an alias)', () => {
     for (const text of ['reg.io:\n  password: !hunter2-secret\n', 'reg.io:\n  password: *hunter2-secret\n']) {
-      assert.throws(() => parse(text), (err: unknown) => err instanceof ConfigError && !err.message.includes('hunter2') && /quote values/.test(err.message));
+      assert.throws(
+        () => parse(text),
+        (err: unknown) => err instanceof ConfigError && !err.message.includes('hunter2') && /quote values/.test(err.message),
+      );
     }
   });
 });

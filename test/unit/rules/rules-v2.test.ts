@@ -87,7 +87,11 @@ rules:
       /^rules\.yaml:14: rules\[2\]\.colour: unknown key/,
       /^rules\.yaml:17: rules\[3\]\.backup: backup needs an overwrite/,
     ];
-    for (const re of expect) assert.ok(lines.some((l) => re.test(l)), `${re} in\n${lines.join('\n')}`);
+    for (const re of expect)
+      assert.ok(
+        lines.some((l) => re.test(l)),
+        `${re} in\n${lines.join('\n')}`,
+      );
   });
 
   it('reports a bad regular expression and a bad range on their lines', () => {
@@ -102,8 +106,14 @@ rules:
     tags:
       semver: 'not a range'
 `);
-    assert.ok(lines.some((l) => /^rules\.yaml:6: rules\[0\]\.include: "\(unclosed" is not a valid regular expression/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /^rules\.yaml:10: rules\[1\]\.semver: "not a range" is not a semver range/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^rules\.yaml:6: rules\[0\]\.include: "\(unclosed" is not a valid regular expression/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^rules\.yaml:10: rules\[1\]\.semver: "not a range" is not a semver range/.test(l)),
+      lines.join('\n'),
+    );
   });
 
   it('refuses an unknown version and top-level keys', () => {

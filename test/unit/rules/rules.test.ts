@@ -68,12 +68,15 @@ describe('parseRules: targets', () => {
   }
 
   it('accepts the list form, several targets per source, in file order with stable ids', () => {
-    const rules = parse([
-      { source: 'reg.io/a/b:v1', target: ['x.io/a/b', 'y.io/a/b:w'] },
-      { source: 'reg.io/c/d', target: 'z.io/c/d' },
-      { source: 'reg.io/e/f' },
-      { source: 'reg.io/g/h', target: null },
-    ], { defaultRegistry: 'tcr.io' });
+    const rules = parse(
+      [
+        { source: 'reg.io/a/b:v1', target: ['x.io/a/b', 'y.io/a/b:w'] },
+        { source: 'reg.io/c/d', target: 'z.io/c/d' },
+        { source: 'reg.io/e/f' },
+        { source: 'reg.io/g/h', target: null },
+      ],
+      { defaultRegistry: 'tcr.io' },
+    );
     assert.deepEqual(
       rules.map((r) => `${r.id} ${r.target.registry}/${r.target.repository}:${r.target.tag ?? '-'}`),
       ['rule-1 x.io/a/b:-', 'rule-2 y.io/a/b:w', 'rule-3 z.io/c/d:-', 'rule-4 tcr.io/e/f:-', 'rule-5 tcr.io/g/h:-'],
@@ -81,9 +84,18 @@ describe('parseRules: targets', () => {
   });
 
   it('records the line of each rule, in both forms', () => {
-    assert.deepEqual(parseText('# c\nreg.io/a/b:v1: x.io/a\n\nreg.io/a/b: x.io/b\n').map((r) => r.line), [2, 4]);
-    assert.deepEqual(parseText('- source: reg.io/a/b\n  target: [x.io/a, y.io/a]\n- source: reg.io/a/b\n  target: z.io/a\n').map((r) => r.line), [1, 1, 3]);
-    assert.deepEqual(parseText('{"reg.io/a/b": "x.io/a"}').map((r) => [r.sourceText, r.targetText, r.line]), [['reg.io/a/b', 'x.io/a', 1]]);
+    assert.deepEqual(
+      parseText('# c\nreg.io/a/b:v1: x.io/a\n\nreg.io/a/b: x.io/b\n').map((r) => r.line),
+      [2, 4],
+    );
+    assert.deepEqual(
+      parseText('- source: reg.io/a/b\n  target: [x.io/a, y.io/a]\n- source: reg.io/a/b\n  target: z.io/a\n').map((r) => r.line),
+      [1, 1, 3],
+    );
+    assert.deepEqual(
+      parseText('{"reg.io/a/b": "x.io/a"}').map((r) => [r.sourceText, r.targetText, r.line]),
+      [['reg.io/a/b', 'x.io/a', 1]],
+    );
   });
 });
 
@@ -150,15 +162,35 @@ describe('parseRules: errors', () => {
       '',
     ].join('\n');
     const err = configError(() => parseText(text));
-    assert.deepEqual(err.issues.map((i) => [i.line, i.key]), [[1, 'reg.io/A/b'], [2, 'reg.io/a/b'], [3, 'reg.io/a/c:v1,v2'], [4, 'reg.io/a/d:v1'], [6, 'reg.io/B/f']]);
+    assert.deepEqual(
+      err.issues.map((i) => [i.line, i.key]),
+      [
+        [1, 'reg.io/A/b'],
+        [2, 'reg.io/a/b'],
+        [3, 'reg.io/a/c:v1,v2'],
+        [4, 'reg.io/a/d:v1'],
+        [6, 'reg.io/B/f'],
+      ],
+    );
     assert.equal(err.message.split('\n').length, 5);
     assert.match(err.message.split('\n')[1]!, /^rule\.yaml:2: reg\.io\/a\/b: source without a tag/);
     assert.match(err.issues[4]!.message, /source: .*"B".*; target: .*"C"/);
   });
 
   it('points list-form problems at their item and key', () => {
-    const err = configError(() => parseText('- source: reg.io/a/b\n  target: x.io/a\n- source: reg.io/a/c\n  target: x.io/c\n  tags: [v1]\n- source: reg.io/a/d\n  target: [x.io/D, y.io/d:v1]\n'));
-    assert.deepEqual(err.issues.map((i) => [i.line, i.key]), [[5, '[1].tags'], [6, 'reg.io/a/d'], [6, 'reg.io/a/d']]);
+    const err = configError(() =>
+      parseText(
+        '- source: reg.io/a/b\n  target: x.io/a\n- source: reg.io/a/c\n  target: x.io/c\n  tags: [v1]\n- source: reg.io/a/d\n  target: [x.io/D, y.io/d:v1]\n',
+      ),
+    );
+    assert.deepEqual(
+      err.issues.map((i) => [i.line, i.key]),
+      [
+        [5, '[1].tags'],
+        [6, 'reg.io/a/d'],
+        [6, 'reg.io/a/d'],
+      ],
+    );
     assert.match(err.issues[1]!.message, /"x\.io\/D"/);
     assert.match(err.issues[2]!.message, /all tags\) cannot map/);
   });
@@ -185,7 +217,10 @@ describe('formatRuleFile', () => {
   it('writes the map form, or the list form when a source repeats', () => {
     const map = formatRuleFile([{ source: 'reg.io/a/b:v1', target: 'x.io/a/b:v1' }]);
     assert.match(map, /^# .*\nreg\.io\/a\/b:v1: x\.io\/a\/b:v1\n$/);
-    const list = formatRuleFile([{ source: 'reg.io/a/b:v1', target: 'x.io/a/b' }, { source: 'reg.io/a/b:v1', target: 'y.io/a/b' }]);
+    const list = formatRuleFile([
+      { source: 'reg.io/a/b:v1', target: 'x.io/a/b' },
+      { source: 'reg.io/a/b:v1', target: 'y.io/a/b' },
+    ]);
     assert.match(list, /- source: reg\.io\/a\/b:v1\n {2}target: x\.io\/a\/b\n/);
   });
 
@@ -222,7 +257,10 @@ describe('parseRules: robustness', () => {
       fc.dictionary(refish, fc.oneof(refish, fc.constant(null), fc.constant('')), { maxKeys: 4 }),
       fc.array(fc.record({ source: refish, target: fc.oneof(refish, fc.array(refish, { maxLength: 3 })) }, { requiredKeys: ['source'] }), { maxLength: 4 }),
     );
-    const defaults = fc.record({ defaultRegistry: fc.option(refish, { nil: undefined }), defaultNamespace: fc.option(refish, { nil: undefined }) }, { requiredKeys: [] });
+    const defaults = fc.record(
+      { defaultRegistry: fc.option(refish, { nil: undefined }), defaultNamespace: fc.option(refish, { nil: undefined }) },
+      { requiredKeys: [] },
+    );
     fc.assert(
       fc.property(fc.oneof(junk, ruleish), defaults, (value, d) => {
         try {
@@ -238,7 +276,12 @@ describe('parseRules: robustness', () => {
   });
 
   it('never throws anything but a ConfigError on arbitrary text (property)', () => {
-    const text = fc.oneof(fc.string(), fc.array(fc.constantFrom('a', ':', ' ', '\n', '- ', 'source', 'target', '[', '{', '"', '&x', '*x', '!t', '#', 'reg.io/a/b', ','), { maxLength: 30 }).map((p) => p.join('')));
+    const text = fc.oneof(
+      fc.string(),
+      fc
+        .array(fc.constantFrom('a', ':', ' ', '\n', '- ', 'source', 'target', '[', '{', '"', '&x', '*x', '!t', '#', 'reg.io/a/b', ','), { maxLength: 30 })
+        .map((p) => p.join('')),
+    );
     fc.assert(
       fc.property(text, (t) => {
         try {
@@ -252,8 +295,14 @@ describe('parseRules: robustness', () => {
   });
 
   it('round-trips YAML dumped by js-yaml in both forms', () => {
-    const pairs = [{ source: 'reg.io/a/b:v1', target: 'x.io/a/b:v1' }, { source: `reg.io/a/c@${D}`, target: `x.io/a/c@${D}` }];
+    const pairs = [
+      { source: 'reg.io/a/b:v1', target: 'x.io/a/b:v1' },
+      { source: `reg.io/a/c@${D}`, target: `x.io/a/c@${D}` },
+    ];
     const rules = parse(yaml.load(formatRuleFile(pairs)));
-    assert.deepEqual(rules.map((r) => [r.sourceText, r.targetText]), pairs.map((p) => [p.source, p.target]));
+    assert.deepEqual(
+      rules.map((r) => [r.sourceText, r.targetText]),
+      pairs.map((p) => [p.source, p.target]),
+    );
   });
 });

@@ -68,7 +68,19 @@ describe('FsObjectStore', () => {
     assert.deepEqual(await store.list('misc/'), ['misc/a.json']);
   });
 
-  const badKeys = ['', '/etc/passwd', '../escape.json', 'runs/../../x', 'runs/./x', 'runs//x', 'runs/x/', 'a\\b', 'C:/x', 'a\u0000b', 'runs/.x.json.0123456789ab.tmp'];
+  const badKeys = [
+    '',
+    '/etc/passwd',
+    '../escape.json',
+    'runs/../../x',
+    'runs/./x',
+    'runs//x',
+    'runs/x/',
+    'a\\b',
+    'C:/x',
+    'a\u0000b',
+    'runs/.x.json.0123456789ab.tmp',
+  ];
   for (const key of badKeys) {
     it(`rejects the key ${JSON.stringify(key)}`, async () => {
       const invalid = (err: unknown): boolean => err instanceof StoreError && err.code === 'REPORT_INVALID_KEY';

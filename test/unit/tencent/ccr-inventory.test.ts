@@ -11,7 +11,8 @@ const REGION = 'ap-guangzhou';
 
 function inventory(): { namespaces: string[]; repositories: Record<string, CcrTag[]> } {
   const repositories: Record<string, CcrTag[]> = {};
-  for (let i = 0; i < 150; i++) repositories[`${i % 2 ? 'team' : 'apps'}/svc${String(i).padStart(3, '0')}`] = scrambledTags(1 + (i % 3), Date.UTC(2024, 1, 1) + i);
+  for (let i = 0; i < 150; i++)
+    repositories[`${i % 2 ? 'team' : 'apps'}/svc${String(i).padStart(3, '0')}`] = scrambledTags(1 + (i % 3), Date.UTC(2024, 1, 1) + i);
   repositories['team/big'] = scrambledTags(250);
   return { namespaces: ['apps', 'empty', 'team'], repositories };
 }
@@ -20,7 +21,10 @@ describe('CCR inventory through the personal-edition actions', () => {
   let cloud: TcrCloud;
   const api = () => throttleClient(cloud.client(REGION), fastThrottle());
   const offsets = (action: string, filter: (p: Record<string, unknown>) => boolean = () => true) =>
-    cloud.server.calls(action, { ok: true }).filter((r) => filter(r.params)).map((r) => r.params.Offset);
+    cloud.server
+      .calls(action, { ok: true })
+      .filter((r) => filter(r.params))
+      .map((r) => r.params.Offset);
   before(async () => {
     cloud = await startTcrCloud();
     cloud.model.setCcr(REGION, inventory());
@@ -39,7 +43,10 @@ describe('CCR inventory through the personal-edition actions', () => {
     assert.equal(big.tags.at(-1), 'v0');
     assert.deepEqual(offsets('DescribeNamespacePersonal'), [0]);
     assert.deepEqual(offsets('DescribeRepositoryOwnerPersonal'), [0, 100]);
-    assert.deepEqual(offsets('DescribeImagePersonal', (p) => p.RepoName === 'team/big'), [0, 100, 200]);
+    assert.deepEqual(
+      offsets('DescribeImagePersonal', (p) => p.RepoName === 'team/big'),
+      [0, 100, 200],
+    );
     assert.ok(cloud.server.requests.every((r) => r.params.Limit === undefined || r.params.Limit === 100));
     assert.equal(inv.server, 'ccr.ccs.tencentyun.com');
   });

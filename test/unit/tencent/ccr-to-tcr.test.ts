@@ -7,7 +7,14 @@ import { planCcrToTcr, tcrRegistryLogin, type CcrToTcrDeps, type CcrToTcrOptions
 import { scrambledTags } from '../../support/tcr-model.js';
 import { fastThrottle, KEY, startTcrCloud, type TcrCloud } from './setup.js';
 
-const base: CcrToTcrOptions = { runId: 'run-1', ccrRegion: 'ap-guangzhou', tcrName: 'mytcr', tcrRegion: 'ap-shanghai', ccrTagNums: 3, tagExistOverridden: false };
+const base: CcrToTcrOptions = {
+  runId: 'run-1',
+  ccrRegion: 'ap-guangzhou',
+  tcrName: 'mytcr',
+  tcrRegion: 'ap-shanghai',
+  ccrTagNums: 3,
+  tagExistOverridden: false,
+};
 const HOSTS = { ccrHost: '127.0.0.1:5001', tcrHost: '127.0.0.1:5002' };
 
 describe('planCcrToTcr: CCR personal edition -> TCR enterprise in one call', () => {
@@ -21,7 +28,13 @@ describe('planCcrToTcr: CCR personal edition -> TCR enterprise in one call', () 
       repositories: { 'apps/web': scrambledTags(5), 'team/api': scrambledTags(2), 'team/big': scrambledTags(120) },
     });
     cloud.model.addInstance({ name: 'mytcr', region: 'ap-shanghai', id: 'tcr-my', namespaces: ['team'], repositories: ['team/api'] });
-    deps = createCcrTcrClients({ credentials: { ccr: KEY, tcr: KEY }, ccrRegion: 'ap-guangzhou', tcrRegion: 'ap-shanghai', endpoint: cloud.server.endpoint, throttle: fastThrottle() });
+    deps = createCcrTcrClients({
+      credentials: { ccr: KEY, tcr: KEY },
+      ccrRegion: 'ap-guangzhou',
+      tcrRegion: 'ap-shanghai',
+      endpoint: cloud.server.endpoint,
+      throttle: fastThrottle(),
+    });
   });
   after(() => cloud?.stop());
 
@@ -37,9 +50,16 @@ describe('planCcrToTcr: CCR personal edition -> TCR enterprise in one call', () 
     const plan = await planCcrToTcr(deps, { ...base, ...HOSTS });
     assert.deepEqual(plan.failures, []);
     const instance = cloud.model.instance('tcr-my');
-    assert.deepEqual([...instance.namespaces.entries()].sort(), [['apps', false], ['empty', false], ['team', false]]);
+    assert.deepEqual([...instance.namespaces.entries()].sort(), [
+      ['apps', false],
+      ['empty', false],
+      ['team', false],
+    ]);
     assert.deepEqual([...instance.repositories].sort(), ['apps/web', 'team/api', 'team/big']);
-    assert.deepEqual(plan.tasks.map((t) => `${t.source.repository}:${t.source.reference}`), ['apps/web:v4', 'apps/web:v3', 'apps/web:v2', 'team/api:v1', 'team/api:v0', 'team/big:v119', 'team/big:v118', 'team/big:v117']);
+    assert.deepEqual(
+      plan.tasks.map((t) => `${t.source.repository}:${t.source.reference}`),
+      ['apps/web:v4', 'apps/web:v3', 'apps/web:v2', 'team/api:v1', 'team/api:v0', 'team/big:v119', 'team/big:v118', 'team/big:v117'],
+    );
     const task = TransferTask.parse(plan.tasks[5]);
     assert.deepEqual(task.source, { registry: '127.0.0.1:5001', repository: 'team/big', reference: 'v119' });
     assert.deepEqual(task.target, { registry: '127.0.0.1:5002', repository: 'team/big', reference: 'v119' });
@@ -69,7 +89,10 @@ describe('planCcrToTcr: CCR personal edition -> TCR enterprise in one call', () 
     cloud.model.addInstance({ name: 'other', region: 'ap-shanghai', id: 'tcr-other' });
     cloud.server.failNext('CreateNamespace', 'UnauthorizedOperation', 1);
     const plan = await planCcrToTcr(deps, { ...base, ...HOSTS, tcrName: 'other', concurrency: 1 });
-    assert.deepEqual(plan.failures.map((f) => [f.rule.source, f.error.code]), [['127.0.0.1:5001/apps/web', 'TCR_NAMESPACE_FAILED']]);
+    assert.deepEqual(
+      plan.failures.map((f) => [f.rule.source, f.error.code]),
+      [['127.0.0.1:5001/apps/web', 'TCR_NAMESPACE_FAILED']],
+    );
     assert.match(plan.failures[0]!.error.message, /cannot create namespace apps: CreateNamespace failed: UnauthorizedOperation/);
     assert.ok(plan.tasks.every((t) => !t.source.repository.startsWith('apps/')));
     assert.equal(plan.tasks.length, 5);
@@ -77,6 +100,9 @@ describe('planCcrToTcr: CCR personal edition -> TCR enterprise in one call', () 
 
   it('an unknown instance fails with TCR_INSTANCE_NOT_FOUND; raw clients can be throttled through deps', async () => {
     const raw = { ccrApi: cloud.client('ap-guangzhou'), tcrApi: cloud.client('ap-beijing'), throttle: fastThrottle() };
-    await assert.rejects(planCcrToTcr(raw, { ...base, tcrRegion: 'ap-beijing' }), (e: unknown) => e instanceof InventoryError && e.code === 'TCR_INSTANCE_NOT_FOUND' && /ap-shanghai/.test(e.message));
+    await assert.rejects(
+      planCcrToTcr(raw, { ...base, tcrRegion: 'ap-beijing' }),
+      (e: unknown) => e instanceof InventoryError && e.code === 'TCR_INSTANCE_NOT_FOUND' && /ap-shanghai/.test(e.message),
+    );
   });
 });

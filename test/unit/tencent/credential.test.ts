@@ -43,11 +43,18 @@ describe('Tencent API credentials', () => {
     const cases: Array<[string, string, RegExp]> = [
       ['none.yaml', 'other: 1\n', /none\.yaml.*other: unknown field/],
       ['neither.yaml', '{}\n', /neither\.yaml: no matched secret provided in secret file/],
-      ['typo.yaml', 'ccr:\n  secretId: AKIDx\n  secretkey: hunter2-secret\n', /typo\.yaml:\d+: ccr\.secretKey: is required[\s\S]*ccr\.secretkey: unknown field/],
+      [
+        'typo.yaml',
+        'ccr:\n  secretId: AKIDx\n  secretkey: hunter2-secret\n',
+        /typo\.yaml:\d+: ccr\.secretKey: is required[\s\S]*ccr\.secretkey: unknown field/,
+      ],
       ['type.yaml', 'tcr:\n  secretId: AKIDx\n  secretKey: [hunter2-secret]\n', /type\.yaml:1: tcr\.secretKey: expected a string/],
     ];
     for (const [name, text, pattern] of cases) {
-      const err = await loadSecretFile(await file(name, text)).then(() => undefined, (e: unknown) => e as Error & { code?: string });
+      const err = await loadSecretFile(await file(name, text)).then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string },
+      );
       assert.ok(err, name);
       assert.equal(err.code, 'CONFIG_INVALID', name);
       assert.match(err.message, pattern);
@@ -62,9 +69,15 @@ describe('Tencent API credentials', () => {
     Object.assign(env, { TENCENTCLOUD_SECRETID: ROLE.secretId, TENCENTCLOUD_SECRETKEY: ROLE.secretKey, TENCENTCLOUD_SESSIONTOKEN: ROLE.token });
     const viaRole = throttleClient(createTcrClient({ credential: provider, region: 'ap-guangzhou', endpoint: cloud.server.endpoint }), fastThrottle());
     const r = await viaRole.DescribeNamespacePersonal({ Namespace: '', Offset: 0, Limit: 100 });
-    assert.deepEqual(r.Data?.NamespaceInfo?.map((n) => n.Namespace), ['team']);
+    assert.deepEqual(
+      r.Data?.NamespaceInfo?.map((n) => n.Namespace),
+      ['team'],
+    );
     env.TENCENTCLOUD_SESSIONTOKEN = 'rotated-but-unknown-token';
-    await assert.rejects(viaRole.DescribeNamespacePersonal({ Namespace: '', Offset: 0, Limit: 100 }), (e: unknown) => e instanceof TencentApiError && e.apiCode === 'AuthFailure.TokenFailure');
+    await assert.rejects(
+      viaRole.DescribeNamespacePersonal({ Namespace: '', Offset: 0, Limit: 100 }),
+      (e: unknown) => e instanceof TencentApiError && e.apiCode === 'AuthFailure.TokenFailure',
+    );
     const resolved = await resolveApiCredentials({ env: { TENCENTCLOUD_SECRETID: 'AKIDz', TENCENTCLOUD_SECRETKEY: 'zz-key-0001' } });
     assert.equal((await (resolved.tcr as { getCredential(): Promise<{ secretId: string }> }).getCredential()).secretId, 'AKIDz');
     await assert.rejects(resolveApiCredentials({ env: {} }), (e: unknown) => (e as { code?: string }).code === 'CONFIG_INVALID');
@@ -84,5 +97,4 @@ describe('Tencent API credentials', () => {
     const good = await cloud.client('ap-guangzhou').DescribeNamespacePersonal({ Namespace: '', Offset: 0, Limit: 100 });
     assert.equal(good.Data?.NamespaceCount, 1);
   });
-
 });

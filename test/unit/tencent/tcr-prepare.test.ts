@@ -37,11 +37,21 @@ describe('TCR preparation through the enterprise actions', () => {
     cloud.server.requests.length = 0;
     const namespaces = await listTcrNamespaces(api(), 'tcr-prod');
     assert.equal(namespaces.size, 230);
-    assert.deepEqual(cloud.server.calls('DescribeNamespaces').map((r) => [r.params.Offset, r.params.Limit]), [[1, 100], [2, 100], [3, 100]]);
+    assert.deepEqual(
+      cloud.server.calls('DescribeNamespaces').map((r) => [r.params.Offset, r.params.Limit]),
+      [
+        [1, 100],
+        [2, 100],
+        [3, 100],
+      ],
+    );
     const repos = await listTcrRepositories(api(), 'tcr-prod');
     assert.equal(repos.size, 230);
     assert.ok(repos.has('ns229/app'));
-    assert.deepEqual(cloud.server.calls('DescribeRepositories').map((r) => r.params.Offset), [1, 2, 3]);
+    assert.deepEqual(
+      cloud.server.calls('DescribeRepositories').map((r) => r.params.Offset),
+      [1, 2, 3],
+    );
   });
 
   it('creates namespaces (private) and repositories idempotently: "already exists" is success', async () => {
@@ -55,7 +65,10 @@ describe('TCR preparation through the enterprise actions', () => {
     assert.deepEqual(repos.created, ['infra/db', 'team/api']);
     const repeat = await createTcrRepositories(a, 'tcr-staging', ['team/api', 'infra/db', 'ghost/x']);
     assert.deepEqual(repeat.existed, ['infra/db', 'team/api']);
-    assert.deepEqual(repeat.failures.map((f) => f.name), ['ghost/x']);
+    assert.deepEqual(
+      repeat.failures.map((f) => f.name),
+      ['ghost/x'],
+    );
     assert.match(repeat.failures[0]!.message, /ResourceNotFound\.ErrNoNamespace/);
     const bad = await createTcrNamespaces(a, 'tcr-staging', ['Bad Name']);
     assert.match(bad.failures[0]!.message, /CreateNamespace failed: InvalidParameter/);

@@ -18,14 +18,20 @@ describe('Tencent API throttle: rate limit and retries through the real SDK', ()
   it('RequestLimitExceeded is retried with backoff until every call gets through', async () => {
     cloud.server.rateLimit = 5;
     const retries: RetryNotice[] = [];
-    const api = throttleClient(cloud.client('ap-guangzhou'), new ApiThrottle({ qps: 1000, retries: 8, baseDelayMs: 100, maxDelayMs: 800, onRetry: (r) => retries.push(r) }));
+    const api = throttleClient(
+      cloud.client('ap-guangzhou'),
+      new ApiThrottle({ qps: 1000, retries: 8, baseDelayMs: 100, maxDelayMs: 800, onRetry: (r) => retries.push(r) }),
+    );
     const before = cloud.server.requests.length;
     const results = await Promise.all(Array.from({ length: 10 }, () => api.DescribeNamespacePersonal(list)));
     cloud.server.rateLimit = 0;
     assert.ok(results.every((r) => r.Data?.NamespaceCount === 2));
     const log = cloud.server.requests.slice(before);
     assert.equal(log.filter((r) => !r.error).length, 10);
-    assert.ok(log.some((r) => r.error === 'RequestLimitExceeded'), 'the stand-in did throttle');
+    assert.ok(
+      log.some((r) => r.error === 'RequestLimitExceeded'),
+      'the stand-in did throttle',
+    );
     assert.ok(retries.length > 0 && retries.every((r) => r.reason === 'RequestLimitExceeded' && r.action === 'DescribeNamespacePersonal'));
   });
 
@@ -43,14 +49,20 @@ describe('Tencent API throttle: rate limit and retries through the real SDK', ()
     cloud.server.failNext('DescribeNamespacePersonal', 'InternalError', 2);
     assert.equal((await api.DescribeNamespacePersonal(list)).Data?.NamespaceCount, 2);
     cloud.server.failNext('DescribeNamespacePersonal', 'InternalError', 4);
-    await assert.rejects(api.DescribeNamespacePersonal(list), (e: unknown) => e instanceof TencentApiError && e.apiCode === 'InternalError' && e.attempts === 4 && /after 4 attempts/.test(e.message));
+    await assert.rejects(
+      api.DescribeNamespacePersonal(list),
+      (e: unknown) => e instanceof TencentApiError && e.apiCode === 'InternalError' && e.attempts === 4 && /after 4 attempts/.test(e.message),
+    );
     assert.equal((await api.DescribeNamespacePersonal(list)).Data?.NamespaceCount, 2, 'all injected faults were consumed');
   });
 
   it('other errors are not retried; an unreachable endpoint fails as TENCENT_API_UNREACHABLE', async () => {
     const api = throttleClient(cloud.client('ap-guangzhou'), fastThrottle());
     const before = cloud.server.requests.length;
-    await assert.rejects(api.DescribeImagePersonal({ RepoName: 'a/missing', Offset: 0, Limit: 100 }), (e: unknown) => e instanceof TencentApiError && e.apiCode === 'ResourceNotFound.ErrNoRepo' && e.attempts === 1);
+    await assert.rejects(
+      api.DescribeImagePersonal({ RepoName: 'a/missing', Offset: 0, Limit: 100 }),
+      (e: unknown) => e instanceof TencentApiError && e.apiCode === 'ResourceNotFound.ErrNoRepo' && e.attempts === 1,
+    );
     assert.equal(cloud.server.requests.length - before, 1);
     const dead = createTcrClient({ credential: KEY, region: 'ap-guangzhou', endpoint: 'http://127.0.0.1:9', timeoutSeconds: 2 });
     await assert.rejects(throttleClient(dead, fastThrottle({ retries: 2 })).DescribeNamespacePersonal(list), (e: unknown) => {

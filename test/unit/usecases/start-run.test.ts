@@ -27,7 +27,11 @@ describe('serverless planning in slices', () => {
       },
       continueLater: async (cursor) => void cursors.push(cursor),
     };
-    const first = await startRun(deps, rules, 'request.rules', RunOptions.parse({}), { get deadline() { return deadline; } } as { deadline: number });
+    const first = await startRun(deps, rules, 'request.rules', RunOptions.parse({}), {
+      get deadline() {
+        return deadline;
+      },
+    } as { deadline: number });
     assert.equal(first.state, 'continuing');
     assert.equal(cursors.length, 1);
     assert.equal(cursors[0]!.nextRule, 25);
@@ -41,10 +45,11 @@ describe('serverless planning in slices', () => {
     assert.deepEqual(await aggregateRun(store, first.runId, '1'), { state: 'running', runId: first.runId, done: 0, tasks: 120 });
   });
 
-  it('plans version-2 rule text and stamps the run\'s verify mode on every task for the stateless workers', async () => {
+  it("plans version-2 rule text and stamps the run's verify mode on every task for the stateless workers", async () => {
     const store = new FsObjectStore(mkdtempSync(join(tmpdir(), 'unit-plan-')));
     const queue = new InProcessQueue();
-    const text = 'version: 2\nrules:\n  - source: reg.example.com/team/app\n    target: tcr.example.com/m/{{name}}\n    tags: {semver: "^1"}\n    platforms: [linux/amd64]\n';
+    const text =
+      'version: 2\nrules:\n  - source: reg.example.com/team/app\n    target: tcr.example.com/m/{{name}}\n    tags: {semver: "^1"}\n    platforms: [linux/amd64]\n';
     const deps: StartRunDeps = { store, sink: queue, listTags: async () => ['v1.0.0', 'v1.1.0', 'v2.0.0'], continueLater: async () => undefined };
     const done = await startRun(deps, text, 'request.rules', RunOptions.parse({ verify: 'deep' }), { deadline: Date.now() + 60_000 });
     assert.equal(done.tasks, 2);

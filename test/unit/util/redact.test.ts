@@ -9,7 +9,17 @@ describe('redact', () => {
     registerCredentials({ username, password });
     const pair = `${username}:${password}`;
     const b64 = Buffer.from(pair).toString('base64');
-    const forms = [password, pair, b64, Buffer.from(pair).toString('base64url'), `Basic ${b64}`, encodeURIComponent(password), encodeURIComponent(pair), encodeURIComponent(b64), JSON.stringify(password).slice(1, -1)];
+    const forms = [
+      password,
+      pair,
+      b64,
+      Buffer.from(pair).toString('base64url'),
+      `Basic ${b64}`,
+      encodeURIComponent(password),
+      encodeURIComponent(pair),
+      encodeURIComponent(b64),
+      JSON.stringify(password).slice(1, -1),
+    ];
     for (const form of forms) {
       const out = redact(`before ${form} after`);
       assert.ok(!out.includes(form), `${form} -> ${out}`);

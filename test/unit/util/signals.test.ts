@@ -15,7 +15,10 @@ describe('signals shared by many requests', () => {
         signal.addEventListener('abort', () => {});
       }
       await new Promise((r) => setImmediate(r));
-      assert.deepEqual(warnings.map((w) => w.name), []);
+      assert.deepEqual(
+        warnings.map((w) => w.name),
+        [],
+      );
     } finally {
       process.off('warning', onWarning);
     }
