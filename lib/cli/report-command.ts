@@ -25,7 +25,8 @@ export async function reportCommand(
     .configureOutput({ writeErr: () => {} });
   cmd.parse(argv as string[], { from: 'user' });
   const runId = cmd.args[0]!;
-  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`report: "${runId}" is not a run id`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId))
+    throw new UsageError(`report: ${JSON.stringify(runId)} is not a run id (letters, digits, '.', '_' and '-', not starting with '.')`);
   const o = cmd.opts<{ reportDir: string; cos?: string; region: string; prefix: string; output: string }>();
   const store: ObjectStore = o.cos
     ? new (await import('../store/cos.js')).CosObjectStore({
@@ -40,8 +41,15 @@ export async function reportCommand(
   const text = await store.get(key);
   if (text === undefined)
     throw new UsageError(`report: no report for run ${runId} in ${o.cos ? `cos://${o.cos}/${o.prefix}` : o.reportDir} (not aggregated yet?)`);
-  const parsed = RunReport.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new UsageError(`report: ${key} is not a run report`);
+  const where = o.cos ? `cos://${o.cos}/${o.prefix}${key}` : `${o.reportDir.replace(/\/$/, '')}/${key}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(`report: ${where} is not valid JSON (a damaged or partly written report)`);
+  }
+  const parsed = RunReport.safeParse(json);
+  if (!parsed.success) throw new UsageError(`report: ${where} is not a run report`);
   stdout(o.output === 'json' ? `${text}\n` : `${renderSummary(parsed.data).join('\n')}\n`);
   return parsed.data.totals.failed + parsed.data.totals.planFailed > 0 ? 1 : 0;
 }

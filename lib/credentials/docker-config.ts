@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { keyPath, longestMatch, type Candidate, type CredentialEntry, type CredentialLayer } from './credential-store.js';
 import type { AskHelper } from './cred-helper.js';
 import { ConfigError, type ConfigIssue } from '../rules/index.js';
+import { MAX_AUTH_FILE_BYTES } from '../util/limits.js';
+import { readLocalFile } from '../util/local-file.js';
 
 /**
  * The parts of docker's `config.json` (and of containers-auth.json, its superset for podman and
@@ -47,9 +48,11 @@ export function dockerConfigPath(loc: DockerConfigLocation): string {
 
 /** Docker's config.json: a fallback, so a missing or malformed file, or an unusable entry, contributes nothing. */
 export function readDockerConfig(path: string): AuthConfig {
+  const read = readLocalFile(path, MAX_AUTH_FILE_BYTES);
+  if ('problem' in read) return EMPTY;
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(read.bytes.toString('utf8'));
   } catch {
     return EMPTY;
   }
@@ -71,13 +74,9 @@ export function readAuthFile(path: string): AuthConfig {
   const refuse = (message: string, key?: string): never => {
     throw new ConfigError([{ file, ...(key === undefined ? {} : { key }), message }]);
   };
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    refuse(code === 'ENOENT' ? 'file not found (unset REGISTRY_AUTH_FILE or log in to create it)' : `cannot read the file (${code ?? 'error'})`);
-  }
+  const read = readLocalFile(path, MAX_AUTH_FILE_BYTES);
+  if ('problem' in read) refuse(read.code === 'ENOENT' ? 'file not found (unset REGISTRY_AUTH_FILE or log in to create it)' : read.problem);
+  const text = (read as { bytes: Buffer }).bytes.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

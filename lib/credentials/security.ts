@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { looksLikeRegistry, parseReference, InvalidReferenceError } from '../oci/index.js';
@@ -10,6 +9,8 @@ import { environmentLayer } from './env-credentials.js';
 import { ConfigError, type ConfigIssue } from '../rules/index.js';
 import type { LineOf } from '../rules/index.js';
 import { loadConfigFile, type LoadedFile } from '../rules/index.js';
+import { MAX_CA_FILE_BYTES } from '../util/limits.js';
+import { readLocalFile } from '../util/local-file.js';
 
 /** One entry of the security file: the original's `{username, password, insecure}` plus ours. */
 const SecurityEntry = z.strictObject({
@@ -22,7 +23,9 @@ const SecurityEntry = z.strictObject({
 type SecurityEntry = z.infer<typeof SecurityEntry>;
 
 const FIELDS = 'username, password, token, insecure or caFile';
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** `$${` is a literal `${`; `${NAME}` a variable; any other `${...}` (a shell default, `${A:-b}`) is refused. */
+const ENV_REF = /\$\$\{|\$\{([^}]*)\}/g;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface SecurityOptions extends DockerConfigLocation {
   /** How long a docker credential helper may take. @default 10 s */
@@ -45,7 +48,17 @@ function issue(ctx: Context, field: string | undefined, message: string): void {
 /** `${NAME}` -> env value; a missing variable is an issue naming the variable, never a value. */
 function expand(ctx: Context, field: 'username' | 'password' | 'token', value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  return value.replace(ENV_REF, (_match, name: string) => {
+  return value.replace(ENV_REF, (_match, name: string | undefined) => {
+    if (name === undefined) return '${';
+    if (!ENV_NAME.test(name)) {
+      const variable = name.match(/^[A-Za-z_][A-Za-z0-9_]*/)?.[0];
+      issue(
+        ctx,
+        field,
+        `only \${NAME} is expanded${variable ? ` (write \${${variable}}; defaults like \${${variable}:-...} are not supported)` : ''}; write $\${ for a literal \${`,
+      );
+      return '';
+    }
     const v = ctx.env[name];
     if (v === undefined) issue(ctx, field, `environment variable ${name} is not set`);
     return v ?? '';
@@ -54,13 +67,12 @@ function expand(ctx: Context, field: 'username' | 'password' | 'token', value: s
 
 function readCa(ctx: Context, caFile: string): string | undefined {
   const path = resolve(dirname(ctx.file), caFile);
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch {
-    issue(ctx, 'caFile', `cannot read ${path}`);
+  const read = readLocalFile(path, MAX_CA_FILE_BYTES);
+  if ('problem' in read) {
+    issue(ctx, 'caFile', `cannot read ${path}${read.code === 'ENOENT' ? '' : ` (${read.problem})`}`);
     return undefined;
   }
+  const pem = read.bytes.toString('utf8');
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) issue(ctx, 'caFile', `${path} is not a PEM certificate`);
   return pem;
 }

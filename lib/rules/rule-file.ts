@@ -6,6 +6,7 @@ import type { RuleV2 } from './rule-file-v2-types.js';
 import { isVersion2, parseRulesV2 } from './rule-file-v2.js';
 import { parseSource, parseTarget, RuleIssue, sourceTagText, targetSyntaxProblem } from './rule-parse.js';
 import type { Rule, RuleDefaults, RuleSource } from './rule-file-types.js';
+import { MAX_RULE_FILE_VALUES } from '../util/limits.js';
 
 const ListItem = z.strictObject({
   source: z.string().min(1),
@@ -107,10 +108,31 @@ export function parseRules(value: unknown, file: string, lineOf: LineOf, default
 
 /** Either format: the original's (`source: target`) or `version: 2` (see rules-v2.ts). */
 export function parseRuleFile(f: LoadedFile, defaults: RuleDefaults = {}): Array<Rule | RuleV2> {
+  if (expandedValues(f.value, MAX_RULE_FILE_VALUES) > MAX_RULE_FILE_VALUES) {
+    throw new ConfigError([
+      {
+        file: f.file,
+        message: `the rules expand to more than ${MAX_RULE_FILE_VALUES.toLocaleString('en')} values (YAML aliases repeating large lists?): split the file`,
+      },
+    ]);
+  }
   return isVersion2(f.value) ? parseRulesV2(f) : parseRules(f.value, f.file, f.lineOf, defaults);
 }
 
 /** Reads and validates a rule file (`.yaml`, `.yml` or `.json`) of either format. */
 export async function loadRuleFile(path: string, defaults: RuleDefaults = {}): Promise<Array<Rule | RuleV2>> {
   return parseRuleFile(await loadConfigFile(path), defaults);
+}
+
+/** Values of a parsed document as expanded (an alias counts each time it is used), counted up to `cap` + 1. */
+function expandedValues(value: unknown, cap: number): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length && count <= cap) {
+    const v = stack.pop();
+    count += 1;
+    if (Array.isArray(v)) stack.push(...v.slice(0, cap + 1 - count));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) stack.push(k, x);
+  }
+  return count;
 }

@@ -45,3 +45,13 @@ export const BODY_RATE_WINDOW_MS = 30_000;
 export const MIN_BODY_BYTES_PER_WINDOW = 16 * KiB;
 /** Silence inside a body (no byte at all) that fails it, whoever is waiting. */
 export const BODY_IDLE_MS = 60_000;
+
+/** Local files the tool reads besides rule and security files: a PEM bundle is a few hundred KiB. */
+export const MAX_CA_FILE_BYTES = 1 * MiB;
+/** docker's config.json and REGISTRY_AUTH_FILE: a few KiB each; the configuration-file cap applies. */
+export const MAX_AUTH_FILE_BYTES = 10 * MiB;
+/**
+ * Values (keys, strings, numbers, lists, maps) of one rule file once YAML aliases are expanded: a 10,000-rule
+ * file holds about 50,000. Aliases can make a small file name millions of images; past this it is refused.
+ */
+export const MAX_RULE_FILE_VALUES = 200_000;

@@ -33,6 +33,8 @@ const FAILING: Case[] = [
   { scenario: 'catalog-link-loop', source: 'catalog', says: /catalog of .*Link loops back/ },
   { scenario: 'tags-endless-body', source: 'repository', says: /tag list of .* page larger than 1 MiB/ },
   { scenario: 'token-endless', source: 'tag', says: /token response larger than 1 MiB/ },
+  // finding 7: a token realm answering HTML is named, not a JSON parser's complaint
+  { scenario: 'token-html', source: 'tag', says: /GET http:\/\/127\.0\.0\.1:\d+\/token\?\S*: token response is not JSON/ },
   { scenario: 'error-endless', source: 'tag', says: /500 .*the registry is having a bad day/ },
   { scenario: 'index-too-deep', source: 'tag', says: /indexes nested more than 8 deep/ },
 ];

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * - `catalog-link-loop`: `_catalog` page 1 links to page 2, which links back to page 1.
  * - `tags-endless-body`: a tags/list 200 whose JSON body never ends.
  * - `token-endless`: a Bearer challenge whose realm (the registry itself) answers with an endless body.
+ * - `token-html`: the same realm answers 200 with an HTML page (a login portal) instead of a token.
  * - `error-endless`: a manifest GET answered 500 with an endless body.
  * - `index-dag-repeat`: the tag is an index whose 12 entries all name one index, and so on 4 levels
  *   down to the image (a DAG of 6 manifests with 12^4 paths).
@@ -26,6 +27,7 @@ export type HostileBehaviour =
   | 'catalog-link-loop'
   | 'tags-endless-body'
   | 'token-endless'
+  | 'token-html'
   | 'error-endless'
   | 'index-dag-repeat'
   | 'index-too-deep'
@@ -98,6 +100,13 @@ export function serveScenario(ctx: ScenarioContext, req: IncomingMessage, res: S
       return tags && endless(res, 200, '{"name":"x","tags":["', '"v1","v1","v1",');
     case 'token-endless':
       if (path === '/token') return endless(res, 200, '{"token":"', 'abcdefghijklmnopqrstuvwxyz');
+      return req.headers.authorization?.startsWith('Bearer ') ? false : challenge(res, ctx.self());
+    case 'token-html':
+      if (path === '/token') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html><body>Please sign in</body></html>');
+        return true;
+      }
       return req.headers.authorization?.startsWith('Bearer ') ? false : challenge(res, ctx.self());
     case 'error-endless':
       return manifest && req.method === 'GET' && endless(res, 500, '{"errors":[{"code":"UNKNOWN","message":"', 'the registry is having a bad day ');
