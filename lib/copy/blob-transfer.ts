@@ -144,7 +144,8 @@ async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<v
       const pushing = target.pushBlob({ ...blob, size: size ?? -1 }, verifier, { signal });
       const [fed, pushed] = await Promise.allSettled([feeding, pushing]);
       // a target that gave up destroys the stream with its own error: the feed then fails with that cause
-      if (fed.status === 'rejected' && pushed.status === 'rejected' && fed.reason === pushed.reason) throw pushed.reason;
+      // (a digest mismatch also fails both, from the verifier: that is the source's bytes)
+      if (fed.status === 'rejected' && pushed.status === 'rejected' && fed.reason === pushed.reason && !(fed.reason instanceof DigestMismatchError)) throw pushed.reason;
       if (fed.status === 'rejected') {
         origin = 'source';
         throw fed.reason;
