@@ -15,6 +15,14 @@ describe('request signatures (planner Function URL)', () => {
     assert.equal(verifyRequest(KEY, header, 'post', '/runs', BODY, NOW + 1000), undefined);
   });
 
+  // invariant: the wire format stays what other signers compute (this vector was checked with openssl:
+  // HMAC-SHA256(key, "<t>\n<METHOD>\n<path>\n<sha256 hex of body>"), the method upper-cased)
+  it('signs a known vector, whatever the case of the method', () => {
+    const expected = 't=1800000000,s=2a8064714fb90d9bc5036facd3f7f2dc88cd340f1f75115519ab009c0a87486d';
+    assert.equal(signRequest(KEY, 'post', '/runs', BODY, 1_800_000_000_123), expected);
+    assert.equal(signRequest(KEY, 'POST', '/runs', BODY, 1_800_000_000_999), expected);
+  });
+
   // invariant: a captured request replays for at most 300 s, in either direction of clock skew
   it('refuses a signature older than 300 s as expired, and accepts one exactly 300 s old', () => {
     const header = signRequest(KEY, 'POST', '/runs', BODY, NOW);
