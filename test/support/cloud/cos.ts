@@ -42,8 +42,12 @@ const lastModified = (objects: Map<string, Buffer>, id: string): string => {
 
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Minimal COS object API over a Map: PUT/GET/HEAD/DELETE object, GET bucket (list) with prefix and marker. */
-export function handleCos(objects: Map<string, Buffer>, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+/**
+ * Minimal COS object API over a Map: PUT/GET/HEAD/DELETE object, GET bucket (list) with prefix and marker.
+ * `now` is COS's clock: PUT times (LastModified) and every response's Date header.
+ */
+export function handleCos(objects: Map<string, Buffer>, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, now: () => number = Date.now): void {
+  res.setHeader('date', new Date(now()).toUTCString());
   const bucket = url.hostname.split('.')[0]!;
   const key = decodeURIComponent(url.pathname.slice(1));
   const id = `${bucket}/${key}`;
@@ -54,7 +58,7 @@ export function handleCos(objects: Map<string, Buffer>, req: IncomingMessage, re
         .writeHead(409, { 'content-type': 'application/xml' })
         .end('<Error><Code>FileAlreadyExists</Code><Message>The object already exists.</Message></Error>');
     }
-    modifiedAt(objects).set(id, Date.now());
+    modifiedAt(objects).set(id, now());
     objects.set(id, body);
     res.writeHead(200, { etag: `"${createHash('md5').update(body).digest('hex')}"` }).end();
   } else if ((req.method === 'GET' || req.method === 'HEAD') && key) {

@@ -12,6 +12,8 @@ export interface CloudFakeOptions {
   readonly tokens?: readonly string[];
   /** `service.Action` -> handler, e.g. `scf.Invoke`, `ssm.GetSecretValue`. */
   readonly handlers?: Record<string, Tc3Handler>;
+  /** COS's clock (LastModified, the Date header), for tests that control it. @default the real clock */
+  readonly cosClock?: () => number;
 }
 
 export interface CloudFake {
@@ -101,7 +103,7 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
       const bad = verifyCosSignature(req, url, options.secrets, tokens);
       calls.push({ service: 'cos', action: req.method ?? '?', ok: !bad, ...(bad ? { error: bad } : {}) });
       if (bad) return void res.writeHead(403, { 'content-type': 'application/xml' }).end(`<Error><Code>${bad}</Code></Error>`);
-      return void handleCos(objects, req, res, url, body);
+      return void handleCos(objects, req, res, url, body, options.cosClock);
     }
     if (url.pathname === '/v2/index.php') return void cmqCall(req, res, body);
     res.writeHead(404).end();
