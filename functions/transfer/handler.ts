@@ -5,11 +5,12 @@ import { deadlineFrom, forMessage, type Deadline } from '../_shared/deadline.js'
 import { ScfContext } from '../_shared/scf-context.js';
 import { transferDeps, wire, type Wiring } from '../_shared/wiring.js';
 import { parseTransferEvent } from './event.js';
+import { recordHasCode } from '../../lib/util/errors.js';
 
 let wiring: Wiring | undefined;
 
 /** Out of time (hard abort or a suspended checkpointed upload): the task must run again. */
-const unfinished = (r: TaskResult): boolean => r.status === 'failed' && ['ABORTED', 'SUSPENDED'].includes(r.error?.code ?? '');
+const unfinished = (r: TaskResult): boolean => r.status === 'failed' && recordHasCode(r.error, 'ABORTED', 'SUSPENDED');
 
 async function runTask(w: Wiring, task: TransferTask, attempt: number, deadline: Deadline): Promise<TaskResult> {
   if (task.targetLogin) w.useTcrLogin(task.target.registry, task.targetLogin.registryId, task.targetLogin.region);

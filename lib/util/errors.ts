@@ -77,6 +77,11 @@ export function hasCode(err: unknown, ...codes: readonly ErrorCode[]): boolean {
   return code !== undefined && codes.includes(code);
 }
 
+/** True when a recorded error (a TaskResult's or a PlanFailure's `error`, which are data) carries one of `codes`. */
+export function recordHasCode(error: { readonly code: string } | undefined, ...codes: readonly ErrorCode[]): boolean {
+  return error !== undefined && (codes as readonly string[]).includes(error.code);
+}
+
 export function isAbort(err: unknown): boolean {
   const e = err as { name?: unknown; code?: unknown } | null | undefined;
   return e?.name === 'AbortError' || e?.code === 'ABORT_ERR';

@@ -3,7 +3,7 @@ import type { CopyObserver } from '../../copy/index.js';
 import type { TransferTask } from '../../planner/index.js';
 import type { TaskResult } from '../../report/index.js';
 import { notRunResult, transferOne, type TransferDeps } from './transfer-one.js';
-import type { ErrorCode } from '../../util/errors.js';
+import { recordHasCode, type ErrorCode } from '../../util/errors.js';
 
 export interface RunTasksOptions {
   /** Images in parallel (the original's `--routines`). */
@@ -44,7 +44,7 @@ export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[
 }
 
 /** Failures another pass cannot fix (the image or the permission is missing) are not retried. */
-const PERMANENT: ReadonlySet<string> = new Set<ErrorCode>([
+const PERMANENT: readonly ErrorCode[] = [
   'SOURCE_NOT_FOUND',
   'PLATFORM_NOT_FOUND',
   'QUOTA_EXHAUSTED',
@@ -52,10 +52,10 @@ const PERMANENT: ReadonlySet<string> = new Set<ErrorCode>([
   'MANIFEST_INVALID',
   'ABORTED',
   'INTERRUPTED',
-]);
+];
 
 function isWorthRetrying(result: TaskResult | undefined): boolean {
-  return result?.status === 'failed' && !PERMANENT.has(result.error?.code ?? '');
+  return result?.status === 'failed' && !recordHasCode(result.error, ...PERMANENT);
 }
 
 function interrupted(task: TransferTask, attempts: number): TaskResult {
