@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { BulkTransport, HttpTransport, RateLimiter, type ResponseBody, type TransportOptions, type TransportResponse } from '../http/index.js';
-import { codeOf, systemCodeOf } from '../util/errors.js';
+import { codeOf, hasCode, systemCodeOf } from '../util/errors.js';
 import { readBounded } from './bounded-read.js';
 import { BODY_IDLE_MS, HEADERS_DEADLINE_MS, MAX_ERROR_BODY_BYTES } from '../util/limits.js';
 import { sleep } from '../util/sleep.js';
@@ -252,11 +252,13 @@ export class RegistryClient {
   }
 
   private async withRetry<T>(method: string, _url: string, replayable: boolean, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
         if (!(err instanceof RegistryError) || !err.retryable || !replayable || attempt >= this.policy.retries || signal?.aborted) throw err;
+        if (hasCode(err, 'REGISTRY_TIMEOUT') && Date.now() - started >= this.policy.timedOutBudgetMs) throw err;
         const delayMs = backoffDelay(this.policy, attempt, (err as RegistryError & { retryAfterMs?: number }).retryAfterMs);
         this.options.onRetry?.({ registry: this.registry, method, url: err.url, attempt: attempt + 1, delayMs, reason: err.message });
         await sleep(delayMs, signal);

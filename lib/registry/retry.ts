@@ -1,14 +1,22 @@
+import { TIMED_OUT_REQUEST_BUDGET_MS } from '../util/limits.js';
+
 /** Retry policy: exponential backoff with full jitter, `Retry-After` honoured up to `maxDelayMs`. */
 export interface RetryPolicy {
   /** Attempts after the first. @default 4 */
   readonly retries: number;
   /** @default 250 ms: one registry hiccup should cost less than a second. */
   readonly baseDelayMs: number;
-  /** @default 30 s: a longer Retry-After fails the request instead of stalling a worker. */
+  /** @default 30 s: the longest wait between attempts (a longer Retry-After is cut to it). */
   readonly maxDelayMs: number;
+  /**
+   * A request that timed out (no answer within a deadline) is not tried again once this long has gone
+   * since its first attempt: a registry silent for that long is not answering. Other failures keep
+   * their retries. @default TIMED_OUT_REQUEST_BUDGET_MS (lib/util/limits.ts)
+   */
+  readonly timedOutBudgetMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 250, maxDelayMs: 30_000 };
+export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 250, maxDelayMs: 30_000, timedOutBudgetMs: TIMED_OUT_REQUEST_BUDGET_MS };
 
 /** Seconds or an HTTP date; undefined when absent or unparsable. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {

@@ -43,6 +43,8 @@ export const HEADERS_DEADLINE_MS = 60_000;
 export const BODY_RATE_WINDOW_MS = 30_000;
 /** With BODY_RATE_WINDOW_MS: about 550 bytes/s, far below any working link. */
 export const MIN_BODY_BYTES_PER_WINDOW = 16 * KiB;
+/** A request that timed out is not retried once this long has gone since its first attempt. */
+export const TIMED_OUT_REQUEST_BUDGET_MS = 60_000;
 /** Silence inside a body (no byte at all) that fails it, whoever is waiting. */
 export const BODY_IDLE_MS = 60_000;
 
