@@ -49,3 +49,26 @@ describe('selectTags', () => {
     assert.deepEqual(await selectTags(['v1.0.0', 'v2.0.0'], filter({ latest: 1, sortBy: 'semver' }), fail, now), ['v2.0.0']);
   });
 });
+
+// survivors of the mutation run (docs/mutation-testing.md): select-tags.ts:34 and :37
+describe('selectTags: latest N, by push time or by version', () => {
+  const pushed: Record<string, string> = {
+    'v1.0.0': '2026-01-01T00:00:00Z',
+    'v1.1.0': '2026-02-01T00:00:00Z',
+    'v2.0.0-rc.1': '2026-03-01T00:00:00Z',
+    nightly: '2026-04-01T00:00:00Z',
+  };
+  const createdOf = async (tag: string) => new Date(pushed[tag]!);
+
+  it('keeps pre-releases when the latest N are chosen by push time (pre-releases are left out by version only)', async () => {
+    const picked = await selectTags(Object.keys(pushed), filter({ sortBy: 'pushed', latest: 2 }), createdOf, now);
+    assert.deepEqual([...picked].sort(), ['nightly', 'v2.0.0-rc.1']);
+  });
+
+  it('asks no creation time when the latest N are chosen by version', async () => {
+    const asked: string[] = [];
+    const picked = await selectTags(Object.keys(pushed), filter({ sortBy: 'semver', latest: 1 }), async (t) => (asked.push(t), createdOf(t)), now);
+    assert.deepEqual(picked, ['v1.1.0']);
+    assert.deepEqual(asked, [], 'no manifest or config GET is spent on dates');
+  });
+});

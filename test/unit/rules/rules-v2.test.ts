@@ -182,4 +182,24 @@ rules:
     const flat = expandRuleV2(rule!, 'app', ['v1'], { runId: 'r1', now: new Date() });
     assert.equal(flat[0]!.target.repository, 'mirror/x-app', 'an empty namespace leaves no empty path component');
   });
+
+  // survivors of the mutation run (docs/mutation-testing.md): expand-v2 lines 30 and 33
+  it('carries the selected referrer artifact types, and adds one task per listed digest, addressed by digest', () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const [rule] = parse(`version: 2
+rules:
+  - source: src.example.com/team/app
+    target: dst.example.com/mirror/app
+    tags: { list: [v1] }
+    digests: ['${digest}']
+    referrers: { artifactTypes: [application/vnd.dev.cosign.artifact.sig.v1+json] }
+`);
+    const tasks = expandRuleV2(rule!, 'team/app', ['v1'], { runId: 'r1', now: new Date() });
+    assert.deepEqual(
+      tasks.map((t) => t.source.reference),
+      ['v1', digest],
+    );
+    assert.deepEqual(tasks[1]!.target.reference, digest, 'a digest goes to the same digest at the target');
+    for (const t of tasks) assert.deepEqual(t.referrers, { artifactTypes: ['application/vnd.dev.cosign.artifact.sig.v1+json'] });
+  });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { signRequest, verifyRequest } from '../../../lib/util/request-signature.js';
+import { SIGNATURE_HEADER, signRequest, verifyRequest } from '../../../lib/util/request-signature.js';
 
 const KEY = 'planner-signing-key';
 const BODY = '{"rules":"a: b"}';
@@ -68,5 +68,12 @@ describe('request signatures (planner Function URL)', () => {
     const header = signRequest(KEY, 'POST', '/runs', BODY, NOW);
     const t = Number(header.slice(2, header.indexOf(',')));
     assert.equal(verifyRequest(KEY, header.replace(`t=${t}`, `t=${t + 1}`), 'POST', '/runs', BODY, NOW), 'bad signature');
+  });
+});
+
+// survivor of the mutation run: the header name is a contract with every client (docs/serverless.md, curl)
+describe('the signature header', () => {
+  it('is x-image-transfer-signature, as the docs and scripts send it', () => {
+    assert.equal(SIGNATURE_HEADER, 'x-image-transfer-signature');
   });
 });
