@@ -52,7 +52,10 @@ export async function executePlan(
   plan: { runId: string; startedAt: Date; tasks: TransferTask[]; planFailures: PlanFailure[]; rulesV2?: RuleV2[] },
 ): Promise<number> {
   const { options, logger } = ctx;
-  for (const f of plan.planFailures) logger.error(`cannot plan ${f.rule.source} -> ${f.rule.target}: ${f.error.message}`);
+  for (const f of plan.planFailures) {
+    const hint = f.error.hint ? ` (${f.error.hint.cause}; fix: ${f.error.hint.fix})` : '';
+    logger.error(`cannot plan ${f.rule.source} -> ${f.rule.target}: ${f.error.message}${hint}`);
+  }
   if (options.dryRun || options.estimate) return printPlan(ctx, pool, plan.tasks, plan.planFailures.length);
   logger.info('Start to handle transfer jobs, please wait ...');
   const results = await transfer(ctx, pool, plan.tasks);
@@ -115,7 +118,8 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
 function logResult(logger: Logger, r: TaskResult, counter: string): void {
   const head = `${counter} ${r.status} ${r.source} -> ${r.target}`;
   if (r.status === 'failed') {
-    logger.error(`${head}: ${r.error?.message ?? 'unknown error'}`);
+    const hint = r.error?.hint ? ` (${r.error.hint.cause}; fix: ${r.error.hint.fix})` : '';
+    logger.error(`${head}: ${r.error?.message ?? 'unknown error'}${hint}`);
     return;
   }
   const moved = `${formatBytes(r.bytes.copied)} copied, ${formatBytes(r.bytes.mounted)} mounted, ${formatBytes(r.bytes.skipped)} present`;

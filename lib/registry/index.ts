@@ -11,6 +11,7 @@ export { RegistryRepository } from './repository.js';
 export { accessFrom, RegistryPool, type AccessResolver, type RegistryAccessEntry } from './pool.js';
 export { listTags, listRepositories, type OnSkippedName } from './tags.js';
 export { isValidRepository, isValidTag, shownNames } from './names.js';
+export { apiHost } from './profiles.js';
 export { headManifest, getManifest, putManifest } from './manifests.js';
 export { listReferrers, putManifestWithSubject } from './referrers.js';
 export * as blobs from './blobs.js';

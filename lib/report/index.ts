@@ -11,3 +11,4 @@ export * from './render-html.js';
 export * from './render-md.js';
 export * from './render-text.js';
 export * from './schema.js';
+export * from './failures.js';

@@ -29,7 +29,9 @@ export function renderMarkdown(report: RunReport): string {
     out.push('', `## Rules that could not be planned (${report.planFailures.length})`, '');
     out.push('| Source | Target | Error |', '| --- | --- | --- |');
     for (const f of report.planFailures) {
-      out.push(`| ${mdCell(f.rule.source)} | ${mdCell(f.rule.target)} | ${code(f.error.code)} ${mdCell(f.error.message)} |`);
+      out.push(
+        `| ${mdCell(f.rule.source)} | ${mdCell(f.rule.target)} | ${code(f.error.code)} ${mdCell(f.error.message)}${f.error.hint ? `<br>${mdCell(`${f.error.hint.cause}; fix: ${f.error.hint.fix}`)}` : ''} |`,
+      );
     }
   }
   if (failed.length + report.planFailures.length === 0) out.push('', 'No failures.');
@@ -67,7 +69,9 @@ function failureTable(failed: readonly TaskResult[]): string[] {
   const lines = ['| Source | Target | Error | Where | Attempts |', '| --- | --- | --- | --- | ---: |'];
   for (const r of failed) {
     const where = [r.error?.origin, r.error?.op].filter(Boolean).join(' / ');
-    const error = r.error ? `${code(r.error.code)} ${mdCell(r.error.message)}` : 'unknown error';
+    const error = r.error
+      ? `${code(r.error.code)} ${mdCell(r.error.message)}${r.error.hint ? `<br>${mdCell(`${r.error.hint.cause}; fix: ${r.error.hint.fix}`)}` : ''}`
+      : 'unknown error';
     lines.push(`| ${mdCell(r.source)} | ${mdCell(r.target)} | ${error} | ${mdCell(where)} | ${r.attempts} |`);
   }
   return lines;

@@ -21,9 +21,11 @@ export function renderSummary(report: RunReport): string[] {
   for (const r of report.results) {
     if (r.status !== 'failed') continue;
     lines.push(`  FAILED ${escapeControl(r.source)} -> ${escapeControl(r.target)}: ${escapeControl(r.error?.message ?? 'unknown error')}`);
+    if (r.error?.hint) lines.push(hintLine(r.error.hint));
   }
   for (const f of report.planFailures) {
     lines.push(`  PLAN FAILED ${escapeControl(f.rule.source)} -> ${escapeControl(f.rule.target)}: ${escapeControl(f.error.message)}`);
+    if (f.error.hint) lines.push(hintLine(f.error.hint));
   }
   const t = report.totals;
   lines.push(
@@ -34,4 +36,9 @@ export function renderSummary(report: RunReport): string[] {
   if (report.status === 'interrupted') lines.push('interrupted: the run was stopped before every image was transferred');
   lines.push(`################# Finished, ${t.failed} transfer jobs failed, ${t.planFailed} jobs generate failed #################`);
   return lines;
+}
+
+/** The line under a FAILED line: what probably went wrong, and what to do. */
+export function hintLine(hint: { cause: string; fix: string }): string {
+  return `    ${escapeControl(hint.cause)}; fix: ${escapeControl(hint.fix)}`;
 }

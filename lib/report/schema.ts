@@ -49,6 +49,10 @@ export const Referrers = z.object({
 export type Referrers = z.infer<typeof Referrers>;
 
 /** The outcome of one image. Written by the transfer step, read by the aggregator: a boundary. */
+/** A catalogue entry (lib/report/failures.ts) filled in for the registry that failed. */
+export const Hint = z.object({ kind: z.string(), cause: z.string(), fix: z.string() });
+export type Hint = z.infer<typeof Hint>;
+
 export const TaskResult = z.object({
   runId: z.string().min(1),
   taskId: z.string().min(1),
@@ -77,6 +81,8 @@ export const TaskResult = z.object({
       message: z.string(),
       origin: z.enum(['source', 'destination']).optional(),
       op: z.string().optional(),
+      /** What probably went wrong and what to do (lib/report/failures.ts); absent when no entry fits. */
+      hint: Hint.optional(),
     })
     .optional(),
   /** Present when the run verified its copies (absent in reports written before `--verify`). */
@@ -89,7 +95,7 @@ export type TaskResult = z.infer<typeof TaskResult>;
 /** A rule that could not be expanded into images (e.g. listing its tags failed). */
 export const PlanFailure = z.object({
   rule: RulePair,
-  error: z.object({ code: z.string(), message: z.string() }),
+  error: z.object({ code: z.string(), message: z.string(), hint: Hint.optional() }),
 });
 export type PlanFailure = z.infer<typeof PlanFailure>;
 

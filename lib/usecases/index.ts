@@ -14,6 +14,7 @@ export { estimatePlan, type EstimateDeps, type EstimateMode, type PlanEstimate, 
 export { planCcrToTcr, tcrRegistryLogin, type CcrToTcrDeps, type CcrToTcrOptions } from './plan/ccr-to-tcr.js';
 
 export { transferOne, notRunResult, type TransferDeps, type TransferOptions } from './transfer/transfer-one.js';
+export { explainFailure } from './transfer/explain-failure.js';
 export { runTasks, type RunTasksOptions } from './transfer/run-tasks.js';
 export { verifyStep, withVerification, type VerifyMode } from './transfer/verify-step.js';
 export { checkpointsIn } from './transfer/checkpoints.js';

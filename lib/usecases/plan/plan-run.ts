@@ -4,6 +4,8 @@ import type { PlanFailure } from '../../report/index.js';
 import type { Rule, RuleV2 } from '../../rules/index.js';
 import { redact } from '../../util/redact.js';
 import { shownNames, type OnSkippedName } from '../../registry/index.js';
+import { explainFailure } from '../transfer/explain-failure.js';
+import { hintOf } from '../transfer/transfer-one.js';
 import { planRuleV2, type PlanV2Deps } from './plan-v2-rules.js';
 import { CodedError, codeOf, messageOf, systemCodeOf } from '../../util/errors.js';
 
@@ -33,7 +35,11 @@ export async function planRun(deps: PlanDeps, rules: ReadonlyArray<Rule | RuleV2
     const message = redact(messageOf(err));
     planFailures.push({
       rule: { source: rule.sourceText, target: rule.targetText },
-      error: { code: codeOf(err) ?? systemCodeOf(err) ?? 'PLAN_FAILED', message: where ? `${where}: ${message}` : message },
+      error: {
+        code: codeOf(err) ?? systemCodeOf(err) ?? 'PLAN_FAILED',
+        message: where ? `${where}: ${message}` : message,
+        ...hintOf(explainFailure(err, rule.source.registry)),
+      },
     });
   };
   const expanded = await Promise.all(

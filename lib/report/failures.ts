@@ -1,0 +1,81 @@
+/**
+ * The failures users actually hit, each with a stable kind, a one-line cause and a one-line fix: the one
+ * source of truth for the hint in log lines, the FAILED list, report.json (`error.hint`), report.md,
+ * report.html and docs/failures.md. `{registry}` stands for the registry that failed.
+ */
+export const FAILURES = {
+  CREDENTIALS_REFUSED: {
+    cause: 'the registry {registry} refused the credentials (401 after authenticating)',
+    fix: 'check the username and password or token for {registry}: the security file, IMAGE_TRANSFER_* variables or the docker config',
+  },
+  NOT_ALLOWED: {
+    cause: 'the credentials for {registry} were accepted but do not allow this (403 or DENIED)',
+    fix: 'grant this account pull on the source or push on the destination repository; on TCR, create the namespace first',
+  },
+  PLAIN_HTTP_REGISTRY: {
+    cause: '{registry} answers plain http, not TLS',
+    fix: 'set `insecure: true` for {registry} in the security file',
+  },
+  UNKNOWN_CA: {
+    cause: 'the certificate of {registry} is signed by a CA this machine does not trust',
+    fix: 'set `caFile:` to the PEM of that CA for {registry} in the security file',
+  },
+  HOSTNAME_MISMATCH: {
+    cause: 'the certificate of {registry} is for another host name',
+    fix: 'use the host name the certificate names, or a certificate for {registry}',
+  },
+  CERTIFICATE_EXPIRED: {
+    cause: 'the certificate of {registry} has expired (or is not valid yet)',
+    fix: "renew the registry's certificate, or check this machine's clock",
+  },
+  DNS_FAILURE: {
+    cause: 'the name of {registry} does not resolve',
+    fix: "check the spelling of the registry in the rule or security file, and this machine's DNS",
+  },
+  CONNECTION_REFUSED: {
+    cause: '{registry} refused the connection: nothing listens there',
+    fix: 'check the port and that the registry is running and reachable from here',
+  },
+  TIMED_OUT: {
+    cause: '{registry} did not answer in time',
+    fix: 'check the network path to {registry} (proxy, firewall); re-run failed.yaml once it answers',
+  },
+  NOT_FOUND_AT_SOURCE: {
+    cause: 'the repository, tag or digest does not exist at the source {registry}',
+    fix: 'check the name and tag in the rule file (a tag list names each tag)',
+  },
+  RATE_LIMITED: {
+    cause: '{registry} is rate-limiting this client (429, or its pull quota is spent)',
+    fix: 'use credentials for {registry} (Docker Hub gives authenticated accounts a larger quota), lower --routines, or use --pull-reserve',
+  },
+  MANIFEST_REFUSED: {
+    cause: 'the destination {registry} refused the manifest (its type or content)',
+    fix: 'check that the destination accepts this manifest type (OCI index, Docker schema 2); schema 1 images cannot be copied exactly',
+  },
+  REGISTRY_SERVER_ERROR: {
+    cause: '{registry} failed on its side (5xx), e.g. its storage is full or unavailable',
+    fix: "check the registry's logs and storage; re-run failed.yaml when it is healthy",
+  },
+} as const satisfies Record<string, { readonly cause: string; readonly fix: string }>;
+
+export type FailureKind = keyof typeof FAILURES;
+
+export interface FailureHint {
+  readonly kind: FailureKind;
+  readonly cause: string;
+  readonly fix: string;
+}
+
+/** The hint of `kind` for `registry`. */
+export function hintFor(kind: FailureKind, registry: string): FailureHint {
+  const fill = (text: string): string => text.replaceAll('{registry}', registry);
+  return { kind, cause: fill(FAILURES[kind].cause), fix: fill(FAILURES[kind].fix) };
+}
+
+/** docs/failures.md's table, generated from the catalogue (a test keeps the page equal to it). */
+export function failuresTable(): string {
+  const rows = Object.entries(FAILURES).map(
+    ([kind, f]) => `| \`${kind}\` | ${f.cause.replaceAll('{registry}', '&lt;registry&gt;')} | ${f.fix.replaceAll('{registry}', '&lt;registry&gt;')} |`,
+  );
+  return ['| kind | cause | fix |', '|---|---|---|', ...rows].join('\n');
+}
