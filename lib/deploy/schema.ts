@@ -28,42 +28,88 @@ const FunctionSpec = z.strictObject({
 });
 
 /**
+ * TDMQ for CMQ data-plane endpoints. Per region there are two (doc "CMQ 接入点切换",
+ * https://cloud.tencent.com/document/product/1496/122722): the public `https://cmq-<short>.public.tencenttdmq.com`
+ * and the private `http://<short>.mqadapter.cmq.tencentyun.com`, reachable only from inside a VPC (so a
+ * function needs `vpc` to use it). Short region names as the CMQ domain docs list them
+ * (https://www.tencentcloud.com/document/api/406/12667).
+ */
+const CMQ_SHORT_REGION: Readonly<Record<string, string>> = {
+  'ap-guangzhou': 'gz',
+  'ap-shanghai': 'sh',
+  'ap-beijing': 'bj',
+  'ap-hongkong': 'hk',
+  'ap-chengdu': 'cd',
+  'ap-singapore': 'sg',
+  'ap-bangkok': 'th',
+  'ap-mumbai': 'in',
+  'na-toronto': 'ca',
+  'na-siliconvalley': 'usw',
+  'na-ashburn': 'use',
+};
+
+/** The public CMQ endpoint of a region, or undefined when its short name is not known here. */
+export function cmqPublicEndpoint(region: string): string | undefined {
+  const short = CMQ_SHORT_REGION[region];
+  return short ? `https://cmq-${short}.public.tencenttdmq.com` : undefined;
+}
+
+/** The VPC-only endpoints: `*.mqadapter.cmq.tencentyun.com` (and the legacy `cmq-queue-*.api.tencentyun.com`). */
+export function isPrivateCmqEndpoint(endpoint: string): boolean {
+  return URL.canParse(endpoint) && new URL(endpoint).hostname.endsWith('.tencentyun.com');
+}
+
+/**
  * The deployment description (`serverless.ts`), applied by `npm run deploy` through the SCF and TDMQ
  * APIs. Environment values are derived from it and hold names only: secrets stay in SSM.
  */
-export const Deployment = z.strictObject({
-  region: z.string().regex(/^[a-z]{2}-[a-z]+(-[a-z0-9]+)*$/),
-  namespace: z.string().default('default'),
-  /** Prefix of every resource name: `<prefix>-planner`, `<prefix>-tasks`, … */
-  prefix: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,30}$/)
-    .default('image-transfer'),
-  runtime: z.literal('Nodejs20.19').default('Nodejs20.19'),
-  /** Execution role (CAM role name) whose temporary keys the functions use. */
-  role: z.string().min(1),
-  vpc: z.strictObject({ vpcId: z.string(), subnetId: z.string() }).optional(),
-  bucket: z.strictObject({ name: z.string().regex(/^[a-z0-9-]+-\d+$/, 'expected <name>-<appid>'), prefix: z.string().default('image-transfer/') }),
-  queue: z.discriminatedUnion('kind', [
-    z.strictObject({
-      kind: z.literal('scf-async'),
-      retries: z.number().int().min(0).max(2).default(2),
-      ttlSeconds: z.number().int().min(60).max(21600).default(21600),
-    }),
-    z.strictObject({
-      kind: z.literal('tdmq-cmq'),
-      /** Data-plane endpoint from the TDMQ console, e.g. http://gz.mqadapter.cmq.tencentyun.com */
-      endpoint: z.string().url(),
-      visibilityTimeout: z.number().int().min(1).max(43200).default(960),
-      maxReceiveCount: z.number().int().min(1).max(1000).default(5),
-      retentionSeconds: z.number().int().min(60).max(43200).default(43200),
-      workers: z.number().int().min(1).max(500).default(8),
-    }),
-  ]),
-  /** SSM secret (or `cos:<key>`) holding the security file; SSM secret holding the HMAC key. */
-  secrets: z.strictObject({ security: z.string().min(1), apiKey: z.string().min(1) }),
-  functions: z.strictObject({ planner: FunctionSpec, transfer: FunctionSpec, aggregator: FunctionSpec }),
-});
+export const Deployment = z
+  .strictObject({
+    region: z.string().regex(/^[a-z]{2}-[a-z]+(-[a-z0-9]+)*$/),
+    namespace: z.string().default('default'),
+    /** Prefix of every resource name: `<prefix>-planner`, `<prefix>-tasks`, … */
+    prefix: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,30}$/)
+      .default('image-transfer'),
+    runtime: z.literal('Nodejs20.19').default('Nodejs20.19'),
+    /** Execution role (CAM role name) whose temporary keys the functions use. */
+    role: z.string().min(1),
+    vpc: z.strictObject({ vpcId: z.string(), subnetId: z.string() }).optional(),
+    bucket: z.strictObject({ name: z.string().regex(/^[a-z0-9-]+-\d+$/, 'expected <name>-<appid>'), prefix: z.string().default('image-transfer/') }),
+    queue: z.discriminatedUnion('kind', [
+      z.strictObject({
+        kind: z.literal('scf-async'),
+        retries: z.number().int().min(0).max(2).default(2),
+        ttlSeconds: z.number().int().min(60).max(21600).default(21600),
+      }),
+      z.strictObject({
+        kind: z.literal('tdmq-cmq'),
+        /** Data-plane endpoint (TDMQ console, "API 请求地址"); default: the region's public one. A private one needs `vpc`. */
+        endpoint: z.string().url().optional(),
+        visibilityTimeout: z.number().int().min(1).max(43200).default(960),
+        maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+        retentionSeconds: z.number().int().min(60).max(43200).default(43200),
+        workers: z.number().int().min(1).max(500).default(8),
+      }),
+    ]),
+    /** SSM secret (or `cos:<key>`) holding the security file; SSM secret holding the HMAC key. */
+    secrets: z.strictObject({ security: z.string().min(1), apiKey: z.string().min(1) }),
+    functions: z.strictObject({ planner: FunctionSpec, transfer: FunctionSpec, aggregator: FunctionSpec }),
+  })
+  .superRefine((d, ctx) => {
+    if (d.queue.kind !== 'tdmq-cmq') return;
+    const path = ['queue', 'endpoint'];
+    if (d.queue.endpoint === undefined && !cmqPublicEndpoint(d.region))
+      ctx.addIssue({ code: 'custom', path, message: `no known public CMQ endpoint for ${d.region}: copy it from the TDMQ console` });
+    if (d.queue.endpoint !== undefined && isPrivateCmqEndpoint(d.queue.endpoint) && !d.vpc)
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `${d.queue.endpoint} is the private (VPC-only) CMQ endpoint: set vpc, or use the public ${cmqPublicEndpoint(d.region) ?? 'https://cmq-<region>.public.tencenttdmq.com'}`,
+      });
+  })
+  .transform((d) => (d.queue.kind === 'tdmq-cmq' ? { ...d, queue: { ...d.queue, endpoint: d.queue.endpoint ?? cmqPublicEndpoint(d.region)! } } : d));
 export type Deployment = z.infer<typeof Deployment>;
 export type DeploymentInput = z.input<typeof Deployment>;
 export type FunctionRole = keyof Deployment['functions'];

@@ -87,11 +87,7 @@ describe('Tencent Cloud adapters against a signature-checking local fake', () =>
       invoked.push(params);
       return { Result: { FunctionRequestId: 'req-1', RetMsg: '' } };
     };
-    cloud.handlers['ssm.GetSecretValue'] = (params) => ({
-      SecretName: params.SecretName,
-      VersionId: params.VersionId,
-      SecretString: 'registry.example.com: {username: u, password: p}',
-    });
+    cloud.ssm.put('image-transfer/security', 'v1', { string: 'registry.example.com: {username: u, password: p}' });
     const env: Record<string, string | undefined> = {};
     const credential = scfRoleCredential(env);
     const sink = new ScfAsyncSink(scfClient(credential, { region: 'ap-guangzhou', proxy: cloud.proxy }), 'image-transfer-transfer');
@@ -102,9 +98,9 @@ describe('Tencent Cloud adapters against a signature-checking local fake', () =>
     assert.equal((invoked[0] as { InvocationType: string }).InvocationType, 'Event');
     assert.equal(JSON.parse((invoked[0] as { ClientContext: string }).ClientContext).task.taskId, task(1).taskId);
     const ssm = ssmClient(credential, { region: 'ap-guangzhou', proxy: cloud.proxy });
-    const secret = await ssm.GetSecretValue({ SecretName: 'image-transfer/security', VersionId: 'SSM_Current' });
+    const secret = await ssm.GetSecretValue({ SecretName: 'image-transfer/security', VersionId: 'v1' });
     assert.match(secret.SecretString ?? '', /registry\.example\.com/);
     env.TENCENTCLOUD_SECRETKEY = 'rotated-but-wrong';
-    await assert.rejects(ssm.GetSecretValue({ SecretName: 'x', VersionId: 'SSM_Current' }), /signature does not match/);
+    await assert.rejects(ssm.GetSecretValue({ SecretName: 'x', VersionId: 'v1' }), /signature does not match/);
   });
 });

@@ -54,7 +54,8 @@ describe('the planner function as a CCR -> TCR source (SCF async fan-out, TCR in
     cloud = await startCloudFake({ secrets: { [ROLE.TENCENTCLOUD_SECRETID]: ROLE.TENCENTCLOUD_SECRETKEY }, tokens: [ROLE.TENCENTCLOUD_SESSIONTOKEN] });
     for (const [action, handler] of Object.entries(model.service().handlers)) cloud.handlers[`tcr.${action}`] = handler;
     const security = yaml.dump({ [ccr.host]: { username: 'testuser', password: 'testpass', caFile: ccr.ca }, [tcr.host]: { caFile: tcr.ca } });
-    cloud.handlers['ssm.GetSecretValue'] = (p) => ({ SecretString: p.SecretName === 'image-transfer/api-key' ? API_KEY : security });
+    cloud.ssm.put('image-transfer/security', 'v1', { string: security });
+    cloud.ssm.put('image-transfer/api-key', 'v1', { string: API_KEY });
     cloud.handlers['scf.Invoke'] = (p) => {
       workers.push(invokeFunction('transfer', JSON.parse(String(p.ClientContext)), env));
       return { Result: { FunctionRequestId: `req-${workers.length}` } };

@@ -76,7 +76,10 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     cloud.cmq.createQueue(QUEUE, { visibilityTimeoutS: VISIBILITY_S, maxReceiveCount: 5, deadLetterQueue: `${QUEUE}-dlq` });
     cloud.cmq.createQueue(`${QUEUE}-dlq`, { visibilityTimeoutS: 30, maxReceiveCount: 1000 });
     const security = yaml.dump({ [a.host]: { insecure: true }, [dst.host]: { insecure: true } });
-    cloud.handlers['ssm.GetSecretValue'] = (p) => ({ SecretName: p.SecretName, SecretString: p.SecretName === 'image-transfer/api-key' ? API_KEY : security });
+    // custom secrets, read by their newest VersionId (an older version names no registry); the API key is binary
+    cloud.ssm.put('image-transfer/security', 'v1', { string: '{}' });
+    cloud.ssm.put('image-transfer/security', 'v2', { string: security });
+    cloud.ssm.put('image-transfer/api-key', 'v1', { binary: Buffer.from(API_KEY) });
     cloud.handlers['scf.Invoke'] = (p) => {
       const event = JSON.parse(String(p.ClientContext));
       if (p.FunctionName === 'image-transfer-transfer') {

@@ -33,10 +33,7 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
     cloud = await startCloudFake({ secrets: { [KEYS.TENCENTCLOUD_SECRET_ID]: KEYS.TENCENTCLOUD_SECRET_KEY } });
     account = installAccount(cloud);
     dir = mkdtempSync(join(tmpdir(), 'it-deploy-'));
-    writeFileSync(
-      join(dir, 'values.yaml'),
-      'region: ap-shanghai\nqueue:\n  kind: tdmq-cmq\n  endpoint: http://sh.mqadapter.cmq.tencentyun.com\n  workers: 6\n',
-    );
+    writeFileSync(join(dir, 'values.yaml'), 'region: ap-shanghai\nqueue:\n  kind: tdmq-cmq\n  endpoint: https://cmq-sh.public.tencenttdmq.com\n  workers: 6\n');
   });
   after(async () => {
     await cloud?.stop();

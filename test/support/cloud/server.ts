@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { CmqModel, verifyCmq } from './cmq.js';
 import { handleCos, verifyCosSignature } from './cos.js';
+import { SsmModel } from './ssm.js';
 import { CloudApiError, verifyTc3, type Tc3Handler } from './tc3.js';
 import { readBody, stoppable } from '../http-server.js';
 
@@ -22,6 +23,8 @@ export interface CloudFake {
   /** Data-plane endpoint for CMQ. */
   readonly cmqEndpoint: string;
   readonly cmq: CmqModel;
+  /** Secrets Manager: `ssm.GetSecretValue` and `ssm.ListSecretVersionIds` are served from it by default. */
+  readonly ssm: SsmModel;
   readonly objects: Map<string, Buffer>;
   readonly calls: Array<{ service: string; action: string; ok: boolean; error?: string }>;
   handlers: Record<string, Tc3Handler>;
@@ -39,7 +42,8 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
   const objects = new Map<string, Buffer>();
   const calls: CloudFake['calls'] = [];
   const tokens = new Set(options.tokens ?? []);
-  const fake = { handlers: { ...options.handlers } } as { handlers: Record<string, Tc3Handler> };
+  const ssm = new SsmModel();
+  const fake = { handlers: { ...ssm.handlers(), ...options.handlers } } as { handlers: Record<string, Tc3Handler> };
 
   const tc3 = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
     const requestId = crypto.randomUUID();
@@ -120,6 +124,7 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
     proxy: origin,
     cmqEndpoint: origin,
     cmq,
+    ssm,
     objects,
     calls,
     stop,
