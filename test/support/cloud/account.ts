@@ -44,17 +44,39 @@ export interface ScfTiming {
 
 /**
  * What a mutating call on a function that is not Active answers. Codes and messages from the SCF error code
- * list of tencentcloud-sdk-go (tencentcloud/scf/v20180416/errors.go), listed under each action in its client.go:
+ * list of tencentcloud-sdk-go (tencentcloud/scf/v20180416/errors.go; client.go lists them under each action):
  * UpdateFunctionCode "当前函数状态无法更新代码，请在状态为正常时更新。", PublishVersion "当前函数状态无法发布版本，请在状态为正常时发布。",
- * UpdateFunctionConfiguration "UpdateFunctionConfiguration操作失败。", and for other operations on a function being
- * deployed FailedOperation.FunctionStatusError "函数在部署中,无法做此操作。".
+ * UpdateFunctionConfiguration "UpdateFunctionConfiguration操作失败。", CreateTrigger "当前函数状态无法进行此操作。",
+ * DeleteFunction "当前函数状态无法进行此操作，请在函数状态正常时重试。", DeleteTrigger "删除触发器失败。", and for any other
+ * operation on a function being deployed FailedOperation.FunctionStatusError "函数在部署中,无法做此操作。".
  */
 const REFUSAL: Record<string, { code: string; message: string }> = {
   UpdateFunctionCode: { code: 'FailedOperation.UpdateFunctionCode', message: '当前函数状态无法更新代码，请在状态为正常时更新。' },
   UpdateFunctionConfiguration: { code: 'FailedOperation.UpdateFunctionConfiguration', message: 'UpdateFunctionConfiguration操作失败。' },
   PublishVersion: { code: 'FailedOperation.PublishVersion', message: '当前函数状态无法发布版本，请在状态为正常时发布。' },
+  CreateTrigger: { code: 'FailedOperation.CreateTrigger', message: '当前函数状态无法进行此操作。' },
+  DeleteFunction: { code: 'FailedOperation.DeleteFunction', message: '当前函数状态无法进行此操作，请在函数状态正常时重试。' },
+  DeleteTrigger: { code: 'FailedOperation.DeleteTrigger', message: '删除触发器失败。' },
 };
 const DEPLOYING = { code: 'FailedOperation.FunctionStatusError', message: '函数在部署中,无法做此操作。' };
+
+/**
+ * A Function URL's TriggerDesc as CreateTrigger (Type http) takes it: AuthType (CAM | NONE) and NetConfig with both
+ * EnableIntranet and EnableExtranet are required, CorsConfig is optional ("创建函数 URL",
+ * https://cloud.tencent.com/document/product/583/100227). Refused with InvalidParameterValue.TriggerDesc
+ * ("TriggerDesc传入参数错误。", tencentcloud-sdk-go scf errors.go).
+ */
+function checkFunctionUrlDesc(desc: string): void {
+  let d: { AuthType?: unknown; NetConfig?: { EnableIntranet?: unknown; EnableExtranet?: unknown } };
+  try {
+    d = JSON.parse(desc);
+  } catch {
+    throw new CloudApiError('InvalidParameterValue.TriggerDesc', 'TriggerDesc传入参数错误。');
+  }
+  const net = d.NetConfig;
+  if (!['CAM', 'NONE'].includes(String(d.AuthType)) || typeof net?.EnableIntranet !== 'boolean' || typeof net.EnableExtranet !== 'boolean')
+    throw new CloudApiError('InvalidParameterValue.TriggerDesc', 'TriggerDesc传入参数错误。');
+}
 
 /**
  * TriggerDesc as SCF stores it and ListTriggers/GetFunction return it.
@@ -64,7 +86,8 @@ const DEPLOYING = { code: 'FailedOperation.FunctionStatusError', message: '函�
  * - http (Function URL): the JSON with the fields SCF fills in; the provider's own example of a read-back
  *   Function URL trigger (services/scf/resource_tc_scf_trigger.md) carries ApiGwCompatible, CorsConfig and
  *   EnableSimpleMode beside AuthType and NetConfig, and the provider keeps only the configured keys when it
- *   compares (keepTriggerDescFieldsByConfig in resource_tc_scf_trigger.go). Default values here are assumed.
+ *   compares (keepTriggerDescFieldsByConfig in resource_tc_scf_trigger.go). The default values are assumed
+ *   (false, as in that example); CorsConfig's fields are those of product/583/100227.
  */
 export function storedTriggerDesc(type: string, desc: string): string {
   if (type === 'timer') return JSON.stringify({ cron: desc });
@@ -154,6 +177,7 @@ export function installAccount(cloud: CloudFake, timing: Partial<ScfTiming> = {}
   h['scf.CreateTrigger'] = (p) => {
     const f = mutate(p, 'CreateTrigger');
     if (f.triggers.has(String(p.TriggerName))) throw new CloudApiError('ResourceInUse.Trigger', 'exists');
+    if (p.Type === 'http') checkFunctionUrlDesc(String(p.TriggerDesc ?? ''));
     f.triggers.set(String(p.TriggerName), {
       TriggerName: p.TriggerName,
       Type: p.Type,
