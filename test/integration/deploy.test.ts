@@ -106,6 +106,14 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
     assert.deepEqual(mutating().slice(before), ['scf.UpdateFunctionCode', 'scf.UpdateFunctionConfiguration', 'scf.PublishVersion']);
     assert.equal(refused().length, refusedBefore, 'deploy never called SCF while the function was not Active');
     assert.equal(account.functions.get(name)!.status, 'Active');
+
+    // a change still in progress when deploy starts (someone else's): deploy reads the state it settles in
+    await scf.UpdateFunctionConfiguration({ FunctionName: name, Namespace: 'default', MemorySize: 2048 });
+    const mid = mutating().length;
+    const again = await deploy('--config', join(dir, 'bigger.yaml'));
+    assert.equal(again.code, 0, again.out);
+    assert.deepEqual(mutating().slice(mid), ['scf.UpdateFunctionConfiguration', 'scf.PublishVersion']);
+    assert.equal(refused().length, refusedBefore);
   });
 
   it('fails naming the function, its failed status and StatusReasons when an update ends in UpdateFailed', async () => {
