@@ -9,6 +9,7 @@ import { description } from '../serverless.js';
 import { execute, planDeploy, planUndeploy, readCode, readState, resolveDeployment, toTerraform, FUNCTION_ROLES, type Action } from '../lib/deploy/index.js';
 import { tdmqClient, scfClient } from '../lib/tencent/clients.js';
 import { scfRoleCredential } from '../lib/tencent/cloud-credential.js';
+import { apiCodeOf } from '../lib/tencent/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +48,8 @@ try {
   }
 } catch (err) {
   const e = err as { code?: string; message?: string };
-  console.error(`deploy: ${e.message ?? String(err)}`);
+  // a cloud API call that was refused: its code (FailedOperation.UpdateFunctionCode, ...) says more than its message
+  const apiCode = /^[A-Z][a-z]/.test(apiCodeOf(err)) ? apiCodeOf(err) : '';
+  console.error(`deploy: ${apiCode && !e.message?.includes(apiCode) ? `${apiCode}: ` : ''}${e.message ?? String(err)}`);
   process.exitCode = e.code === 'CONFIG_INVALID' ? 2 : 1;
 }

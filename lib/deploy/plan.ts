@@ -40,6 +40,38 @@ export const NOTHING: CurrentState = { functions: {}, triggers: {}, queues: {} }
 
 const same = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
+const parseJson = (s: string): unknown => {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+};
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Every field `want` sets has that value in `have`; fields only `have` carries (SCF's defaults) are ignored. */
+const covers = (want: unknown, have: unknown): boolean =>
+  isObject(want) ? isObject(have) && Object.entries(want).every(([k, v]) => covers(v, have[k])) : JSON.stringify(want) === JSON.stringify(have);
+const cronOf = (desc: string): string => {
+  const j = parseJson(desc);
+  return (isObject(j) && typeof j.cron === 'string' ? j.cron : desc).trim();
+};
+
+/**
+ * Whether a declared TriggerDesc matches the one ListTriggers returns. SCF stores a timer's cron as
+ * `{"cron":"..."}` and a Function URL's JSON with the defaults it fills in (ApiGwCompatible, CorsConfig, ...),
+ * so both sides are normalised: the cron is compared, and the JSON fields we declare (as the Terraform
+ * provider compares them, keepTriggerDescFieldsByConfig).
+ */
+export function sameTriggerDesc(type: string, want: string, have: string): boolean {
+  if (type === 'timer') return cronOf(want) === cronOf(have);
+  const w = parseJson(want);
+  const h = parseJson(have);
+  return w === undefined || h === undefined ? want === have : covers(w, h);
+}
+
+const sameTrigger = (w: TriggerState, t: TriggerState): boolean =>
+  w.type === t.type && sameTriggerDesc(w.type, w.desc, t.desc) && (w.customArgument ?? '') === (t.customArgument ?? '');
+
 function desiredTriggers(d: Deployment, role: FunctionRole): TriggerState[] {
   return d.functions[role].triggers.map((t) =>
     t.type === 'timer'
@@ -121,7 +153,7 @@ function functionActions(d: Deployment, role: FunctionRole, code: FunctionCode, 
   const existing = current.triggers[role] ?? [];
   for (const t of existing) {
     const w = want.find((x) => x.name === t.name);
-    if (!w || w.type !== t.type || w.desc !== t.desc || (w.customArgument ?? '') !== (t.customArgument ?? '')) {
+    if (!w || !sameTrigger(w, t)) {
       out.push({
         service: 'scf',
         action: 'DeleteTrigger',
@@ -132,7 +164,7 @@ function functionActions(d: Deployment, role: FunctionRole, code: FunctionCode, 
   }
   for (const w of want) {
     const t = existing.find((x) => x.name === w.name);
-    if (!t || t.type !== w.type || t.desc !== w.desc || (t.customArgument ?? '') !== (w.customArgument ?? '')) {
+    if (!t || !sameTrigger(w, t)) {
       out.push({
         service: 'scf',
         action: 'CreateTrigger',

@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from '@cdktf/hcl2json';
+import { waitUntilActive } from '../../lib/deploy/index.js';
+import { apiCodeOf } from '../../lib/tencent/index.js';
+import { scfClient } from '../../lib/tencent/clients.js';
+import { scfRoleCredential } from '../../lib/tencent/cloud-credential.js';
 import { ensureBuilt } from '../support/cli.js';
 import { installAccount } from '../support/cloud/account.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
@@ -27,6 +31,7 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
     });
   const deploy = (...args: string[]) => run(args, { ...KEYS, IT_CLOUD_PROXY: cloud.proxy });
   const mutating = () => cloud.calls.filter((c) => c.ok && !/^(Get|List|Describe)/.test(c.action)).map((c) => `${c.service}.${c.action}`);
+  const refused = () => cloud.calls.filter((c) => !c.ok && c.error?.startsWith('FailedOperation'));
 
   before(async () => {
     ensureBuilt('functions');
@@ -59,6 +64,11 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
     assert.equal(again.code, 0, again.out);
     assert.match(again.out, /nothing to do/);
     assert.equal(mutating().length, before, 'no mutating call on an unchanged re-deploy');
+    // SCF's stored forms came back from ListTriggers and were recognised: the Function URL kept its address
+    const stored = planner.triggers;
+    assert.equal(stored.get('nightly')!.TriggerDesc, JSON.stringify({ cron: JSON.parse(String(stored.get('nightly')!.TriggerDesc)).cron }));
+    assert.match(String(stored.get('function-url')!.TriggerDesc), /"CorsConfig":\{/);
+    assert.deepEqual(refused(), [], 'no call was refused because a function was still being created or updated');
 
     writeFileSync(
       join(dir, 'bigger.yaml'),
@@ -68,6 +78,55 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
     assert.equal(changed.code, 0, changed.out);
     assert.deepEqual(mutating().slice(before), ['scf.UpdateFunctionConfiguration', 'scf.PublishVersion']);
     assert.equal(account.functions.get('image-transfer-transfer')!.params.MemorySize, 1024);
+  });
+
+  it('waits for each asynchronous SCF operation: a second change to a function that is Updating is refused', async () => {
+    account.timing.busyPolls = 2;
+    account.timing.busyMs = 300;
+    const scf = scfClient(scfRoleCredential(KEYS), { region: 'ap-shanghai', proxy: cloud.proxy });
+    const name = 'image-transfer-aggregator';
+    const params = account.functions.get(name)!.params;
+    await scf.UpdateFunctionConfiguration({ FunctionName: name, Namespace: 'default', Description: String(params.Description) });
+    await assert.rejects(
+      scf.UpdateFunctionConfiguration({ FunctionName: name, Namespace: 'default', Description: String(params.Description) }),
+      (err) => apiCodeOf(err) === 'FailedOperation.UpdateFunctionConfiguration',
+    );
+    await assert.rejects(scf.PublishVersion({ FunctionName: name, Namespace: 'default' }), (err) => apiCodeOf(err) === 'FailedOperation.PublishVersion');
+    await waitUntilActive(scf, name, 'default', 'UpdateFunctionConfiguration', { intervalMs: 50 });
+
+    // older code in the cloud: deploy updates code, then configuration, then publishes, each once the last is done
+    account.functions.get(name)!.params.Description = 'image-transfer 0.0.0 code 0000000000000000';
+    const before = mutating().length;
+    const refusedBefore = refused().length;
+    const r = await deploy('--config', join(dir, 'bigger.yaml'));
+    assert.equal(r.code, 0, r.out);
+    assert.deepEqual(mutating().slice(before), ['scf.UpdateFunctionCode', 'scf.UpdateFunctionConfiguration', 'scf.PublishVersion']);
+    assert.equal(refused().length, refusedBefore, 'deploy never called SCF while the function was not Active');
+    assert.equal(account.functions.get(name)!.status, 'Active');
+
+    // a change still in progress when deploy starts (someone else's): deploy reads the state it settles in
+    await scf.UpdateFunctionConfiguration({ FunctionName: name, Namespace: 'default', MemorySize: 2048 });
+    const mid = mutating().length;
+    const again = await deploy('--config', join(dir, 'bigger.yaml'));
+    assert.equal(again.code, 0, again.out);
+    assert.deepEqual(mutating().slice(mid), ['scf.UpdateFunctionConfiguration', 'scf.PublishVersion']);
+    assert.equal(refused().length, refusedBefore);
+  });
+
+  it('fails naming the function, its failed status and StatusReasons when an update ends in UpdateFailed', async () => {
+    account.timing.busyPolls = 1;
+    account.timing.busyMs = 0;
+    const reason = { ErrorCode: 'FailedOperation.UpdateFunctionConfiguration', ErrorMessage: 'the subnet has no free IP address' };
+    account.timing.failures.set('image-transfer-transfer', new Map([['UpdateFunctionConfiguration', reason]]));
+    writeFileSync(join(dir, 'smaller.yaml'), readFileSync(join(dir, 'bigger.yaml'), 'utf8').replace('memory: 1024', 'memory: 768'));
+    const r = await deploy('--config', join(dir, 'smaller.yaml'));
+    account.timing.failures.clear();
+    assert.equal(r.code, 1, r.out);
+    assert.match(
+      r.out,
+      /deploy: function image-transfer-transfer is UpdateFailed after UpdateFunctionConfiguration: FailedOperation\.UpdateFunctionConfiguration: the subnet has no free IP address/,
+    );
+    assert.doesNotMatch(r.out, /PublishVersion\s+image-transfer-transfer/, 'nothing is published after a failed update');
   });
 
   it('undeploys exactly what deploy created', async () => {
