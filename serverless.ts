@@ -11,6 +11,9 @@ const description: DeploymentInput = {
   prefix: 'image-transfer',
   role: 'SCF_ImageTransferRole',
   bucket: { name: 'image-transfer-reports-1250000000', prefix: 'image-transfer/' },
+  // two queue modes: scf-async (one SCF async invocation per image: SCF's own queue, retries and TTL) and
+  // the designed fan-out, one setting away: `queue: { kind: 'tdmq-cmq' }` (K workers over a TDMQ for CMQ
+  // queue; the region's public endpoint by default, a `workers` count, a visibility timeout above 900 s)
   queue: { kind: 'scf-async', retries: 2, ttlSeconds: 21600 },
   secrets: { security: 'image-transfer/security', apiKey: 'image-transfer/api-key' },
   functions: {
@@ -22,8 +25,9 @@ const description: DeploymentInput = {
         { type: 'timer', name: 'nightly', cron: '0 0 2 * * * *', message: 'nightly-mirror' },
       ],
     },
-    // streams layers, never buffers them: 512 MB is plenty; 900 s is the SCF maximum
-    transfer: { memory: 512, timeout: 900, triggers: [{ type: 'timer', name: 'restart-workers', cron: '0 */10 * * * * *' }] },
+    // streams layers, never buffers them: 512 MB is plenty; 900 s is the SCF maximum. In tdmq-cmq mode
+    // deploy adds the restart-workers timer to it (lib/deploy/schema.ts RESTART_WORKERS)
+    transfer: { memory: 512, timeout: 900 },
     aggregator: { memory: 256, timeout: 300, triggers: [{ type: 'timer', name: 'every-5-minutes', cron: '0 */5 * * * * *' }] },
   },
 };

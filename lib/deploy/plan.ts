@@ -1,4 +1,4 @@
-import { environmentOf, FUNCTION_ROLES, names, type Deployment, type FunctionRole } from './schema.js';
+import { environmentOf, FUNCTION_ROLES, names, triggersOf, type Deployment, type FunctionRole } from './schema.js';
 
 /** One cloud API call of a deployment plan. */
 export interface Action {
@@ -73,7 +73,7 @@ const sameTrigger = (w: TriggerState, t: TriggerState): boolean =>
   w.type === t.type && sameTriggerDesc(w.type, w.desc, t.desc) && (w.customArgument ?? '') === (t.customArgument ?? '');
 
 function desiredTriggers(d: Deployment, role: FunctionRole): TriggerState[] {
-  return d.functions[role].triggers.map((t) =>
+  return triggersOf(d, role).map((t) =>
     t.type === 'timer'
       ? { name: t.name, type: 'timer', desc: t.cron, ...(t.message ? { customArgument: t.message } : {}) }
       : { name: t.name, type: 'http', desc: JSON.stringify({ AuthType: t.auth, NetConfig: { EnableIntranet: t.intranet, EnableExtranet: !t.intranet } }) },

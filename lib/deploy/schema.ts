@@ -98,7 +98,16 @@ export const Deployment = z
     functions: z.strictObject({ planner: FunctionSpec, transfer: FunctionSpec, aggregator: FunctionSpec }),
   })
   .superRefine((d, ctx) => {
-    if (d.queue.kind !== 'tdmq-cmq') return;
+    if (d.queue.kind !== 'tdmq-cmq') {
+      const at = d.functions.transfer.triggers.findIndex((t) => t.name === RESTART_WORKERS.name);
+      if (at >= 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['functions', 'transfer', 'triggers', at],
+          message: `the ${RESTART_WORKERS.name} timer restarts TDMQ-CMQ workers; with queue kind scf-async there are none: remove it`,
+        });
+      return;
+    }
     const path = ['queue', 'endpoint'];
     if (d.queue.endpoint === undefined && !cmqPublicEndpoint(d.region))
       ctx.addIssue({ code: 'custom', path, message: `no known public CMQ endpoint for ${d.region}: copy it from the TDMQ console` });
@@ -137,4 +146,17 @@ export function environmentOf(d: Deployment): Record<string, string> {
     IT_API_KEY_SECRET: d.secrets.apiKey,
     IT_AUTH: d.functions.planner.triggers.some((t) => t.type === 'http' && t.auth === 'CAM') ? 'cam' : 'hmac',
   };
+}
+
+/**
+ * The worker-restart timer of the TDMQ-CMQ mode (DESIGN.md: a timer on `transfer` restarts workers that
+ * died). Deploy adds it to `transfer` in that mode only; scf-async has no workers to restart.
+ */
+export const RESTART_WORKERS = { type: 'timer', name: 'restart-workers', cron: '0 */10 * * * * *' } as const;
+
+/** The triggers a function really gets: its declared ones, plus the worker-restart timer in tdmq-cmq mode. */
+export function triggersOf(d: Deployment, role: FunctionRole): Deployment['functions'][FunctionRole]['triggers'] {
+  const declared = d.functions[role].triggers;
+  if (role !== 'transfer' || d.queue.kind !== 'tdmq-cmq' || declared.some((t) => t.name === RESTART_WORKERS.name)) return declared;
+  return [...declared, { ...RESTART_WORKERS }];
 }

@@ -1,4 +1,4 @@
-import { environmentOf, FUNCTION_ROLES, names, type Deployment } from './schema.js';
+import { environmentOf, FUNCTION_ROLES, names, triggersOf, type Deployment } from './schema.js';
 
 type Value = string | number | boolean | Record<string, string>;
 
@@ -68,7 +68,7 @@ export function toTerraform(d: Deployment): string {
         ['environment', environmentOf(d)],
       ]),
     );
-    for (const t of spec.triggers) {
+    for (const t of triggersOf(d, role)) {
       out.push(
         block(`resource "tencentcloud_scf_trigger_config" "${role}_${t.name.replace(/-/g, '_')}"`, [
           ['function_name', ref(`tencentcloud_scf_function.${role}.name`)],

@@ -58,6 +58,8 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
     assert.equal(env.IT_REGION, 'ap-shanghai');
     assert.ok(Object.values(env).every((v) => !v.includes(KEYS.TENCENTCLOUD_SECRET_KEY)));
     assert.equal(account.functions.get('image-transfer-transfer')!.params.MemorySize, 512);
+    // tdmq-cmq mode: deploy adds the timer that restarts workers that died
+    assert.deepEqual([...account.functions.get('image-transfer-transfer')!.triggers.keys()], ['restart-workers']);
 
     const before = mutating().length;
     const again = await deploy('--config', join(dir, 'values.yaml'));
@@ -127,6 +129,31 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
       /deploy: function image-transfer-transfer is UpdateFailed after UpdateFunctionConfiguration: FailedOperation\.UpdateFunctionConfiguration: the subnet has no free IP address/,
     );
     assert.doesNotMatch(r.out, /PublishVersion\s+image-transfer-transfer/, 'nothing is published after a failed update');
+  });
+
+  it('deploys the scf-async mode without a worker-restart timer (there are no workers), and refuses one declared there', async () => {
+    writeFileSync(join(dir, 'async.yaml'), 'prefix: it-async\nregion: ap-shanghai\nqueue:\n  kind: scf-async\n  retries: 1\n  ttlSeconds: 3600\n');
+    const r = await deploy('--config', join(dir, 'async.yaml'));
+    assert.equal(r.code, 0, r.out);
+    const transfer = account.functions.get('it-async-transfer')!;
+    assert.deepEqual([...transfer.triggers.keys()], [], 'no restart-workers timer in scf-async mode');
+    assert.ok(
+      cloud.calls.some((c) => c.ok && c.action === 'UpdateFunctionEventInvokeConfig'),
+      'the async retry settings are applied instead',
+    );
+    assert.equal([...account.queues.keys()].filter((q) => q.startsWith('it-async')).length, 0, 'no queue in scf-async mode');
+    writeFileSync(
+      join(dir, 'async-timer.yaml'),
+      `${readFileSync(join(dir, 'async.yaml'), 'utf8')}functions:\n  transfer:\n    memory: 512\n    timeout: 900\n    triggers:\n      - type: timer\n        name: restart-workers\n        cron: "0 */10 * * * * *"\n`,
+    );
+    const bad = await deploy('--config', join(dir, 'async-timer.yaml'));
+    assert.equal(bad.code, 2, bad.out);
+    assert.match(
+      bad.out,
+      /async-timer\.yaml: functions\.transfer\.triggers\.0: the restart-workers timer restarts TDMQ-CMQ workers; with queue kind scf-async there are none/,
+    );
+    const removed = await deploy('--undeploy', '--config', join(dir, 'async.yaml'));
+    assert.equal(removed.code, 0, removed.out);
   });
 
   it('undeploys exactly what deploy created', async () => {
