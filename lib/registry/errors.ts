@@ -58,7 +58,8 @@ export function parseDiagnostics(body: string): RegistryDiagnostic[] {
     const json = JSON.parse(body) as { errors?: Array<{ code?: unknown; message?: unknown }> };
     return (json.errors ?? []).map((e) => ({ code: String(e.code ?? 'UNKNOWN'), message: String(e.message ?? '') }));
   } catch {
-    const text = body.trim().slice(0, 200);
+    // redacted before it is cut: a secret cut in two would no longer be recognised, and leak its start
+    const text = redact(body.trim()).slice(0, 200);
     return text ? [{ code: 'BODY', message: text }] : [];
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RateLimiter } from '../../../lib/http/index.js';
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, parseWwwAuthenticate } from '../../../lib/registry/index.js';
+import { parseDiagnostics } from '../../../lib/registry/errors.js';
 import { redact, redactUrl, registerSecret } from '../../../lib/util/redact.js';
 
 describe('parseWwwAuthenticate', () => {
@@ -65,5 +66,16 @@ describe('redaction', () => {
       redactUrl('https://u:p@reg/v2/x/blobs/uploads/1?_state=abc&digest=sha256:1'),
       /^https:\/\/reg\/v2\/x\/blobs\/uploads\/1\?_state=\*\*\*&digest=sha256(:|%3A)1$/,
     );
+  });
+});
+
+describe('parseDiagnostics', () => {
+  it('redacts a non-JSON error body before cutting it at 200 characters, so no part of a secret survives the cut', () => {
+    const secret = 'cut-in-two-secret-4Qz8';
+    registerSecret(secret);
+    const body = `${'x'.repeat(190)}${secret} and more`;
+    const [diagnostic] = parseDiagnostics(body);
+    assert.ok(diagnostic && !diagnostic.message.includes(secret.slice(0, 10)), diagnostic?.message);
+    assert.ok(diagnostic!.message.length <= 200);
   });
 });
