@@ -6,6 +6,7 @@ import {
   failedRulePairs,
   formatBytes,
   formatDuration,
+  hintText,
   renderSummary,
   type PlanFailure,
   type RunReport,
@@ -53,7 +54,7 @@ export async function executePlan(
 ): Promise<number> {
   const { options, logger } = ctx;
   for (const f of plan.planFailures) {
-    const hint = f.error.hint ? ` (${f.error.hint.cause}; fix: ${f.error.hint.fix})` : '';
+    const hint = f.error.hint ? ` (${hintText(f.error.hint)})` : '';
     logger.error(`cannot plan ${f.rule.source} -> ${f.rule.target}: ${f.error.message}${hint}`);
   }
   if (options.dryRun || options.estimate) return printPlan(ctx, pool, plan.tasks, plan.planFailures.length);
@@ -118,7 +119,7 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
 function logResult(logger: Logger, r: TaskResult, counter: string): void {
   const head = `${counter} ${r.status} ${r.source} -> ${r.target}`;
   if (r.status === 'failed') {
-    const hint = r.error?.hint ? ` (${r.error.hint.cause}; fix: ${r.error.hint.fix})` : '';
+    const hint = r.error?.hint ? ` (${hintText(r.error.hint)})` : '';
     logger.error(`${head}: ${r.error?.message ?? 'unknown error'}${hint}`);
     return;
   }

@@ -72,6 +72,11 @@ export function hintFor(kind: FailureKind, registry: string): FailureHint {
   return { kind, cause: fill(FAILURES[kind].cause), fix: fill(FAILURES[kind].fix) };
 }
 
+/** The hint as every output words it: `<cause>; fix: <fix>` (each output escapes it its own way). */
+export function hintText(hint: { readonly cause: string; readonly fix: string }): string {
+  return `${hint.cause}; fix: ${hint.fix}`;
+}
+
 /** docs/failures.md's table, generated from the catalogue (a test keeps the page equal to it). */
 export function failuresTable(): string {
   const rows = Object.entries(FAILURES).map(

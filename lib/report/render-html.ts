@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hintText } from './failures.js';
 import { formatBytes, formatDuration, shortDigest } from './format.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.js';
 import { escapeControl } from '../util/escape-control.js';
@@ -88,7 +89,7 @@ function planFailuresSection(failures: readonly PlanFailure[]): string {
   const rows = failures.map(
     (f) =>
       `<tr data-plan-failure><td class="mono">${h(f.rule.source)}</td><td class="mono">${h(f.rule.target)}</td>` +
-      `<td class="error"><code>${h(f.error.code)}</code> ${h(f.error.message)}${f.error.hint ? `<span class="sub hint">${h(f.error.hint.cause)}; fix: ${h(f.error.hint.fix)}</span>` : ''}</td></tr>`,
+      `<td class="error"><code>${h(f.error.code)}</code> ${h(f.error.message)}${f.error.hint ? `<span class="sub hint">${h(hintText(f.error.hint))}</span>` : ''}</td></tr>`,
   );
   return `<h2>Rules that could not be planned (${failures.length})</h2>
 <table id="plan-failures">
@@ -127,7 +128,7 @@ function resultRow(r: TaskResult, index: number): string {
   ].filter(Boolean);
   const where = r.error ? [r.error.origin, r.error.op].filter(Boolean).join(' / ') : '';
   const error = r.error
-    ? `<code>${h(r.error.code)}</code> ${h(r.error.message)}${where ? `<span class="sub">${h(where)}</span>` : ''}${r.error.hint ? `<span class="sub hint">${h(r.error.hint.cause)}; fix: ${h(r.error.hint.fix)}</span>` : ''}${mismatchList(r.verification)}`
+    ? `<code>${h(r.error.code)}</code> ${h(r.error.message)}${where ? `<span class="sub">${h(where)}</span>` : ''}${r.error.hint ? `<span class="sub hint">${h(hintText(r.error.hint))}</span>` : ''}${mismatchList(r.verification)}`
     : '';
   return (
     `<tr data-status="${r.status}" data-index="${index}"${r.verification ? ` data-verification="${h(r.verification.status)}"` : ''}>` +

@@ -1,4 +1,5 @@
 import { escapeControl } from '../util/escape-control.js';
+import { hintText } from './failures.js';
 import { formatBytes, formatDuration } from './format.js';
 import type { RunReport, TaskResult } from './schema.js';
 
@@ -30,7 +31,7 @@ export function renderMarkdown(report: RunReport): string {
     out.push('| Source | Target | Error |', '| --- | --- | --- |');
     for (const f of report.planFailures) {
       out.push(
-        `| ${mdCell(f.rule.source)} | ${mdCell(f.rule.target)} | ${code(f.error.code)} ${mdCell(f.error.message)}${f.error.hint ? `<br>${mdCell(`${f.error.hint.cause}; fix: ${f.error.hint.fix}`)}` : ''} |`,
+        `| ${mdCell(f.rule.source)} | ${mdCell(f.rule.target)} | ${code(f.error.code)} ${mdCell(f.error.message)}${f.error.hint ? `<br>${mdCell(hintText(f.error.hint))}` : ''} |`,
       );
     }
   }
@@ -69,9 +70,7 @@ function failureTable(failed: readonly TaskResult[]): string[] {
   const lines = ['| Source | Target | Error | Where | Attempts |', '| --- | --- | --- | --- | ---: |'];
   for (const r of failed) {
     const where = [r.error?.origin, r.error?.op].filter(Boolean).join(' / ');
-    const error = r.error
-      ? `${code(r.error.code)} ${mdCell(r.error.message)}${r.error.hint ? `<br>${mdCell(`${r.error.hint.cause}; fix: ${r.error.hint.fix}`)}` : ''}`
-      : 'unknown error';
+    const error = r.error ? `${code(r.error.code)} ${mdCell(r.error.message)}${r.error.hint ? `<br>${mdCell(hintText(r.error.hint))}` : ''}` : 'unknown error';
     lines.push(`| ${mdCell(r.source)} | ${mdCell(r.target)} | ${error} | ${mdCell(where)} | ${r.attempts} |`);
   }
   return lines;

@@ -1,4 +1,5 @@
 import { escapeControl } from '../util/escape-control.js';
+import { hintText } from './failures.js';
 import { formatMiB, shortDigest } from './format.js';
 import type { RunReport, Verification } from './schema.js';
 
@@ -40,5 +41,5 @@ export function renderSummary(report: RunReport): string[] {
 
 /** The line under a FAILED line: what probably went wrong, and what to do. */
 export function hintLine(hint: { cause: string; fix: string }): string {
-  return `    ${escapeControl(hint.cause)}; fix: ${escapeControl(hint.fix)}`;
+  return `    ${escapeControl(hintText(hint))}`;
 }

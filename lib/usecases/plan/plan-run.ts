@@ -4,8 +4,7 @@ import type { PlanFailure } from '../../report/index.js';
 import type { Rule, RuleV2 } from '../../rules/index.js';
 import { redact } from '../../util/redact.js';
 import { shownNames, type OnSkippedName } from '../../registry/index.js';
-import { explainFailure } from '../transfer/explain-failure.js';
-import { hintOf } from '../transfer/transfer-one.js';
+import { failureHint } from '../transfer/explain-failure.js';
 import { planRuleV2, type PlanV2Deps } from './plan-v2-rules.js';
 import { CodedError, codeOf, messageOf, systemCodeOf } from '../../util/errors.js';
 
@@ -38,7 +37,7 @@ export async function planRun(deps: PlanDeps, rules: ReadonlyArray<Rule | RuleV2
       error: {
         code: codeOf(err) ?? systemCodeOf(err) ?? 'PLAN_FAILED',
         message: where ? `${where}: ${message}` : message,
-        ...hintOf(explainFailure(err, rule.source.registry)),
+        ...failureHint(err, rule.source.registry),
       },
     });
   };

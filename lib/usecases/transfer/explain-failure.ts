@@ -1,6 +1,7 @@
 import { apiHost, RegistryError } from '../../registry/index.js';
 import { hintFor, type FailureHint, type FailureKind } from '../../report/index.js';
 import { hasCode, messageOf, systemCodeOf } from '../../util/errors.js';
+import { redact } from '../../util/redact.js';
 
 /** Node's TLS codes for a certificate signed by a CA this machine does not trust. */
 const UNTRUSTED = new Set([
@@ -16,6 +17,12 @@ const MAX_CAUSES = 10;
 export function explainFailure(err: unknown, registry: string): FailureHint | undefined {
   const kind = kindOf(err, registry);
   return kind ? hintFor(kind, registry) : undefined;
+}
+
+/** explainFailure as the `hint` of a recorded error (TaskResult, PlanFailure), redacted; nothing when no entry fits. */
+export function failureHint(err: unknown, registry: string): { hint?: FailureHint } {
+  const hint = explainFailure(err, registry);
+  return hint ? { hint: { kind: hint.kind, cause: redact(hint.cause), fix: redact(hint.fix) } } : {};
 }
 
 function kindOf(err: unknown, registry: string): FailureKind | undefined {

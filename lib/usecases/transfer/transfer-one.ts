@@ -3,7 +3,7 @@ import type { ImageSource, ImageTarget } from '../../oci/index.js';
 import { formatEndpoint, type TransferTask } from '../../planner/index.js';
 import type { TaskResult } from '../../report/index.js';
 import { redact } from '../../util/redact.js';
-import { explainFailure } from './explain-failure.js';
+import { failureHint } from './explain-failure.js';
 import { referrersStep } from './referrers-step.js';
 import { verifyStep, withVerification, type VerifyMode } from './verify-step.js';
 import { CodedError, codeOf, messageOf, systemCodeOf } from '../../util/errors.js';
@@ -104,7 +104,7 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
         message: redact(aborted ? `interrupted: ${messageOf(err)}` : messageOf(err)),
         ...(coded?.origin ? { origin: coded.origin } : {}),
         ...(coded?.op ? { op: coded.op } : {}),
-        ...hintOf(aborted ? undefined : explainFailure(err, coded?.origin === 'destination' ? task.target.registry : task.source.registry)),
+        ...(aborted ? {} : failureHint(err, coded?.origin === 'destination' ? task.target.registry : task.source.registry)),
       },
     };
   }
@@ -126,9 +126,4 @@ export function notRunResult(task: TransferTask, error: { code: string; message:
     attempts,
     error,
   };
-}
-
-/** A hint as a spread: redacted (the registry name is the user's own), or nothing. */
-export function hintOf(hint: ReturnType<typeof explainFailure>): { hint?: { kind: string; cause: string; fix: string } } {
-  return hint ? { hint: { kind: hint.kind, cause: redact(hint.cause), fix: redact(hint.fix) } } : {};
 }
