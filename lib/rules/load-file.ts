@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import yaml from 'js-yaml';
 import { ConfigError } from './errors.js';
+import { readLocalFile } from '../util/local-file.js';
 import { createLineRecorder, type LineOf } from './line-index.js';
 
 /** Config files are small; anything bigger is a mistake (a wrong path), not a configuration. */
@@ -26,14 +26,9 @@ const fail = (file: string, message: string, line?: number): never => {
 /** Reads a `.yaml`, `.yml` or `.json` file; every failure is a ConfigError naming the file. */
 export async function loadConfigFile(file: string): Promise<LoadedFile> {
   if (!EXTENSIONS.includes(extname(file).toLowerCase())) fail(file, 'expected a .yaml, .yml or .json file');
-  const info = await stat(file).catch((err: NodeJS.ErrnoException) =>
-    fail(file, err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'file not found' : `cannot read the file (${err.code ?? 'error'})`),
-  );
-  if (info.isDirectory()) fail(file, 'is a directory, not a file');
-  if (!info.isFile()) fail(file, 'is not a regular file');
-  if (info.size > MAX_CONFIG_BYTES) fail(file, tooLarge(info.size));
-  const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => fail(file, `cannot read the file (${err.code ?? 'error'})`));
-  return parseConfigBytes(file, bytes);
+  const read = readLocalFile(file, MAX_CONFIG_BYTES);
+  if ('problem' in read) return fail(file, read.problem);
+  return parseConfigBytes(file, read.bytes);
 }
 
 /** Parses config bytes from anywhere (a file, a COS object, an SSM secret); `file` names it in messages. */

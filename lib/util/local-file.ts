@@ -20,14 +20,14 @@ export function readLocalFile(path: string, cap: number): { bytes: Buffer } | { 
     const info = fstatSync(fd);
     if (info.isDirectory()) return { problem: 'is a directory, not a file' };
     if (!info.isFile()) return { problem: 'is not a regular file' };
-    if (info.size > cap) return { problem: `is larger than ${cap / 1024 / 1024} MiB` };
+    if (info.size > cap) return { problem: tooLarge(`${info.size} bytes`, cap) };
     const buffer = Buffer.alloc(Math.min(info.size, cap) + 1);
     let size = 0;
     for (;;) {
       const n = readSync(fd, buffer, size, buffer.length - size, null);
       if (n === 0) break;
       size += n;
-      if (size === buffer.length) return { problem: size > cap ? `is larger than ${cap / 1024 / 1024} MiB` : 'grew while it was read' };
+      if (size === buffer.length) return { problem: size > cap ? tooLarge(`more than ${cap} bytes`, cap) : 'grew while it was read' };
     }
     return { bytes: buffer.subarray(0, size) };
   } catch (err) {
@@ -37,3 +37,5 @@ export function readLocalFile(path: string, cap: number): { bytes: Buffer } | { 
     closeSync(fd);
   }
 }
+
+const tooLarge = (size: string, cap: number): LocalFileProblem => `file is too large (${size}, at most ${cap})`;
