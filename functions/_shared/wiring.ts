@@ -80,13 +80,14 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
   const env = readEnv(rawEnv);
   const credential = scfRoleCredential(rawEnv);
   const endpoint = { region: env.IT_REGION, ...(env.IT_CLOUD_PROXY ? { proxy: env.IT_CLOUD_PROXY } : {}) };
-  const store = new CosObjectStore({
+  const bucket = {
     bucket: env.IT_BUCKET,
     region: env.IT_REGION,
     prefix: env.IT_BUCKET_PREFIX,
     credential,
     ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}),
-  });
+  };
+  const store = new CosObjectStore(bucket);
   const scf = scfClient(credential, endpoint);
   const ssm = ssmClient(credential, endpoint);
   const secret = async (name: string): Promise<string> => {
@@ -104,13 +105,7 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
     createCcrTcrClients({ credentials: { ccr: credential, tcr: credential }, ccrRegion, tcrRegion, ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}) });
   const tcrLogins = new Map<string, InstanceLogin>();
   // the pull budget shared by every worker: create-only objects in the same bucket (see CosPullLedger)
-  const ledger = new CosPullLedger({
-    bucket: env.IT_BUCKET,
-    region: env.IT_REGION,
-    prefix: env.IT_BUCKET_PREFIX,
-    credential,
-    ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}),
-  });
+  const ledger = new CosPullLedger(bucket);
   const gates = pullBudgetGates(store, ledger, (p, at) =>
     console.warn(`pull budget of ${p.registry} (${p.pulls} per ${p.windowSeconds} s) is spent: waiting until ${new Date(at).toISOString()}`),
   );
