@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../../lib/util/logger.js';
 
@@ -10,5 +13,23 @@ describe('createLogger', () => {
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /\terror\ttag v1\\n2025-01-01 00:00:00\.000\\tinfo\\tforged\\r\\x1b\[2J\\u009b31m$/);
     assert.equal(lines[0]!.split('\t').length, 3);
+  });
+});
+
+describe('createLogger without files', () => {
+  // Guards logger.ts `options.files ?? []`: a logger given no files writes to its sink only, no file anywhere.
+  it('creates no file in the working directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logger-'));
+    const before = process.cwd();
+    process.chdir(dir);
+    try {
+      const lines: string[] = [];
+      createLogger({ level: 'debug', write: (l) => lines.push(l) }).info('one line');
+      assert.equal(lines.length, 1);
+      assert.deepEqual(readdirSync(dir), []);
+    } finally {
+      process.chdir(before);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
