@@ -183,7 +183,8 @@ describe('image-transfer serve: the planner API, schedules and workers in one pr
     const before = dst.entries().length;
     const second = await startServe(args);
     try {
-      await second.logged(new RegExp(`run ${runId} finished: 8 succeeded, 0 skipped, 0 failed`));
+      await second.logged(new RegExp(`run ${runId} finished`));
+      assert.match(second.stderr(), new RegExp(`run ${runId} finished: 8 succeeded, 0 skipped, 0 failed`));
       const after = dst.entries().slice(before);
       for (const target of doneRepos) {
         const repo = target.replace(`${dst.host}/`, '').replace(/:v1$/, '');

@@ -36,7 +36,7 @@ function parseArgs(argv: readonly string[]): ServeOptions {
     if (!/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`serve: --${name} expects a whole number from ${min} to ${max}, got "${v}"`);
     return n;
   };
-  const cmd = new Command('serve')
+  const cmd = new Command('image-transfer serve')
     .requiredOption('--securityFile <file>', 'registry credentials; also the registries an API request may name')
     .option('--listen <host:port>', 'address of the HTTP API', '127.0.0.1:8080')
     .option('--data-dir <dir>', 'runs, reports and checkpoints (the layout of the bucket)', './image-transfer-data')
