@@ -39,7 +39,7 @@ interface ActiveRun {
   planned: boolean;
 }
 
-/** After the drain deadline, uploads stop at their next checkpoint; this long after, transfers are aborted. */
+/** After the drain deadline, uploads stop at their next checkpoint; this long after (at most the drain time), transfers are aborted. */
 const SUSPEND_GRACE_MS = 5_000;
 /** After the abort, how long the workers get to record what they were doing. */
 const ABORT_GRACE_MS = 5_000;
@@ -131,7 +131,7 @@ export class Runner {
     if ((await Promise.race([all, wait(drainMs)])) === 'done') return 0;
     const cut = this.running;
     this.suspend.abort(new Error('shutting down'));
-    if ((await Promise.race([all, wait(SUSPEND_GRACE_MS)])) === 'done') return cut;
+    if ((await Promise.race([all, wait(Math.min(SUSPEND_GRACE_MS, drainMs))])) === 'done') return cut;
     this.abort.abort(new Error('shutting down'));
     await Promise.race([all, wait(ABORT_GRACE_MS)]);
     return cut;
