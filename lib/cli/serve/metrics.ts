@@ -4,42 +4,14 @@ import type { TaskResult } from '../../report/index.js';
 /** What `GET /metrics` exposes (Prometheus text format); the names are documented in docs/serve.md. */
 export class ServeMetrics {
   readonly registry = new Registry();
-  private readonly runsStarted = new Counter({
-    name: 'image_transfer_runs_started_total',
-    help: 'Runs planned, by what started them (api, schedule)',
-    labelNames: ['trigger'],
-    registers: [this.registry],
-  });
-  private readonly runsReported = new Counter({
-    name: 'image_transfer_runs_reported_total',
-    help: 'Runs whose report was written, by outcome (ok: nothing failed)',
-    labelNames: ['outcome'],
-    registers: [this.registry],
-  });
-  private readonly images = new Counter({
-    name: 'image_transfer_images_total',
-    help: 'Image transfers finished, by status (succeeded, skipped, failed)',
-    labelNames: ['status'],
-    registers: [this.registry],
-  });
-  private readonly bytes = new Counter({
-    name: 'image_transfer_bytes_total',
-    help: 'Blob bytes of finished transfers, by what happened to them (copied, mounted, skipped)',
-    labelNames: ['kind'],
-    registers: [this.registry],
-  });
-  private readonly failures = new Counter({
-    name: 'image_transfer_failures_total',
-    help: 'Failed image transfers, by error code',
-    labelNames: ['code'],
-    registers: [this.registry],
-  });
-  private readonly skippedTicks = new Counter({
-    name: 'image_transfer_schedule_skipped_total',
-    help: 'Schedule ticks skipped because the job was still running',
-    labelNames: ['job'],
-    registers: [this.registry],
-  });
+  private readonly counter = (name: string, help: string, label: string) =>
+    new Counter({ name: `image_transfer_${name}`, help, labelNames: [label], registers: [this.registry] });
+  private readonly runsStarted = this.counter('runs_started_total', 'Runs planned, by what started them (api, schedule)', 'trigger');
+  private readonly runsReported = this.counter('runs_reported_total', 'Runs whose report was written, by outcome (ok: nothing failed)', 'outcome');
+  private readonly images = this.counter('images_total', 'Image transfers finished, by status (succeeded, skipped, failed)', 'status');
+  private readonly bytes = this.counter('bytes_total', 'Blob bytes of finished transfers, by what happened to them (copied, mounted, skipped)', 'kind');
+  private readonly failures = this.counter('failures_total', 'Failed image transfers, by error code', 'code');
+  private readonly skippedTicks = this.counter('schedule_skipped_total', 'Schedule ticks skipped because the job was still running', 'job');
   readonly inFlight = new Gauge({ name: 'image_transfer_tasks_in_flight', help: 'Transfers running now', registers: [this.registry] });
   readonly queued = new Gauge({ name: 'image_transfer_tasks_queued', help: 'Tasks waiting for a worker', registers: [this.registry] });
 
