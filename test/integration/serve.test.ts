@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +14,16 @@ import { startServe } from '../support/serve.js';
 
 const API_KEY = 'serve-test-api-key-0123456789abcdef';
 const PASSWORD = 'serve-test-registry-password-7f3a9c';
+
+/** A GET with a chosen Host header (fetch does not let one set it). */
+const rawGet = (url: string, path: string, host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}${path}`, { headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject).end();
+  });
 
 /** Polls `check` every 50 ms; the bound is a safety net, not what the test measures. */
 const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
@@ -92,6 +103,18 @@ describe('image-transfer serve: the planner API, schedules and workers in one pr
       // the data directory holds the bucket's layout, report included
       const first = join(dataDir, 'runs', reports[0]!.runId);
       assert.deepEqual((await readdir(first)).sort(), ['plan', 'plan.json', 'report.html', 'report.json', 'report.md', 'results']);
+      // the job is stored as the functions store theirs: POST /runs {"job"} starts it now
+      const now = await serve.call('POST', '/runs', JSON.stringify({ job: 'every-second' }));
+      assert.equal(now.status, 202, now.body);
+      // no key, nothing signed: a page in the operator's browser gets nothing (form post, rebound name)
+      const form = await fetch(`${serve.url}/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ job: 'every-second' }),
+      });
+      assert.equal(form.status, 403);
+      const rebound = await rawGet(serve.url, '/runs', 'attacker.example:8080');
+      assert.equal(rebound, 403);
       serve.child.kill('SIGTERM');
       assert.deepEqual(await serve.exited(), { code: 0, signal: null });
     } finally {

@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
+import yaml from 'js-yaml';
 import { loadSecurityFile } from '../../credentials/index.js';
 import { accessFrom, RegistryPool } from '../../registry/index.js';
-import { FsObjectStore } from '../../store/index.js';
+import { FsObjectStore, jobKey } from '../../store/index.js';
 import { checkRegistryPolicy } from '../../usecases/index.js';
 import { readLocalFile } from '../../util/local-file.js';
 import { createLogger, type LogLevel } from '../../util/logger.js';
@@ -98,6 +99,8 @@ export async function serveCommand(argv: readonly string[], env: Record<string, 
       onRetry: (e) => logger.warn(`retry ${e.attempt} of ${e.method} ${e.url} in ${e.delayMs}ms: ${e.reason}`),
     },
   );
+  // as the functions' stored jobs: `POST /runs {"job": "<name>"}` starts one now
+  for (const job of jobs) await store.put(jobKey(job.name), yaml.dump({ rules: yaml.load(job.rulesText), options: job.options }), 'application/yaml');
   const runner = new Runner({ store, pool, workers: o.workers, version, logger, metrics });
   const shutdown = new AbortController();
   let healthy = true;

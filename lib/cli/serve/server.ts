@@ -49,6 +49,20 @@ function readBody(req: IncomingMessage, signal: AbortSignal): Promise<string | u
   });
 }
 
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
+
+/**
+ * Without a key nothing is signed, so a web page the operator visits could call the API through the
+ * browser: by rebinding its own name to 127.0.0.1 (refused: the Host header must be a loopback name), or
+ * with a form post (refused: a POST must be application/json, which a page cannot send cross-site
+ * without a CORS preflight that is never answered).
+ */
+function unsignedProblem(method: string, host: string | undefined, contentType: string | undefined): string | undefined {
+  if (!host || !LOOPBACK_HOST.test(host)) return `without an API key, requests must address a loopback name (Host: ${host ?? 'none'})`;
+  if (method === 'POST' && !/^application\/json\s*(;|$)/i.test(contentType ?? '')) return 'a POST must be Content-Type: application/json';
+  return undefined;
+}
+
 export interface ServerDeps {
   readonly api: ApiDeps;
   readonly metrics: ServeMetrics;
@@ -71,6 +85,8 @@ export function createApiServer(deps: ServerDeps): Server {
         return answer(res, { status: deps.healthy() ? 200 : 503, contentType: 'application/json', body: JSON.stringify({ ok: deps.healthy() }) });
       if (method === 'GET' && path === '/metrics')
         return answer(res, { status: 200, contentType: deps.metrics.registry.contentType, body: await deps.metrics.text() });
+      const browser = deps.api.apiKey ? undefined : unsignedProblem(method, req.headers.host, req.headers['content-type']);
+      if (browser) return answer(res, problem(403, 'POLICY_REFUSED', browser));
       const body = await readBody(req, deps.signal);
       if (body === undefined) {
         res.setHeader('connection', 'close');
