@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import yaml from 'js-yaml';
@@ -71,12 +72,8 @@ function apiKeyOf(o: ServeOptions, env: Record<string, string | undefined>): str
   return key;
 }
 
-/**
- * `image-transfer serve`: the planner's API, the schedules and the transfer workers in one process,
- * over the in-process queue and the filesystem store. Resolves with 0 after SIGTERM or SIGINT and a drain.
- */
-export async function serveCommand(argv: readonly string[], env: Record<string, string | undefined>, version: string): Promise<number> {
-  const o = parseArgs(argv);
+/** Everything serve reads at start, checked before anything listens (bad input: exit 2). */
+async function inputs(o: ServeOptions, env: Record<string, string | undefined>) {
   const address = listenAddress(o.listen);
   const key = apiKeyOf(o, env);
   registerSecret(key);
@@ -90,6 +87,27 @@ export async function serveCommand(argv: readonly string[], env: Record<string, 
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  return { address, key, security, jobs, allowInternal };
+}
+
+/** Listens, or fails as bad usage (the address is taken or not local); returns the bound address. */
+async function listen(server: Server, address: { host: string; port: number }, listenFlag: string): Promise<string> {
+  server.listen(address.port, address.host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([err]) => Promise.reject(new UsageError(`serve: cannot listen on ${listenFlag}: ${(err as Error).message}`))),
+  ]);
+  const bound = server.address() as AddressInfo;
+  return `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+}
+
+/**
+ * `image-transfer serve`: the planner's API, the schedules and the transfer workers in one process,
+ * over the in-process queue and the filesystem store. Resolves with 0 after SIGTERM or SIGINT and a drain.
+ */
+export async function serveCommand(argv: readonly string[], env: Record<string, string | undefined>, version: string): Promise<number> {
+  const o = parseArgs(argv);
+  const { address, key, security, jobs, allowInternal } = await inputs(o, env);
   const logger = createLogger({ level: o.logLevel, write: (line) => process.stderr.write(`${line}\n`) });
   const metrics = new ServeMetrics();
   const store = new FsObjectStore(o.dataDir);
@@ -116,13 +134,7 @@ export async function serveCommand(argv: readonly string[], env: Record<string, 
     healthy: () => healthy,
     signal: shutdown.signal,
   });
-  server.listen(address.port, address.host);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([err]) => Promise.reject(new UsageError(`serve: cannot listen on ${o.listen}: ${(err as Error).message}`))),
-  ]);
-  const bound = server.address() as AddressInfo;
-  const where = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  const where = await listen(server, address, o.listen);
   logger.info(
     key
       ? `serving on http://${where}: requests must be signed with the API key`
@@ -139,14 +151,20 @@ export async function serveCommand(argv: readonly string[], env: Record<string, 
   logger.info(`${signalled}: no new runs; waiting up to ${o.drainTimeout} s for transfers in flight`);
   healthy = false;
   schedules.stop();
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const cut = await runner.stop(o.drainTimeout * 1000);
-  runner.cancelPlanning();
+  const cut = await drain(server, runner, o.drainTimeout * 1000);
   shutdown.abort(new Error('shutting down'));
-  server.closeAllConnections();
-  await closed;
   await pool.close();
   logger.info(cut ? `stopped: ${cut} transfer(s) cut at the deadline will run again at the next start` : 'stopped: every transfer in flight finished');
   return 0;
+}
+
+/** Closes the listener at once, lets the runner drain within `drainMs`, then closes what is left. */
+async function drain(server: Server, runner: Runner, drainMs: number): Promise<number> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const cut = await runner.stop(drainMs);
+  runner.cancelPlanning();
+  server.closeAllConnections();
+  await closed;
+  return cut;
 }
