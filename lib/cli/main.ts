@@ -12,6 +12,8 @@ import { hasCode, messageOf } from '../util/errors.js';
 
 /** Runs the command line and returns the exit status: 0 ok, 1 some image failed, 2 bad usage or input. */
 export async function main(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  // a daemon: its own signal handling (SIGTERM drains, see serve/command.ts), loaded only when asked for
+  if (argv[0] === 'serve') return (await import('./serve/command.js')).serveCommand(argv.slice(1), env, pkg.version).catch(reportFailure);
   const program = buildProgram(pkg.version)
     .exitOverride()
     .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });

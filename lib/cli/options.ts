@@ -78,6 +78,9 @@ Examples:
   # show a stored report
   image-transfer report <runId> --report-dir=image-transfer-reports
 
+  # the planner's HTTP API and scheduled jobs as a service (see image-transfer serve --help)
+  image-transfer serve --securityFile=security.yaml --jobs=jobs.yaml
+
 Exit status: 0 all images copied or already in sync, 1 some failed, 2 bad usage or input.`;
 
 export function buildProgram(version: string): Command {

@@ -25,6 +25,8 @@ export { startRun, continueRun, startPlannedRun, type StartRunDeps, type StartRu
 export { transferAndRecord } from './cloud/transfer-task.js';
 export { aggregateRun, unreportedRuns, type AggregateOutcome } from './cloud/aggregate-run.js';
 export { runStatus } from './cloud/run-status.js';
+export { isUnfinished, pendingTasks, unfinishedRuns } from './cloud/resume-run.js';
+export { handleApiRequest, recentRuns, rulesOfRequest, type ApiDeps, type ApiRequest, type ApiResponse } from './cloud/api.js';
 export { checkRegistryPolicy, checkRegistries, isInternalAddress, PolicyError, type Resolver } from './cloud/registry-policy.js';
 export { PlanManifest, PlanSlice } from './cloud/run-state.js';
 

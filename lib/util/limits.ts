@@ -57,3 +57,8 @@ export const MAX_AUTH_FILE_BYTES = 10 * MiB;
  * file holds about 50,000. Aliases can make a small file name millions of images; past this it is refused.
  */
 export const MAX_RULE_FILE_VALUES = 200_000;
+
+/** A request body of the planner's API (deployed or `serve`): inline rules are at most 256 KiB, JSON-escaped. */
+export const MAX_API_BODY_BYTES = 1 * MiB;
+/** Runs listed by `GET /runs`, newest first. */
+export const MAX_LISTED_RUNS = 50;

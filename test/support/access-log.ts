@@ -1,4 +1,4 @@
-import { Agent, createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ProxyCounts {
@@ -20,6 +20,11 @@ export interface CountingProxy {
   /** Every request since the last reset, in arrival order. */
   entries(): ProxyEntry[];
   reset(): void;
+  /**
+   * Parks every request that `match`es (before it reaches the registry) until `release`; `arrived`
+   * resolves when the first one is parked. Released holds let later matches through.
+   */
+  hold(match: (e: ProxyEntry) => boolean): { arrived: Promise<void>; release(): void };
   stop(): Promise<void>;
 }
 
@@ -45,10 +50,18 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const agent = new Agent({ keepAlive: true });
   let log: ProxyEntry[] = [];
   let origin = '';
+  const holds: Array<{ match: (e: ProxyEntry) => boolean; parked: Array<() => void>; released: boolean; arrive: () => void }> = [];
 
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
-    log.push({ method: req.method ?? 'GET', path, kind: requestKind(path) });
+    const entry: ProxyEntry = { method: req.method ?? 'GET', path, kind: requestKind(path) };
+    log.push(entry);
+    const held = holds.find((h) => !h.released && h.match(entry));
+    if (!held) return pass(req, res, path);
+    held.parked.push(() => pass(req, res, path));
+    held.arrive();
+  });
+  const pass = (req: IncomingMessage, res: ServerResponse, path: string): void => {
     const forward = request(
       {
         host: upstream.hostname,
@@ -68,7 +81,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       else res.destroy(error);
     });
     req.pipe(forward);
-  });
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -87,6 +100,19 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     entries: () => [...log],
     reset: () => {
       log = [];
+    },
+    hold: (match) => {
+      let arrive = (): void => {};
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const h = { match, parked: [] as Array<() => void>, released: false, arrive };
+      holds.push(h);
+      return {
+        arrived,
+        release: () => {
+          h.released = true;
+          for (const go of h.parked.splice(0)) go();
+        },
+      };
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -8,6 +8,11 @@ import { loadRuleFile } from '../../lib/rules/index.js';
 import { loadSecurityFile } from '../../lib/credentials/index.js';
 import { description } from '../../serverless.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
+import { loadJobsFile } from '../../lib/cli/serve/jobs.js';
+import yaml from 'js-yaml';
+
+/** The flags of `image-transfer serve` (docs/serve.md). */
+const SERVE_FLAGS = /^--(securityFile|listen|data-dir|jobs|workers|api-key-file|allow-internal|drain-timeout|log-level)=\S+$/;
 
 // Invariant: the documentation is the product's. Its links resolve, its rule, security and deploy
 // examples load with the real loaders, its flag table is the CLI's, and the README stays a front page.
@@ -97,7 +102,7 @@ function brokenLink(link: Link): string | undefined {
   return headingSlugs(readFileSync(file, 'utf8')).has(anchor) ? undefined : `${name} has no heading #${anchor}`;
 }
 
-type Kind = 'rule-file' | 'security-file' | 'deploy-values';
+type Kind = 'rule-file' | 'security-file' | 'deploy-values' | 'jobs-file' | 'kubernetes';
 interface Example {
   readonly page: string;
   readonly line: number;
@@ -126,7 +131,7 @@ function yamlBlocks(page: string): Array<Omit<Example, 'kind'> & { kind: string 
   return blocks;
 }
 
-const EXAMPLE_KINDS: readonly Kind[] = ['rule-file', 'security-file', 'deploy-values'];
+const EXAMPLE_KINDS: readonly Kind[] = ['rule-file', 'security-file', 'deploy-values', 'jobs-file', 'kubernetes'];
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBdocs\n-----END CERTIFICATE-----\n';
 
 /** Loads one example from a file in `dir` with the loader of its kind; throws what the loader throws. */
@@ -140,6 +145,15 @@ async function loadExample(example: Example, dir: string): Promise<void> {
   if (example.kind === 'rule-file') {
     const rules = await loadRuleFile(file, { defaultRegistry: 'tcr.example.com' });
     assert.ok(rules.length > 0, 'no rule loaded');
+  } else if (example.kind === 'jobs-file') {
+    assert.ok((await loadJobsFile(file)).length > 0, 'no job loaded');
+  } else if (example.kind === 'kubernetes') {
+    // the Deployment of the README: its container runs `serve` with flags serve accepts
+    const deployment = yaml.load(example.text) as { kind: string; spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
+    assert.equal(deployment.kind, 'Deployment');
+    const args = deployment.spec.template.spec.containers[0]!.args;
+    assert.equal(args[0], 'serve');
+    for (const arg of args.slice(1)) assert.ok(SERVE_FLAGS.test(arg), `${arg} is not a serve flag`);
   } else if (example.kind === 'security-file') {
     await loadSecurityFile(file, { env: { ...env, DOCKER_CONFIG: join(dir, 'no-docker-config') } });
   } else {
