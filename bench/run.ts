@@ -6,11 +6,11 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCountingProxy } from '../test/support/access-log.js';
-import { getManifestRaw, pushImage, type PushedImage } from '../test/support/images.js';
+import type { PushedImage } from '../test/support/images.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registry.js';
 import { scenarios, type Scenario } from './scenarios.js';
 import { cpuSecondsOf } from './proc-cpu.js';
-import { runOurs, runSkopeo, type Measured } from './tools.js';
+import { loadText, median, runOurs, runSkopeo, seed, verify, type Measured } from './tools.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +25,6 @@ const pairs = Number(values.pairs);
 const chosen = scenarios(Number(values.scale)).filter((s) => !values.only || values.only.split(',').includes(s.id));
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.cjs');
 const work = mkdtempSync(join(tmpdir(), 'image-transfer-bench-'));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 interface Row {
   id: string;
@@ -35,20 +34,6 @@ interface Row {
   ratios: number[];
   sourceRequests?: { skopeo: Record<string, number>; ours: Record<string, number> };
   digestsIdentical?: boolean;
-}
-
-async function seed(src: RunningRegistry, list: Scenario[]): Promise<Map<string, PushedImage>> {
-  const pushed = new Map<string, PushedImage>();
-  for (const s of list) for (const img of s.images) if (!pushed.has(img.repo)) pushed.set(img.repo, await pushImage(src, img.repo, 'v1', img.spec));
-  return pushed;
-}
-
-async function verify(dst: RunningRegistry, s: Scenario, pushed: Map<string, PushedImage>): Promise<boolean> {
-  for (const img of s.images) {
-    const got = await getManifestRaw(dst, `mirror/${img.repo.split('/').pop()}`, 'v1');
-    if (got.digest !== pushed.get(img.repo)!.digest) return false;
-  }
-  return true;
 }
 
 async function runScenario(src: RunningRegistry, s: Scenario, pushed: Map<string, PushedImage>): Promise<Row> {
