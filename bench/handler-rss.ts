@@ -13,7 +13,7 @@ const [a, b] = await Promise.all([startRegistry({ mode: 'plain' }), startRegistr
 const cloud = await startCloudFake({ secrets: { [ROLE.TENCENTCLOUD_SECRETID]: ROLE.TENCENTCLOUD_SECRETKEY } });
 try {
   const image = await pushImage(a, 'src/big', 'v1', { format: 'oci', layers: [{ seed: 'handler-rss', size: 1024 * 1024 * 1024 }] });
-  cloud.handlers['ssm.GetSecretValue'] = () => ({ SecretString: yaml.dump({ [a.host]: { insecure: true }, [b.host]: { insecure: true } }) });
+  cloud.ssm.put('image-transfer/security', 'v1', { string: yaml.dump({ [a.host]: { insecure: true }, [b.host]: { insecure: true } }) });
   const source = { registry: a.host, repository: 'src/big', reference: 'v1' };
   const target = { registry: b.host, repository: 'dst/big', reference: 'v1' };
   const task = {

@@ -34,6 +34,8 @@ interface Row {
   ratios: number[];
   sourceRequests?: { skopeo: Record<string, number>; ours: Record<string, number> };
   digestsIdentical?: boolean;
+  /** Load average when the scenario finished. */
+  load?: string;
 }
 
 async function runScenario(src: RunningRegistry, s: Scenario, pushed: Map<string, PushedImage>): Promise<Row> {
@@ -67,22 +69,26 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Map<string
     process.stderr.write(`${s.id} pair ${p + 1}: skopeo ${fmt(pair.skopeo!)}, ours ${fmt(pair.ours!)}\n`);
   }
   row.digestsIdentical = identical;
+  row.load = loadText();
   if (proxy) row.sourceRequests = counts;
   await proxy?.stop();
   await shared?.stop();
   return row;
 }
 
+/** Our wall time over the 2-core floor: the CPU both registries and we used, spread over two cores (median of runs). */
+const floorRatio = (ms: Measured[]) => median(ms.map((m) => m.wallS / ((m.cpuS + (m.registryCpuS ?? 0)) / 2))).toFixed(2);
+
 function table(rows: Row[]): string {
   const lines = [
-    '| scenario | skopeo median | ours median | ratio ours/skopeo (median of pairs) | peak RSS skopeo / ours | client CPU skopeo / ours | registries CPU skopeo / ours | digests identical |',
-    '|---|---|---|---|---|---|---|---|',
+    '| scenario | skopeo median | ours median | ratio ours/skopeo (median of pairs) | ours / 2-core floor | peak RSS skopeo / ours | client CPU skopeo / ours | registries CPU skopeo / ours | load (1 5 15 min) | digests identical |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const rss = `${Math.max(...r.skopeo.map((m) => m.rssMiB))} / ${Math.max(...r.ours.map((m) => m.rssMiB))} MiB`;
     const cpu = (ms: Measured[], k: 'cpuS' | 'registryCpuS') => median(ms.map((m) => m[k] ?? 0)).toFixed(2);
     lines.push(
-      `| ${r.id}: ${r.title} | ${median(r.skopeo.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ours.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ratios).toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${rss} | ${cpu(r.skopeo, 'cpuS')} / ${cpu(r.ours, 'cpuS')} s | ${cpu(r.skopeo, 'registryCpuS')} / ${cpu(r.ours, 'registryCpuS')} s | ${r.digestsIdentical ? 'yes' : 'NO'} |`,
+      `| ${r.id}: ${r.title} | ${median(r.skopeo.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ours.map((m) => m.wallS)).toFixed(2)} s | ${median(r.ratios).toFixed(2)} (${r.ratios.map((x) => x.toFixed(2)).join(', ')}) | ${floorRatio(r.ours)} | ${rss} | ${cpu(r.skopeo, 'cpuS')} / ${cpu(r.ours, 'cpuS')} s | ${cpu(r.skopeo, 'registryCpuS')} / ${cpu(r.ours, 'registryCpuS')} s | ${r.load} | ${r.digestsIdentical ? 'yes' : 'NO'} |`,
     );
   }
   return lines.join('\n');
