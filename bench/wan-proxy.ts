@@ -41,9 +41,14 @@ function carry(from: Socket, to: Socket, line: Line, oneWayMs: number): void {
   const queue: Array<{ at: number; chunk: Buffer }> = [];
   let queued = 0;
   let ended = false;
-  let timer: NodeJS.Timeout | undefined;
+  let scheduled = false;
+  const schedule = (ms: number) => {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(pump, Math.max(0, ms));
+  };
   const pump = () => {
-    timer = undefined;
+    scheduled = false;
     const now = performance.now();
     while (queue.length > 0 && queue[0]!.at <= now) {
       const { chunk } = queue.shift()!;
@@ -51,18 +56,18 @@ function carry(from: Socket, to: Socket, line: Line, oneWayMs: number): void {
       if (!to.destroyed) to.write(chunk);
     }
     if (queued < WINDOW && from.isPaused()) from.resume();
-    if (queue.length > 0) timer = setTimeout(pump, Math.max(0, queue[0]!.at - now));
+    if (queue.length > 0) schedule(queue[0]!.at - now);
     else if (ended) to.end();
   };
   from.on('data', (chunk: Buffer) => {
     queue.push({ at: line.occupy(chunk.length) + oneWayMs, chunk });
     queued += chunk.length;
     if (queued >= WINDOW) from.pause();
-    timer ??= setTimeout(pump, Math.max(0, queue[0]!.at - performance.now()));
+    schedule(queue[0]!.at - performance.now());
   });
   from.on('end', () => {
     ended = true;
-    timer ??= setTimeout(pump, 0);
+    schedule(0);
   });
 }
 

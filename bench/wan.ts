@@ -1,4 +1,5 @@
-// WAN benchmark against skopeo: `npm run bench:wan [-- --pairs 3 --only w1,w2,w3 --ours-args "--routines 16"]`.
+// WAN benchmark against skopeo: `npm run bench:wan [-- --pairs 3 --only w1,w2,w3 --ours-args="--routines 16"]`;
+// `--vs-args="--routines 16"` puts our CLI with those arguments in skopeo's place (an A/B of settings).
 // Both registries are reached through bench/wan-proxy.ts (fresh proxies for every run); the emulator is
 // checked first (a small GET on a new connection ~ 2 RTT, a 100 MiB GET ~ the cap). Each figure is printed
 // beside its physical limit: payload / bandwidth + the shortest chain of round trips (see docs/benchmarks.md).
@@ -18,8 +19,12 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '3' },
     only: { type: 'string' },
     'ours-args': { type: 'string', default: '' },
+    'vs-args': { type: 'string' },
   },
 });
+const vsArgs = values['vs-args']?.split(' ');
+/** What runs in the B slot: skopeo, or our CLI with other arguments. */
+const other = vsArgs ? `ours ${vsArgs.join(' ')}` : 'skopeo';
 const oursArgs = values['ours-args'] ? values['ours-args'].split(' ') : [];
 const pairs = Number(values.pairs);
 const chosen = wanScenarios().filter((s) => !values.only || values.only.split(',').includes(s.id));
@@ -88,17 +93,18 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Awaited<Re
       const dst = shared ?? (await startRegistry({ mode: 'plain' }));
       const [from, to] = await Promise.all([startWanProxy(src.host, s.link!), startWanProxy(dst.host, s.link!)]);
       try {
-        got[tool] = tool === 'skopeo' ? await runSkopeo(s, from.host, to.host, work) : await runOurs(s, from.host, to.host, work, cli, oursArgs);
+        if (tool === 'ours') got[tool] = await runOurs(s, from.host, to.host, work, cli, oursArgs);
+        else got[tool] = vsArgs ? await runOurs(s, from.host, to.host, work, cli, vsArgs) : await runSkopeo(s, from.host, to.host, work);
       } finally {
         await Promise.all([from.stop(), to.stop()]);
       }
-      if (tool === 'ours') row.identical &&= await verify(dst, s, pushed);
+      if (tool === 'ours' || vsArgs) row.identical &&= await verify(dst, s, pushed);
       if (!shared) await dst.stop();
     }
     row.skopeo.push(got.skopeo!);
     row.ours.push(got.ours!);
     row.load.push(loadText());
-    process.stderr.write(`${s.id} pair ${p + 1}: skopeo ${got.skopeo!.wallS} s, ours ${got.ours!.wallS} s (load ${loadText()})\n`);
+    process.stderr.write(`${s.id} pair ${p + 1}: ${other} ${got.skopeo!.wallS} s, ours ${got.ours!.wallS} s (load ${loadText()})\n`);
   }
   await shared?.stop();
   return row;
@@ -106,7 +112,7 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Awaited<Re
 
 function table(rows: Row[]): string {
   const lines = [
-    '| scenario | limit | skopeo median | ours median | ours / limit | ours / skopeo | peak RSS skopeo / ours | CPU skopeo / ours | load (1 5 15 min) | digests identical |',
+    `| scenario | limit | ${other} median | ours median | ours / limit | ours / ${other} | peak RSS ${other} / ours | CPU ${other} / ours | load (1 5 15 min) | digests identical |`,
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
