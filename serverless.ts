@@ -25,9 +25,10 @@ const description: DeploymentInput = {
         { type: 'timer', name: 'nightly', cron: '0 0 2 * * * *', message: 'nightly-mirror' },
       ],
     },
-    // streams layers, never buffers them: 512 MB is plenty; 900 s is the SCF maximum. In tdmq-cmq mode
-    // deploy adds the restart-workers timer to it (lib/deploy/schema.ts RESTART_WORKERS)
-    transfer: { memory: 512, timeout: 900 },
+    // streams layers, never buffers them: a 1 GiB layer peaked at 111 MiB of RSS (bench/handler-rss.ts,
+    // docs/benchmarks.md), so 256 MB fits; 900 s is the SCF maximum. In tdmq-cmq mode deploy adds the
+    // restart-workers timer to it (lib/deploy/schema.ts RESTART_WORKERS)
+    transfer: { memory: 256, timeout: 900 },
     aggregator: { memory: 256, timeout: 300, triggers: [{ type: 'timer', name: 'every-5-minutes', cron: '0 */5 * * * * *' }] },
   },
 };

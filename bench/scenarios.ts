@@ -1,4 +1,5 @@
 import type { ImageSpec } from '../test/support/images.js';
+import type { WanLink } from './wan-proxy.js';
 
 const MiB = 1024 * 1024;
 
@@ -6,12 +7,14 @@ const MiB = 1024 * 1024;
 export interface Scenario {
   readonly id: string;
   readonly title: string;
-  /** Source images: repository name -> spec (tag v1). */
-  readonly images: ReadonlyArray<{ repo: string; spec: ImageSpec }>;
+  /** Source images: repository, tag (default v1) and spec. */
+  readonly images: ReadonlyArray<{ repo: string; tag?: string; spec: ImageSpec }>;
   /** skopeo `copy` for a single image, `sync` for a set. */
   readonly skopeo: 'copy' | 'sync';
   /** Destination already holds everything (the no-op re-run). */
   readonly prepopulated?: boolean;
+  /** Both registries are reached across this emulated link (bench/wan.ts). */
+  readonly link?: WanLink;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => String(i).padStart(3, '0'));
@@ -58,6 +61,33 @@ export function scenarios(scale: number): Scenario[] {
         },
       })),
       skopeo: 'sync',
+    },
+  ];
+}
+
+/** WAN scenarios (bench/wan.ts): 200 Mbit/s links of 40 and 150 ms round trip. */
+export function wanScenarios(): Scenario[] {
+  const mib1 = range(40).map((i) => ({
+    repo: `wan/img${i}`,
+    spec: { format: 'oci' as const, layers: [1, 2, 3].map((l) => ({ seed: `wan-${i}-${l}`, size: MiB })) },
+  }));
+  const nightly = range(40).flatMap((r) =>
+    range(10).map((t) => ({
+      repo: `nightly/repo${r}`,
+      tag: `t${t}`,
+      spec: { format: 'oci' as const, layers: [{ seed: `nightly-${r}-${t}`, size: 1024 }] },
+    })),
+  );
+  return [
+    { id: 'w1', title: '40 images x 3 layers x 1 MiB, RTT 40 ms, 200 Mbit/s', images: mib1, skopeo: 'sync', link: { rttMs: 40, mbit: 200 } },
+    { id: 'w2', title: '40 images x 3 layers x 1 MiB, RTT 150 ms, 200 Mbit/s', images: mib1, skopeo: 'sync', link: { rttMs: 150, mbit: 200 } },
+    {
+      id: 'w3',
+      title: 'nightly no-op re-sync of 400 images (40 repos x 10 tags), RTT 40 ms',
+      images: nightly,
+      skopeo: 'sync',
+      prepopulated: true,
+      link: { rttMs: 40, mbit: 200 },
     },
   ];
 }

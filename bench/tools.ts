@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import yaml from 'js-yaml';
+import { getManifestRaw, pushImage, type PushedImage } from '../test/support/images.js';
+import type { RunningRegistry } from '../test/support/registry.js';
 import type { Scenario } from './scenarios.js';
 
 export interface Measured {
@@ -37,24 +40,26 @@ export function runSkopeo(s: Scenario, src: string, dst: string, work: string): 
   rmSync(SKOPEO_CACHE, { force: true });
   if (s.skopeo === 'copy') {
     const { repo } = s.images[0]!;
+    const tag = s.images[0]!.tag ?? 'v1';
     return timed('skopeo', [
       'copy',
       '-q',
       '--all',
       '--src-tls-verify=false',
       '--dest-tls-verify=false',
-      `docker://${src}/${repo}:v1`,
-      `docker://${dst}/mirror/${repo.split('/').pop()}:v1`,
+      `docker://${src}/${repo}:${tag}`,
+      `docker://${dst}/mirror/${repo.split('/').pop()}:${tag}`,
     ]);
   }
   const file = join(work, `sync-${s.id}.yaml`);
-  const images = Object.fromEntries(s.images.map((i) => [i.repo, ['v1']]));
+  const images: Record<string, string[]> = {};
+  for (const i of s.images) (images[i.repo] ??= []).push(i.tag ?? 'v1');
   writeFileSync(file, yaml.dump({ [src]: { 'tls-verify': false, images } }));
   return timed('skopeo', ['sync', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', file, `${dst}/mirror`]);
 }
 
 export function runOurs(s: Scenario, src: string, dst: string, work: string, cli: string, extra: string[] = []): Promise<Measured> {
-  const rules = Object.fromEntries(s.images.map((i) => [`${src}/${i.repo}:v1`, `${dst}/mirror/${i.repo.split('/').pop()}:v1`]));
+  const rules = Object.fromEntries(s.images.map((i) => [`${src}/${i.repo}:${i.tag ?? 'v1'}`, `${dst}/mirror/${i.repo.split('/').pop()}:${i.tag ?? 'v1'}`]));
   const ruleFile = join(work, `rules-${s.id}.yaml`);
   const securityFile = join(work, 'security.yaml');
   writeFileSync(ruleFile, yaml.dump(rules));
@@ -68,3 +73,32 @@ export function runOurs(s: Scenario, src: string, dst: string, work: string, cli
     ...extra,
   ]);
 }
+
+/** Pushes every image of the scenarios once; `repo:tag` -> pushed image. */
+export async function seed(src: RunningRegistry, list: Scenario[]): Promise<Map<string, PushedImage>> {
+  const pushed = new Map<string, PushedImage>();
+  for (const s of list)
+    for (const img of s.images) {
+      const ref = `${img.repo}:${img.tag ?? 'v1'}`;
+      if (!pushed.has(ref)) pushed.set(ref, await pushImage(src, img.repo, img.tag ?? 'v1', img.spec));
+    }
+  return pushed;
+}
+
+/** Whether the destination holds every image of the scenario with the source's digest. */
+export async function verify(dst: RunningRegistry, s: Scenario, pushed: Map<string, PushedImage>): Promise<boolean> {
+  for (const img of s.images) {
+    const tag = img.tag ?? 'v1';
+    const got = await getManifestRaw(dst, `mirror/${img.repo.split('/').pop()}`, tag);
+    if (got.digest !== pushed.get(`${img.repo}:${tag}`)!.digest) return false;
+  }
+  return true;
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+/** The 1, 5 and 15 minute load averages, for printing beside figures measured on a shared machine. */
+export const loadText = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');

@@ -47,7 +47,7 @@ export class DigestVerifier extends Transform {
     resume?: { hash: Hash; offset: number },
     private readonly onBytes?: (bytes: number) => void,
   ) {
-    super({ highWaterMark: 256 * 1024 });
+    super({ highWaterMark: 64 * 1024 });
     if (!isSha256Digest(expected.digest)) throw new Error(`unsupported digest algorithm: ${expected.digest}`);
     this.hash = resume?.hash ?? createHash('sha256');
     this.bytes = resume?.offset ?? 0;

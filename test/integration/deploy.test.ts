@@ -57,7 +57,7 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
     assert.equal(env.IT_WORKERS, '6');
     assert.equal(env.IT_REGION, 'ap-shanghai');
     assert.ok(Object.values(env).every((v) => !v.includes(KEYS.TENCENTCLOUD_SECRET_KEY)));
-    assert.equal(account.functions.get('image-transfer-transfer')!.params.MemorySize, 512);
+    assert.equal(account.functions.get('image-transfer-transfer')!.params.MemorySize, 256);
     // tdmq-cmq mode: deploy adds the timer that restarts workers that died
     assert.deepEqual([...account.functions.get('image-transfer-transfer')!.triggers.keys()], ['restart-workers']);
 
