@@ -80,7 +80,7 @@ function desiredTriggers(d: Deployment, role: FunctionRole): TriggerState[] {
   );
 }
 
-function queueActions(d: Deployment, current: CurrentState): Action[] {
+export function queueActions(d: Deployment, current: CurrentState): Action[] {
   if (d.queue.kind !== 'tdmq-cmq') return [];
   const n = names(d);
   const q = d.queue;

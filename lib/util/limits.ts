@@ -57,3 +57,8 @@ export const MAX_AUTH_FILE_BYTES = 10 * MiB;
  * file holds about 50,000. Aliases can make a small file name millions of images; past this it is refused.
  */
 export const MAX_RULE_FILE_VALUES = 200_000;
+
+/** An SSM secret's value: SecretString / SecretBinary hold at most 32 KB (CreateSecretRequest, ssm_models.d.ts). */
+export const MAX_SSM_SECRET_BYTES = 32 * KiB;
+/** Objects `undeploy --bootstrap --force` deletes from the bucket it created; past this, empty it with a lifecycle rule. */
+export const MAX_BUCKET_OBJECTS_DELETED = 10_000;
