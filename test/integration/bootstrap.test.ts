@@ -71,7 +71,7 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
       else await (command === 'bootstrap' ? bootstrap(d, all, io) : unbootstrap(d, all, io));
     } catch (err) {
       lines.push(`deploy: ${(err as Error).message}`);
-      code = 1;
+      code = (err as { code?: string }).code === 'CONFIG_INVALID' ? 2 : 1;
     }
     const out = lines.join('\n');
     outputs.push(out);
@@ -130,10 +130,18 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
     assert.equal(cam.roles.size + buckets.buckets.size + cloud.ssm.secrets.size, 0);
   });
 
+  it('a bad security file stops bootstrap with exit 2, naming the file and key, before any write call', async () => {
+    writeFileSync(values('bad.yaml'), yaml.dump({ [registry.host]: { username: 'u', pasword: REGISTRY_PASSWORD } }));
+    const r = await local('bootstrap', 'a.yaml', { securityFile: values('bad.yaml') });
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /bad\.yaml:1: .*pasword: unknown key/);
+    assert.deepEqual(writes(), []);
+  });
+
   it('a first bootstrap creates the role, policy, bucket and secrets; a second changes nothing; then a deploy and a run succeed', {
     timeout: 240_000,
   }, async () => {
-    const first = await run('--bootstrap', '--config', values('a.yaml'), '--security-file', values('security.yaml'));
+    const first = await local('bootstrap', 'a.yaml', { securityFile: values('security.yaml') });
     assert.equal(first.code, 0, first.out);
     apiKey = first.out.match(/^API key .*\n([A-Za-z0-9_-]{43})$/m)?.[1] ?? '';
     assert.ok(apiKey, first.out);
