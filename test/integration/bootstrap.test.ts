@@ -134,7 +134,7 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
     writeFileSync(values('bad.yaml'), yaml.dump({ [registry.host]: { username: 'u', pasword: REGISTRY_PASSWORD } }));
     const r = await local('bootstrap', 'a.yaml', { securityFile: values('bad.yaml') });
     assert.equal(r.code, 2, r.out);
-    assert.match(r.out, /bad\.yaml:1: .*pasword: unknown key/);
+    assert.match(r.out, /bad\.yaml:3: .*pasword: unknown key/);
     assert.deepEqual(writes(), []);
   });
 
