@@ -86,9 +86,10 @@ async function roleChecks(d: Deployment, c: DoctorClients): Promise<Check[]> {
       : bad(`role ${d.role} does not trust ${SCF_PRINCIPAL}`, `add ${SCF_PRINCIPAL} to the role's trust policy (CAM console, role, trust policy)`),
   );
   const attached = (await c.cam.ListAttachedRolePolicies({ RoleName: d.role, Page: 1, Rp: 200 })).List ?? [];
-  const grants: Array<(a: string) => boolean> = [];
-  for (const p of attached) if (p.PolicyId !== undefined) grants.push(grantedBy((await c.cam.GetPolicy({ PolicyId: p.PolicyId })).PolicyDocument ?? ''));
-  const lacking = executionActions(d).filter((a) => !grants.some((g) => g(a)));
+  const documents: string[] = [];
+  for (const p of attached) if (p.PolicyId !== undefined) documents.push((await c.cam.GetPolicy({ PolicyId: p.PolicyId })).PolicyDocument ?? '');
+  const granted = grantedBy(...documents);
+  const lacking = executionActions(d).filter((a) => !granted(a));
   out.push(
     lacking.length
       ? bad(

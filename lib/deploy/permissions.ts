@@ -100,16 +100,17 @@ export function executionPolicy(d: Deployment): string {
 /** The policy bootstrap attaches to the role: one per deployment prefix. */
 export const executionPolicyName = (d: Deployment): string => `${d.prefix}-execution`;
 
-/** Actions an allow statement of a CAM policy document grants (`name/` prefix and `*` wildcards understood). */
-export function grantedBy(document: string): (action: string) => boolean {
-  let doc: { statement?: Array<{ effect?: string; action?: string | string[] }> };
+type Statement = { effect?: string; action?: string | string[] };
+
+function patterns(document: string, effect: 'allow' | 'deny'): RegExp[] {
+  let doc: { statement?: Statement[] };
   try {
     doc = JSON.parse(document);
   } catch {
-    return () => false;
+    return [];
   }
-  const patterns = (doc.statement ?? [])
-    .filter((s) => s.effect === 'allow')
+  return (Array.isArray(doc.statement) ? doc.statement : [])
+    .filter((s) => s.effect === effect)
     .flatMap((s) => (Array.isArray(s.action) ? s.action : s.action ? [s.action] : []))
     .map(
       (p) =>
@@ -120,5 +121,15 @@ export function grantedBy(document: string): (action: string) => boolean {
             .replace(/\*/g, '.*')}$`,
         ),
     );
-  return (action) => patterns.some((p) => p.test(action));
+}
+
+/**
+ * Whether the policy documents (all those attached to a role) grant an action: an allow statement names it
+ * and no deny statement does (CAM: an explicit deny wins). `name/` prefixes and `*` wildcards are understood;
+ * conditions and resources are not evaluated.
+ */
+export function grantedBy(...documents: string[]): (action: string) => boolean {
+  const allow = documents.flatMap((d) => patterns(d, 'allow'));
+  const deny = documents.flatMap((d) => patterns(d, 'deny'));
+  return (action) => allow.some((p) => p.test(action)) && !deny.some((p) => p.test(action));
 }
