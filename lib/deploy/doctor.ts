@@ -187,14 +187,29 @@ async function queueChecks(d: Deployment, c: DoctorClients): Promise<Check[]> {
   return out;
 }
 
-/** Read-only checks of a live deployment, in the order a user fixes them. */
+/** A group of checks that could not run (the deployer may not read it, the API is unreachable) is one failed line. */
+async function guarded(what: string, run: () => Promise<Check | Check[]>): Promise<Check[]> {
+  try {
+    return [await run()].flat();
+  } catch (err) {
+    const code = apiCodeOf(err);
+    return [
+      bad(
+        `${what}: could not check (${redact(code ? `${code}: ${messageOf(err)}` : messageOf(err))})`,
+        'give the deployer the read actions of docs/deploy.md#permissions',
+      ),
+    ];
+  }
+}
+
+/** Read-only checks of a live deployment, in the order a user fixes them; each group runs even when another could not. */
 export async function runDoctor(d: Deployment, c: DoctorClients, o: DoctorOptions): Promise<Check[]> {
   return [
-    ...(await roleChecks(d, c)),
-    await bucketCheck(d, c),
-    ...(await secretChecks(d, c)),
-    ...(await queueChecks(d, c)),
-    ...(await functionChecks(d, c, o)),
+    ...(await guarded(`role ${d.role}`, () => roleChecks(d, c))),
+    ...(await guarded(`bucket ${d.bucket.name}`, () => bucketCheck(d, c))),
+    ...(await guarded('secrets', () => secretChecks(d, c))),
+    ...(await guarded('queues', () => queueChecks(d, c))),
+    ...(await guarded('functions', () => functionChecks(d, c, o))),
     await urlCheck(o.url, o.urlTimeoutMs ?? 10_000),
   ];
 }

@@ -16,6 +16,7 @@ import { installCam, type CamModel } from '../support/cloud/cam.js';
 import { installBuckets, type BucketModel } from '../support/cloud/cos-buckets.js';
 import { callFunction, invokeFunction, type Invocation } from '../support/cloud/functions.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
+import { CloudApiError } from '../support/cloud/tc3.js';
 import { installSsmAdmin } from '../support/cloud/ssm-admin.js';
 import { getManifestRaw, pushImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -297,6 +298,16 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
     assert.match(check.out, /✔ queue it-b-tasks exists/);
     assert.match(check.out, /✘ queue it-b-tasks-dlq does not exist — fix: npm run deploy/);
     assert.match(check.out, /– Function URL not checked/);
+    // a check the deployer may not make is one failed line; the other checks still run
+    const getRole = cloud.handlers['cam.GetRole']!;
+    cloud.handlers['cam.GetRole'] = () => {
+      throw new CloudApiError('AuthFailure.UnauthorizedOperation', 'you are not authorized to perform operation (cam:GetRole)');
+    };
+    const refused = await local('doctor', 'b.yaml');
+    cloud.handlers['cam.GetRole'] = getRole;
+    assert.equal(refused.code, 1);
+    assert.match(refused.out, /✘ role MyOwnRole: could not check \(AuthFailure\.UnauthorizedOperation: .*\) — fix: give the deployer/);
+    assert.match(refused.out, /✔ queue it-b-tasks exists/);
 
     const removed = await local('unbootstrap', 'b.yaml');
     assert.equal(removed.code, 0, removed.out);
