@@ -86,12 +86,15 @@ export async function bootstrap(d: Deployment, flags: BootstrapFlags, io: Io = p
   const security = needsFile ? await securityText(flags.securityFile) : '';
   io.print(`${flags.dryRun ? 'would create' : 'creating'} what a first deploy of ${d.prefix} in ${d.region} needs:`);
   if (flags.dryRun) return void plan.forEach(show);
-  let apiKey: string | undefined;
-  await executeBootstrap(plan, c, (kind) => (kind === 'security' ? security : (apiKey = newApiKey())), show);
-  if (apiKey)
+  let apiKey = '';
+  // the key is shown as soon as SSM holds it, even if a later call fails
+  const shown = (a: BootstrapAction) =>
+    a.secret === 'apiKey' &&
     io.print(
       `\nAPI key (stored in SSM secret ${d.secrets.apiKey}; shown this once, keep it where your clients read it, e.g. IMAGE_TRANSFER_API_KEY):\n${apiKey}\n`,
     );
+  await executeBootstrap(plan, c, (kind) => (kind === 'security' ? security : (apiKey = newApiKey())), show, shown);
+  if (d.secrets.security.startsWith('cos:')) io.print(`note: the security configuration ${d.secrets.security} is an object of the bucket: upload it yourself`);
   io.print('bootstrap done: next, npm run deploy');
 }
 

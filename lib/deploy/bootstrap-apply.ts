@@ -30,7 +30,7 @@ export async function bucketKeys(d: Deployment, c: Pick<BootstrapClients, 'cos'>
 const lowerFirst = (s: string) => `${s[0]!.toLowerCase()}${s.slice(1)}`;
 
 /**
- * Makes the plan's calls in order; `onAction` reports each before it is made (never a secret value).
+ * Makes the plan's calls in order; `onAction` reports each before it is made (never a secret value), `onDone` after it succeeded.
  * A `secret` action gets its value from `secretValue` at the moment of the call.
  */
 export async function executeBootstrap(
@@ -38,6 +38,7 @@ export async function executeBootstrap(
   c: BootstrapClients,
   secretValue: (kind: SecretKind) => string,
   onAction: (a: BootstrapAction) => void = () => {},
+  onDone: (a: BootstrapAction) => void = () => {},
 ): Promise<void> {
   for (const a of actions) {
     onAction(a);
@@ -48,5 +49,6 @@ export async function executeBootstrap(
     const call = client[name];
     if (typeof call !== 'function') throw new Error(`${a.service} has no action ${a.action}`);
     await call.call(client, params);
+    onDone(a);
   }
 }

@@ -285,9 +285,19 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
         secrets: { security: 'it-b-security', apiKey: 'it-b-api-key' },
       }),
     );
-    const first = await local('bootstrap', 'b.yaml', { securityFile: values('security.yaml') });
+    // a call that fails after the API key is stored: the key was shown all the same, and a re-run finishes the rest
+    const createQueue = cloud.handlers['tdmq.CreateCmqQueue']!;
+    cloud.handlers['tdmq.CreateCmqQueue'] = () => {
+      throw new CloudApiError('LimitExceeded', 'queue quota reached');
+    };
+    const interrupted = await local('bootstrap', 'b.yaml', { securityFile: values('security.yaml') });
+    cloud.handlers['tdmq.CreateCmqQueue'] = createQueue;
+    assert.equal(interrupted.code, 1, interrupted.out);
+    const bKey = interrupted.out.match(/^API key .*\n([A-Za-z0-9_-]{43})$/m)?.[1];
+    assert.equal(bKey, cloud.ssm.secrets.get('it-b-api-key')?.versions[0]?.SecretString);
+    const first = await local('bootstrap', 'b.yaml');
     assert.equal(first.code, 0, first.out);
-    assert.doesNotMatch(first.out, /CreateRole|PutBucket/);
+    assert.doesNotMatch(first.out, /CreateRole|PutBucket|CreateSecret|API key/);
     assert.ok(account.queues.has('it-b-tasks') && account.queues.has('it-b-tasks-dlq'));
     assert.equal(account.queues.get('it-b-tasks')!.DeadLetterQueueName, 'it-b-tasks-dlq');
     assert.equal(buckets.buckets.get('own-bucket-1250000000')!.lifecycle, undefined, "the user's bucket keeps its configuration");
