@@ -6,8 +6,8 @@ import { messageOf } from '../util/errors.js';
 import { redact } from '../util/redact.js';
 import type { BootstrapClients } from './bootstrap.js';
 import { executionActions, grantedBy, SCF_PRINCIPAL } from './permissions.js';
-import type { FunctionCode } from './plan.js';
-import { FUNCTION_ROLES, names, triggersOf, type Deployment, type FunctionRole } from './schema.js';
+import { desiredTriggers, sameTriggerDesc, type FunctionCode } from './plan.js';
+import { FUNCTION_ROLES, names, type Deployment, type FunctionRole } from './schema.js';
 
 /** One line of `npm run deploy -- --check`: what was checked, and when it failed, the fix. */
 export interface Check {
@@ -62,9 +62,14 @@ async function functionChecks(d: Deployment, c: DoctorClients, o: DoctorOptions)
         : bad(`function ${name} runs other code than this build (${hash})`, DEPLOY),
     );
     const have = await c.scf.ListTriggers({ FunctionName: name, Namespace: d.namespace, Limit: 100 });
-    for (const t of triggersOf(d, role)) {
-      const found = (have.Triggers ?? []).some((x) => x.TriggerName === t.name && x.Type === t.type);
-      out.push(found ? ok(`trigger ${t.name} (${t.type}) of ${name} is present`) : bad(`trigger ${t.name} (${t.type}) of ${name} is missing`, DEPLOY));
+    for (const t of desiredTriggers(d, role)) {
+      const found = (have.Triggers ?? []).find((x) => x.TriggerName === t.name && x.Type === t.type);
+      const same = found && sameTriggerDesc(t.type, t.desc, found.TriggerDesc ?? '') && (t.customArgument ?? '') === (found.CustomArgument ?? '');
+      out.push(
+        same
+          ? ok(`trigger ${t.name} (${t.type}) of ${name} is present`)
+          : bad(`trigger ${t.name} (${t.type}) of ${name} is ${found ? 'not as described' : 'missing'}`, DEPLOY),
+      );
     }
   }
   return out;

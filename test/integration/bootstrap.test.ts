@@ -223,6 +223,9 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
     transfer.statusReasons = [{ ErrorCode: 'InstallDependenciesError', ErrorMessage: 'no space' }];
     planner.params.Description = 'image-transfer 0.0.1 code 0000000000000000';
     planner.triggers.delete('nightly');
+    const urlTrigger = planner.triggers.get('function-url')!;
+    const urlDesc = urlTrigger.TriggerDesc;
+    urlTrigger.TriggerDesc = String(urlDesc).replace('"AuthType":"NONE"', '"AuthType":"CAM"');
     policy.PolicyDocument = policy.PolicyDocument.replace('"name/cos:GetObject",', '');
     const bucket = buckets.buckets.get(BUCKET)!;
     buckets.buckets.delete(BUCKET);
@@ -237,6 +240,7 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
         /✘ function image-transfer-transfer is UpdateFailed \(InstallDependenciesError: no space\) — fix: npm run deploy/,
         /✘ function image-transfer-planner runs other code than this build .* — fix: npm run deploy/,
         /✘ trigger nightly \(timer\) of image-transfer-planner is missing — fix: npm run deploy/,
+        /✘ trigger function-url \(http\) of image-transfer-planner is not as described — fix: npm run deploy/,
         /✘ role SCF_ImageTransferRole lacks cos:GetObject — fix: /,
         /✘ bucket boot-reports-1250000000 does not exist — fix: npm run deploy -- --bootstrap/,
         /✘ secret image-transfer-api-key is not readable: .* — fix: npm run deploy -- --bootstrap/,
@@ -244,7 +248,7 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
         /✘ Function URL .* answered 200 to an unsigned call, not 401 — fix: /,
       ])
         assert.match(broken.out, line);
-      assert.match(broken.out, /\n9 of \d+ checks failed/);
+      assert.match(broken.out, /\n10 of \d+ checks failed/);
     } finally {
       urlRefuses = true;
       buckets.buckets.set(BUCKET, bucket);
@@ -253,6 +257,7 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
       policy.PolicyDocument = original.doc;
       account.functions.set('image-transfer-aggregator', aggregator);
       planner.triggers.set('nightly', timer);
+      urlTrigger.TriggerDesc = urlDesc;
       cloud.ssm.secrets.set('image-transfer-api-key', key);
       security.versions.pop();
     }
