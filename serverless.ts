@@ -15,7 +15,7 @@ const description: DeploymentInput = {
   // the designed fan-out, one setting away: `queue: { kind: 'tdmq-cmq' }` (K workers over a TDMQ for CMQ
   // queue; the region's public endpoint by default, a `workers` count, a visibility timeout above 900 s)
   queue: { kind: 'scf-async', retries: 2, ttlSeconds: 21600 },
-  secrets: { security: 'image-transfer/security', apiKey: 'image-transfer/api-key' },
+  secrets: { security: 'image-transfer-security', apiKey: 'image-transfer-api-key' },
   functions: {
     planner: {
       memory: 256,

@@ -1,4 +1,6 @@
 // npm run deploy [-- --config values.yaml] [--dry-run] [--terraform out/]   |   npm run undeploy [-- --config values.yaml]
+// npm run deploy -- --bootstrap [--security-file f] [--expire-days N] [--dry-run]   |   npm run undeploy -- --bootstrap [--force]
+// npm run deploy -- --check [--url <function-url>]   (the doctor: read-only, exit 1 when a check fails)
 // Applies serverless.ts through the SCF and TDMQ APIs (idempotent: a second run with no change makes no
 // mutating call). Credentials: TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (/ TENCENTCLOUD_SESSION_TOKEN).
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,8 @@ import { execute, planDeploy, planUndeploy, readCode, readState, resolveDeployme
 import { tdmqClient, scfClient } from '../lib/tencent/clients.js';
 import { scfRoleCredential } from '../lib/tencent/cloud-credential.js';
 import { apiCodeOf } from '../lib/tencent/index.js';
+import { ConfigError } from '../lib/rules/index.js';
+import { bootstrap, doctor, unbootstrap } from './deploy-bootstrap.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +21,12 @@ const { values } = parseArgs({
     'dry-run': { type: 'boolean', default: false },
     terraform: { type: 'string' },
     undeploy: { type: 'boolean', default: false },
+    bootstrap: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
+    'security-file': { type: 'string' },
+    'expire-days': { type: 'string', default: '7' },
+    force: { type: 'boolean', default: false },
+    url: { type: 'string' },
   },
 });
 const show = (a: Action) =>
@@ -24,7 +34,19 @@ const show = (a: Action) =>
 
 try {
   const d = await resolveDeployment(description, values.config);
-  if (values.terraform) {
+  const expireDays = Number(values['expire-days']);
+  if (!Number.isInteger(expireDays) || expireDays < 1 || expireDays > 3650)
+    throw new ConfigError([{ file: '--expire-days', message: `expected a whole number of days from 1 to 3650, got ${values['expire-days']}` }]);
+  const flags = {
+    dryRun: values['dry-run'],
+    force: values.force,
+    expireDays,
+    ...(values['security-file'] ? { securityFile: values['security-file'] } : {}),
+    ...(values.url ? { url: values.url } : {}),
+  };
+  if (values.check) process.exitCode = await doctor(d, flags);
+  else if (values.bootstrap) await (values.undeploy ? unbootstrap(d, flags) : bootstrap(d, flags));
+  else if (values.terraform) {
     mkdirSync(values.terraform, { recursive: true });
     writeFileSync(join(values.terraform, 'main.tf'), toTerraform(d));
     for (const role of FUNCTION_ROLES) copyFileSync(`dist/functions/${role}.zip`, join(values.terraform, `${role}.zip`));

@@ -7,7 +7,7 @@ import { CosObjectStore, CosPullLedger } from '../../lib/store/cos.js';
 import type { ObjectStore } from '../../lib/store/index.js';
 import { parseConfigBytes } from '../../lib/rules/index.js';
 import { credentialStore, type CredentialStore } from '../../lib/credentials/index.js';
-import { scfClient, ssmClient, type ScfClient, type SsmClient } from '../../lib/tencent/clients.js';
+import { readSecret, scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
 import { scfRoleCredential } from '../../lib/tencent/index.js';
 import { instanceTokenLogin, type InstanceLogin } from '../../lib/inventory/index.js';
 import { pullBudgetGates, type VerifyMode } from '../../lib/usecases/index.js';
@@ -46,33 +46,6 @@ function cached<T>(load: () => Promise<T>): () => Promise<T> {
       value = { at: Date.now(), promise: load().catch((e: unknown) => ((value = undefined), Promise.reject(e))) };
     return value.promise;
   };
-}
-
-/**
- * The newest version of a custom SSM secret. `SSM_Current` names the current version of cloud-product
- * secrets only (GetSecretValueRequest.VersionId in the SDK models; https://cloud.tencent.com/document/api/1140/40522):
- * a custom secret is read by an explicit VersionId, so list them (ListSecretVersionIds) and take the newest
- * by CreateTime. `SecretBinary` is base64 (GetSecretValueResponse). Errors name the secret and version, never the value.
- */
-export async function readSecret(ssm: Pick<SsmClient, 'ListSecretVersionIds' | 'GetSecretValue'>, name: string): Promise<string> {
-  const fail = (what: string, err: unknown) =>
-    new Error(`SSM secret ${name}: ${what} could not be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  let versions: Array<{ VersionId?: string; CreateTime?: number }>;
-  try {
-    versions = (await ssm.ListSecretVersionIds({ SecretName: name })).Versions ?? [];
-  } catch (err) {
-    throw fail('its versions', err);
-  }
-  const newest = versions
-    .filter((v): v is { VersionId: string; CreateTime?: number } => Boolean(v.VersionId))
-    .reduce<{ VersionId: string; CreateTime?: number } | undefined>((a, v) => (!a || (v.CreateTime ?? 0) >= (a.CreateTime ?? 0) ? v : a), undefined);
-  if (!newest) throw new Error(`SSM secret ${name} has no version`);
-  try {
-    const r = await ssm.GetSecretValue({ SecretName: name, VersionId: newest.VersionId });
-    return r.SecretBinary ? Buffer.from(r.SecretBinary, 'base64').toString('utf8') : (r.SecretString ?? '');
-  } catch (err) {
-    throw fail(`version ${newest.VersionId}`, err);
-  }
 }
 
 /** Composition root, built once per cold start from the environment; adapters are created here only. */

@@ -72,7 +72,8 @@ export function sameTriggerDesc(type: string, want: string, have: string): boole
 const sameTrigger = (w: TriggerState, t: TriggerState): boolean =>
   w.type === t.type && sameTriggerDesc(w.type, w.desc, t.desc) && (w.customArgument ?? '') === (t.customArgument ?? '');
 
-function desiredTriggers(d: Deployment, role: FunctionRole): TriggerState[] {
+/** The triggers of a function as CreateTrigger takes them (the doctor compares them with ListTriggers too). */
+export function desiredTriggers(d: Deployment, role: FunctionRole): TriggerState[] {
   return triggersOf(d, role).map((t) =>
     t.type === 'timer'
       ? { name: t.name, type: 'timer', desc: t.cron, ...(t.message ? { customArgument: t.message } : {}) }
@@ -80,7 +81,7 @@ function desiredTriggers(d: Deployment, role: FunctionRole): TriggerState[] {
   );
 }
 
-function queueActions(d: Deployment, current: CurrentState): Action[] {
+export function queueActions(d: Deployment, current: CurrentState): Action[] {
   if (d.queue.kind !== 'tdmq-cmq') return [];
   const n = names(d);
   const q = d.queue;

@@ -16,6 +16,9 @@ const HttpTrigger = z.strictObject({
 });
 const Trigger = z.discriminatedUnion('type', [TimerTrigger, HttpTrigger]);
 
+/** An SSM secret name: letters, digits, `-` and `_`, at most 128 bytes, first a letter or digit (CreateSecretRequest.SecretName, ssm_models.d.ts). */
+const SecretName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'an SSM secret name: letters, digits, - and _ (no /), at most 128');
+
 const FunctionSpec = z.strictObject({
   /** MB: 64, or 128–3072 in steps of 128 (SCF limits). */
   memory: z
@@ -94,7 +97,7 @@ export const Deployment = z
       }),
     ]),
     /** SSM secret (or `cos:<key>`) holding the security file; SSM secret holding the HMAC key. */
-    secrets: z.strictObject({ security: z.string().min(1), apiKey: z.string().min(1) }),
+    secrets: z.strictObject({ security: SecretName.or(z.string().regex(/^cos:.+/)), apiKey: SecretName }),
     functions: z.strictObject({ planner: FunctionSpec, transfer: FunctionSpec, aggregator: FunctionSpec }),
   })
   .superRefine((d, ctx) => {

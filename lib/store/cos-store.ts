@@ -2,6 +2,7 @@ import COS from 'cos-nodejs-sdk-v5';
 import type { CredentialProvider } from '../tencent/index.js';
 import { StoreError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
+import { expiringKeys } from './layout.js';
 import type { ObjectStore } from './port.js';
 
 export interface CosStoreOptions {
@@ -60,7 +61,13 @@ export class CosObjectStore implements ObjectStore {
 
   async put(key: string, body: string | Uint8Array, contentType: string): Promise<void> {
     try {
-      await this.cos.putObject({ ...this.target(key), Body: typeof body === 'string' ? body : Buffer.from(body), ContentType: contentType });
+      const tagging = expiringKeys.taggingOf(key);
+      await this.cos.putObject({
+        ...this.target(key),
+        Body: typeof body === 'string' ? body : Buffer.from(body),
+        ContentType: contentType,
+        ...(tagging ? { Headers: { 'x-cos-tagging': tagging } } : {}),
+      });
     } catch (cause) {
       throw new StoreError('REPORT_STORE_FAILED', `COS put ${this.options.bucket}/${this.prefix}${key} failed: ${describeCosError(cause)}`, { cause });
     }

@@ -59,6 +59,8 @@ export const checkpointKeys = {
 };
 
 export const pullBudgetKeys = {
+  /** Everything of every registry's budget. */
+  all: 'pull-budget/',
   policy: (registry: string) => `pull-budget/${registry}/policy.json`,
   tokens: (registry: string) => `pull-budget/${registry}/tokens/`,
   token: (registry: string, slot: number, use: number) => `pull-budget/${registry}/tokens/${pad(slot, 5)}/${pad(use, 10)}`,
@@ -68,4 +70,18 @@ export const pullBudgetKeys = {
     return m ? { slot: Number(m[1]), use: Number(m[2]) } : undefined;
   },
   probe: (id: string) => `pull-budget/probe/${id}`,
+};
+
+/**
+ * What the bucket's lifecycle rule (`npm run deploy -- --bootstrap`) expires: the pull-budget ledger and the
+ * plan slices of runs. COS lifecycle filters match a key prefix and tags, never a pattern (PUT Bucket
+ * lifecycle, https://cloud.tencent.com/document/product/436/8280), so a slice, under `runs/<runId>/plan/`, is
+ * written with a tag (`x-cos-tagging`, PUT Object https://cloud.tencent.com/document/product/436/7749) and
+ * the rule matches the prefix `runs/` with that tag.
+ */
+export const expiringKeys = {
+  prefixes: [pullBudgetKeys.all],
+  tagged: { prefix: runKeys.all, key: 'image-transfer-expire', value: 'plan' },
+  /** The `x-cos-tagging` value of an object written at `key`, or undefined. */
+  taggingOf: (key: string): string | undefined => (/^runs\/[^/]+\/plan\//.test(key) ? 'image-transfer-expire=plan' : undefined),
 };

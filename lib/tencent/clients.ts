@@ -1,3 +1,4 @@
+import { Client as CamClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/cam/v20190116/cam_client.js';
 import { Client as ScfClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/v20180416/scf_client.js';
 import { Client as SsmClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/ssm/v20190923/ssm_client.js';
 import { Client as TdmqClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/tdmq/v20200217/tdmq_client.js';
@@ -32,3 +33,12 @@ export function tdmqClient(credential: CredentialProvider, endpoint: CloudEndpoi
 }
 
 export type { TdmqClient };
+
+/** CAM (global service: the region is ignored by the API). Bootstrap and doctor only. */
+export function camClient(credential: CredentialProvider, endpoint: CloudEndpoint): CamClient {
+  return new CamClient({ credential, region: endpoint.region, profile: profile(endpoint) });
+}
+
+export type { CamClient };
+
+export { readSecret } from './secret.js';

@@ -62,3 +62,7 @@ export const MAX_RULE_FILE_VALUES = 200_000;
 export const MAX_API_BODY_BYTES = 1 * MiB;
 /** Runs listed by `GET /runs`, newest first. */
 export const MAX_LISTED_RUNS = 50;
+/** An SSM secret's value: SecretString / SecretBinary hold at most 32 KB (CreateSecretRequest, ssm_models.d.ts). */
+export const MAX_SSM_SECRET_BYTES = 32 * KiB;
+/** Objects `undeploy --bootstrap --force` deletes from the bucket it created; past this, empty it with a lifecycle rule. */
+export const MAX_BUCKET_OBJECTS_DELETED = 10_000;

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { DEPLOYER_ACTIONS, EXECUTION_ACTIONS } from '../../lib/deploy/index.js';
 
-// The CAM actions the code needs, derived from the calls it makes, checked against docs/deploy.md.
+// The CAM actions the code needs, derived from the calls it makes, checked against the one list in
+// lib/deploy/permissions.ts (the execution role's policy that bootstrap creates and doctor checks) and
+// against docs/deploy.md.
 // Cloud API 3.0: the CAM action is `<service>:<Action>` for the SDK method of that name, except SCF
 // `Invoke`, whose CAM action is `scf:InvokeFunction` (docs 583/47934, 583/18014). COS: the SDK method
 // putObject -> `cos:PutObject` etc. (https://cloud.tencent.com/document/product/436/31923). CMQ data plane:
@@ -15,6 +18,7 @@ const CLIENTS = {
   tcr: 'tcr/v20190924/tcr_client.d.ts',
   tdmq: 'tdmq/v20200217/tdmq_client.d.ts',
   ssm: 'ssm/v20190923/ssm_client.d.ts',
+  cam: 'cam/v20190116/cam_client.d.ts',
 };
 const CAM_NAME: Record<string, string> = { 'scf:Invoke': 'scf:InvokeFunction' };
 
@@ -56,9 +60,13 @@ export function actionsUsed(): Set<string> {
   return used;
 }
 
-describe('CAM permissions in docs/deploy.md', () => {
+/** The list of lib/deploy/permissions.ts; `cam:PassRole` is checked by CAM when a function is given its role, not called. */
+const LISTED = new Set<string>([...Object.values(EXECUTION_ACTIONS).flat(), ...Object.values(DEPLOYER_ACTIONS).flat()]);
+const NOT_CALLED = new Set(['cam:PassRole']);
+
+describe('CAM permissions: the calls, lib/deploy/permissions.ts and docs/deploy.md agree', () => {
   const docs = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
-  const listed = new Set([...docs.matchAll(/`([a-z]+:[A-Z][A-Za-z]+)`/g)].map((m) => m[1]!));
+  const documented = new Set([...docs.matchAll(/`([a-z]+:[A-Z][A-Za-z]+)`/g)].map((m) => m[1]!));
 
   it('finds the calls it should (the scan itself works)', () => {
     const used = actionsUsed();
@@ -70,20 +78,28 @@ describe('CAM permissions in docs/deploy.md', () => {
       'cos:DeleteObject',
       'tdmq:CreateCmqQueue',
       'cmqqueue:BatchSendMessage',
+      'cam:GetRole',
+      'cam:CreateRole',
+      'cos:PutBucketLifecycle',
     ])
       assert.ok(used.has(a), `${a} not found by the scan`);
     assert.ok(!used.has('scf:Invoke'));
   });
 
-  it('lists every action the code calls', () => {
-    const missing = [...actionsUsed()].filter((a) => !listed.has(a)).sort();
-    assert.deepEqual(missing, [], `docs/deploy.md lacks ${missing.join(', ')}`);
+  it('lists every action the code calls in lib/deploy/permissions.ts', () => {
+    const missing = [...actionsUsed()].filter((a) => !LISTED.has(a)).sort();
+    assert.deepEqual(missing, [], `lib/deploy/permissions.ts lacks ${missing.join(', ')}`);
   });
 
-  it('lists no action that does not exist (e.g. scf:Invoke)', () => {
-    assert.ok(!listed.has('scf:Invoke'), 'the CAM action is scf:InvokeFunction');
+  it('lists no action the code never calls (e.g. scf:Invoke)', () => {
+    assert.ok(!LISTED.has('scf:Invoke'), 'the CAM action is scf:InvokeFunction');
     const used = actionsUsed();
-    const extra = [...listed].filter((a) => !used.has(a) && a !== 'cam:PassRole').sort();
-    assert.deepEqual(extra, [], `docs/deploy.md lists actions the code never calls: ${extra.join(', ')}`);
+    const extra = [...LISTED].filter((a) => !used.has(a) && !NOT_CALLED.has(a)).sort();
+    assert.deepEqual(extra, [], `lib/deploy/permissions.ts lists actions the code never calls: ${extra.join(', ')}`);
+  });
+
+  it('docs/deploy.md shows exactly that list', () => {
+    assert.deepEqual([...documented].filter((a) => !LISTED.has(a)).sort(), [], 'docs/deploy.md lists actions lib/deploy/permissions.ts does not');
+    assert.deepEqual([...LISTED].filter((a) => !documented.has(a)).sort(), [], 'docs/deploy.md lacks actions of lib/deploy/permissions.ts');
   });
 });

@@ -28,6 +28,8 @@ export interface CloudFake {
   readonly objects: Map<string, Buffer>;
   readonly calls: Array<{ service: string; action: string; ok: boolean; error?: string }>;
   handlers: Record<string, Tc3Handler>;
+  /** Bucket-level COS calls (cos-buckets.ts); answers and returns true, or false to serve the object call. */
+  cosBuckets?: (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) => boolean;
   stop(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
   const calls: CloudFake['calls'] = [];
   const tokens = new Set(options.tokens ?? []);
   const ssm = new SsmModel();
-  const fake = { handlers: { ...ssm.handlers(), ...options.handlers } } as { handlers: Record<string, Tc3Handler> };
+  const fake = { handlers: { ...ssm.handlers(), ...options.handlers } } as Pick<CloudFake, 'handlers' | 'cosBuckets'>;
 
   const tc3 = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
     const requestId = crypto.randomUUID();
@@ -107,6 +109,7 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
       const bad = verifyCosSignature(req, url, options.secrets, tokens);
       calls.push({ service: 'cos', action: req.method ?? '?', ok: !bad, ...(bad ? { error: bad } : {}) });
       if (bad) return void res.writeHead(403, { 'content-type': 'application/xml' }).end(`<Error><Code>${bad}</Code></Error>`);
+      if (fake.cosBuckets?.(req, res, url, body)) return;
       return void handleCos(objects, req, res, url, body, options.cosClock);
     }
     if (url.pathname === '/v2/index.php') return void cmqCall(req, res, body);
