@@ -10,7 +10,9 @@ import type { Deployment } from './schema.js';
 export const EXECUTION_ACTIONS = {
   scf: ['scf:InvokeFunction'],
   ssm: ['ssm:ListSecretVersionIds', 'ssm:GetSecretValue'],
-  cos: ['cos:PutObject', 'cos:GetObject', 'cos:GetBucket', 'cos:DeleteObject'],
+  // cos:PutObjectTagging: plan slices are written with an `x-cos-tagging` header (their expiry rule matches
+  // the tag); S3 requires the tagging action for that header, COS's PutObject page does not say, so it is granted.
+  cos: ['cos:PutObject', 'cos:PutObjectTagging', 'cos:GetObject', 'cos:GetBucket', 'cos:DeleteObject'],
   cmq: ['cmqqueue:BatchSendMessage', 'cmqqueue:BatchReceiveMessage', 'cmqqueue:DeleteMessage'],
   tcr: [
     'tcr:CreateInstanceToken',

@@ -55,6 +55,8 @@ export function actionsUsed(): Set<string> {
       else if (service) add(`${service}:${m[2]}`);
     }
     for (const m of text.matchAll(/\.cos\.([a-z][A-Za-z]+)\(/g)) add(`cos:${m[1]![0]!.toUpperCase()}${m[1]!.slice(1)}`);
+    // an object written with tags: S3 asks for the tagging action too, and it is granted for COS as well
+    if (text.includes("'x-cos-tagging'")) add('cos:PutObjectTagging');
     if (file.endsWith(join('lib', 'queue', 'cmq.ts'))) for (const m of text.matchAll(/'((?:Batch)?(?:Send|Receive|Delete)Message)'/g)) add(`cmqqueue:${m[1]}`);
   }
   return used;
