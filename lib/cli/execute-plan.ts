@@ -15,7 +15,7 @@ import {
 import { formatRuleFile, formatRuleFileV2, type RuleV2 } from '../rules/index.js';
 import type { CredentialStore } from '../credentials/index.js';
 import { FsObjectStore, localRunKeys } from '../store/index.js';
-import { estimatePlan, failedRulesV2, runTasks, writeRunReport, type PlanEstimate } from '../usecases/index.js';
+import { estimatePlan, failedRulesV2, runTasks, tagsOnce, writeRunReport, type PlanEstimate } from '../usecases/index.js';
 import { escapeControl } from '../util/escape-control.js';
 import type { Logger } from '../util/logger.js';
 import type { RunContext } from './context.js';
@@ -50,14 +50,16 @@ export function poolFor(ctx: RunContext, security: CredentialStore, override?: (
 export async function executePlan(
   ctx: RunContext,
   pool: RegistryPool,
-  plan: { runId: string; startedAt: Date; tasks: TransferTask[]; planFailures: PlanFailure[]; rulesV2?: RuleV2[] },
+  /** `checked`: the rules a failed registry check stopped (already reported, one line per registry). */
+  plan: { runId: string; startedAt: Date; tasks: TransferTask[]; planFailures: PlanFailure[]; checked?: PlanFailure[]; rulesV2?: RuleV2[] },
 ): Promise<number> {
   const { options, logger } = ctx;
   for (const f of plan.planFailures) {
     const hint = f.error.hint ? ` (${hintText(f.error.hint)})` : '';
     logger.error(`cannot plan ${f.rule.source} -> ${f.rule.target}: ${f.error.message}${hint}`);
   }
-  if (options.dryRun || options.estimate) return printPlan(ctx, pool, plan.tasks, plan.planFailures.length);
+  const planFailures = [...(plan.checked ?? []), ...plan.planFailures];
+  if (options.dryRun || options.estimate) return printPlan(ctx, pool, plan.tasks, planFailures.length);
   logger.info('Start to handle transfer jobs, please wait ...');
   const results = await transfer(ctx, pool, plan.tasks);
   const report = aggregateReport({
@@ -66,7 +68,7 @@ export async function executePlan(
     startedAt: plan.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     results,
-    planFailures: plan.planFailures,
+    planFailures,
     interrupted: ctx.signal.aborted,
   });
   const dir = await saveReport(ctx, report, plan.rulesV2 && (() => failedRulesV2(report, plan.tasks, plan.rulesV2!)));
@@ -89,6 +91,8 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
         coordinator: new BlobCoordinator(),
         blobConcurrency: options.blobConcurrency,
         verify: options.verify,
+        credentialSource: (r, repo) => pool.credentialSource(r, repo),
+        listTags: tagsOnce(pool),
       },
       tasks,
       {

@@ -57,3 +57,6 @@ export const MAX_AUTH_FILE_BYTES = 10 * MiB;
  * file holds about 50,000. Aliases can make a small file name millions of images; past this it is refused.
  */
 export const MAX_RULE_FILE_VALUES = 200_000;
+
+/** A failure hint for a missing tag names the tags the source repository has when it has at most this many. */
+export const MAX_TAGS_IN_HINT = 10;
