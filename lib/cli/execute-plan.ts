@@ -30,7 +30,7 @@ export function poolFor(ctx: RunContext, security: CredentialStore, override?: (
     accessFrom((registry, repository) => security.lookup(registry, repository), { override }),
     {
       qps: ctx.options.qps,
-      onRetry: (e) => ctx.logger.warn(`retry ${e.attempt} of ${e.method} ${e.url} in ${e.delayMs}ms: ${e.reason}`),
+      onRetry: (e) => ctx.logger.warn(`${e.registry}: attempt ${e.attempt} of ${e.attempts} failed, next try in ${formatDuration(e.delayMs)}: ${e.reason}`),
       quota: {
         reserve: ctx.options.pullReserve,
         maxWaitMs: ctx.options.pullMaxWait * 1000,
@@ -107,6 +107,9 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
           progress?.event(task, event);
           if (event.type === 'retry') logger.warn(`retry ${event.attempt} of blob ${event.digest} for ${task.rule.source}: ${event.reason}`);
         },
+        onRetryPass: (pass, passes, count) => logger.warn(`retrying ${count} failed image(s): pass ${pass} of ${passes} (--retry)`),
+        onRegistryDown: (d) =>
+          logger.error(`${d.registry}: ${d.failure.error?.hint?.cause ?? d.failure.error?.message}; ${d.notAttempted} image(s) not attempted`),
         onResult: (result) => {
           if (result.attempts <= 1) done += 1;
           progress?.finish(result);

@@ -40,7 +40,9 @@ export interface RetryEvent {
   readonly registry: string;
   readonly method: string;
   readonly url: string;
+  /** The attempt that failed (1 = the first try), of `attempts` in all. */
   readonly attempt: number;
+  readonly attempts: number;
   readonly delayMs: number;
   readonly reason: string;
 }
@@ -277,7 +279,15 @@ export class RegistryClient {
         if (!(err instanceof RegistryError) || !err.retryable || !replayable || attempt >= this.policy.retries || signal?.aborted) throw err;
         if (hasCode(err, 'REGISTRY_TIMEOUT') && Date.now() - started >= this.policy.timedOutBudgetMs) throw err;
         const delayMs = backoffDelay(this.policy, attempt, (err as RegistryError & { retryAfterMs?: number }).retryAfterMs);
-        this.options.onRetry?.({ registry: this.registry, method, url: err.url, attempt: attempt + 1, delayMs, reason: err.message });
+        this.options.onRetry?.({
+          registry: this.registry,
+          method,
+          url: err.url,
+          attempt: attempt + 1,
+          attempts: this.policy.retries + 1,
+          delayMs,
+          reason: err.message,
+        });
         await sleep(delayMs, signal);
       }
     }

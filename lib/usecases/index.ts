@@ -16,7 +16,7 @@ export { planCcrToTcr, tcrRegistryLogin, type CcrToTcrDeps, type CcrToTcrOptions
 
 export { transferOne, notRunResult, type TransferDeps, type TransferOptions } from './transfer/transfer-one.js';
 export { explainFailure } from './transfer/explain-failure.js';
-export { runTasks, type RunTasksOptions } from './transfer/run-tasks.js';
+export { runTasks, type RegistryDown, type RunTasksOptions } from './transfer/run-tasks.js';
 export { verifyStep, withVerification, type VerifyMode } from './transfer/verify-step.js';
 export { checkpointsIn } from './transfer/checkpoints.js';
 export { PullBudgetError, SharedPullBudget, publishPullBudget, readPullBudget, pullBudgetKey, pullBudgetGates } from './transfer/pull-budget.js';

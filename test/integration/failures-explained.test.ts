@@ -94,6 +94,32 @@ describe('every common failure is explained: a cause and a fix', { concurrency: 
     expectExplained(r, 'CREDENTIALS_REFUSED', tls.host, `the security file key "${tls.host}"`);
   });
 
+  it('--dry-run checks each registry too: a wrong password is reported once, with the rules it stops, exit 1', async () => {
+    const s = join(dir, 'dry.security.yaml');
+    const r = join(dir, 'dry.rule.yaml');
+    writeFileSync(s, yaml.dump({ [plain.host]: { insecure: true }, [tls.host]: { username: 'testuser', password: '${WRONG_PASSWORD}', caFile: tls.ca } }));
+    const rules = {
+      [`${plain.host}/team/app:v1`]: `${tls.host}/dry/a:v1`,
+      [`${plain.host}/team/app`]: `${tls.host}/dry/b`,
+      [`${plain.host}/team/other:v1`]: `${plain.host}/dry/c:v1`,
+    };
+    writeFileSync(r, yaml.dump(rules));
+    const out = await runCli([`--securityFile=${s}`, `--ruleFile=${r}`, '--dry-run'], {
+      env: { WRONG_PASSWORD: WRONG, DOCKER_CONFIG: '/nonexistent' },
+      killAfterMs: 120_000,
+    });
+    assert.equal(out.code, 1, out.stdout + out.stderr);
+    const lines = out.stderr.split('\n').filter((l) => l.includes('registry check failed'));
+    assert.equal(lines.length, 1, `reported once:\n${out.stderr}`);
+    assert.match(
+      lines[0]!,
+      new RegExp(`${tls.host}.*fix: correct the username and password or token in the security file key "${tls.host}"\\); 2 rule\\(s\\) not run: `),
+    );
+    assert.ok(lines[0]!.includes(`${plain.host}/team/app:v1 -> ${tls.host}/dry/a:v1`) && lines[0]!.includes(`-> ${tls.host}/dry/b`), lines[0]);
+    assert.match(out.stdout, /plan: 1 image\(s\), 2 rule\(s\) failed to plan/, 'the rule to the other registry is still planned');
+    assert.ok(!`${out.stdout}${out.stderr}`.includes(WRONG), 'no secret');
+  });
+
   it('a wrong password from IMAGE_TRANSFER_* variables: CREDENTIALS_REFUSED, naming the variables', async () => {
     const key = envKey(keyPath(tls.host));
     const r = await run(

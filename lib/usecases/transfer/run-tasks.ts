@@ -62,7 +62,8 @@ export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[
     );
     for (const r of results) final.set(r.taskId, r);
     if (options.signal?.aborted) break;
-    pending = pending.filter((t) => isWorthRetrying(final.get(t.taskId)));
+    // an unreachable registry's images are not tried again: its first failure stands for them
+    pending = pending.filter((t) => isWorthRetrying(final.get(t.taskId)) && !down.has(t.source.registry) && !down.has(t.target.registry));
   }
   for (const [registry, d] of down) options.onRegistryDown?.({ registry, ...d });
   return tasks.map((t) => final.get(t.taskId) ?? interrupted(t, 0));
