@@ -27,7 +27,7 @@ import type { TtyProgress } from './progress.js';
 export function poolFor(ctx: RunContext, security: CredentialStore, override?: (registry: string) => CredentialSource | undefined): RegistryPool {
   const pacedRegistries = new Set<string>();
   return new RegistryPool(
-    accessFrom((registry, repository) => security.lookup(registry, repository), { override }),
+    accessFrom((registry, repository) => ({ ...security.lookup(registry, repository), source: security.sourceOf(registry, repository) }), { override }),
     {
       qps: ctx.options.qps,
       onRetry: (e) => ctx.logger.warn(`${e.registry}: attempt ${e.attempt} of ${e.attempts} failed, next try in ${formatDuration(e.delayMs)}: ${e.reason}`),

@@ -20,16 +20,16 @@ export interface RegistryAccess extends AccessCredentials {
   readonly insecure: boolean;
   /** PEM contents of the CA that signed the registry's certificate. */
   readonly ca?: string;
-  /**
-   * Where the credentials come from, in words for a failure hint (`the security file key "reg.io/team"`,
-   * `the IMAGE_TRANSFER_*_REG_IO variables`, a docker config entry, a credential helper); never a secret.
-   * Absent when nothing offers credentials (anonymous).
-   */
-  readonly source?: string;
 }
 
 export interface CredentialStore {
   lookup(registry: string, repository: string): RegistryAccess;
+  /**
+   * Where lookup's credentials come from, in words for a failure hint (`the security file key "reg.io/team"`,
+   * `the IMAGE_TRANSFER_*_REG_IO variables`, a docker config entry, a credential helper); never a secret.
+   * Undefined when nothing offers credentials (anonymous).
+   */
+  sourceOf(registry: string, repository: string): string | undefined;
   /** Registry hosts the security file names (not the other credential sources), normalised. */
   readonly registries: readonly string[];
 }
@@ -125,9 +125,15 @@ export function createCredentialStore(fileEntries: readonly CredentialEntry[], l
       const mine = matching(fileEntries, target);
       const insecure = mine.find((e) => e.insecureSet)?.access.insecure ?? false;
       const ca = mine.find((e) => e.access.ca)?.access.ca;
-      const chain = chainOf(target);
-      const source = chain.map((c) => c.source).join(' or ');
-      return { ...credentialsOf(chain), insecure, ...(ca ? { ca } : {}), ...(source ? { source } : {}) };
+      return { ...credentialsOf(chainOf(target)), insecure, ...(ca ? { ca } : {}) };
+    },
+    sourceOf(registry, repository) {
+      const target = [normaliseRegistry(registry), ...repository.split('/').filter(Boolean)];
+      return (
+        chainOf(target)
+          .map((c) => c.source)
+          .join(' or ') || undefined
+      );
     },
   };
   const fileSecrets = fileEntries.flatMap((e) => [e.access.password, e.access.token]).filter((s): s is string => Boolean(s));
