@@ -171,31 +171,17 @@ describe('every common failure is explained: a cause and a fix', { concurrency: 
     });
   }
 
-  it('a destination that refuses the manifest type: MANIFEST_REFUSED', async () => {
-    const h = hostile['manifest-refused'];
-    const r = await run(
-      'manifest-refused',
-      { [plain.host]: { insecure: true }, [h.host]: { username: 'hostile', password: HOSTILE, insecure: true } },
-      {
-        [`${plain.host}/team/app:v1`]: `${h.host}/old/app:v1`,
-      },
-    );
-    const error = expectExplained(r, 'MANIFEST_REFUSED', h.host);
-    assert.match(error.message, /MANIFEST_INVALID/);
-  });
-
-  it('a destination whose disk is full (500 with a body): REGISTRY_SERVER_ERROR, with what the registry said', async () => {
-    const h = hostile['storage-full'];
-    const r = await run(
-      'storage-full',
-      { [plain.host]: { insecure: true }, [h.host]: { username: 'hostile', password: HOSTILE, insecure: true } },
-      {
-        [`${plain.host}/team/app:v1`]: `${h.host}/full/app:v1`,
-      },
-    );
-    const error = expectExplained(r, 'REGISTRY_SERVER_ERROR', h.host);
-    assert.match(error.message, /no space left on device/);
-  });
+  for (const [scenario, kind, name, said] of [
+    ['manifest-refused', 'MANIFEST_REFUSED', 'refuses the manifest type', /MANIFEST_INVALID/],
+    ['storage-full', 'REGISTRY_SERVER_ERROR', 'has a full disk (500 with a body)', /no space left on device/],
+  ] as const) {
+    it(`a destination that ${name}: ${kind}, with what the registry said`, async () => {
+      const h = hostile[scenario];
+      const security = { [plain.host]: { insecure: true }, [h.host]: { username: 'hostile', password: HOSTILE, insecure: true } };
+      const r = await run(scenario, security, { [`${plain.host}/team/app:v1`]: `${h.host}/${scenario}/app:v1` });
+      assert.match(expectExplained(r, kind, h.host).message, said);
+    });
+  }
 
   it('an anonymous source over its pull limit (429): RATE_LIMITED, suggesting credentials', async () => {
     const h = hostile['rate-limited'];
