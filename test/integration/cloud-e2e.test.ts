@@ -179,6 +179,7 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     // the COS report carries the failure's code and hint, as the CLI's does (lib/report/failures.ts)
     assert.equal(report.results[0]!.error?.code, 'SOURCE_NOT_FOUND');
     assert.equal(report.results[0]!.error?.hint?.kind, 'NOT_FOUND_AT_SOURCE');
+    assert.match(report.results[0]!.error!.hint!.cause, /src\/missing has no tags \(or does not exist\)$/, 'the worker looked for the tags that do exist');
     const fix = report.results[0]!.error!.hint!.fix;
     assert.ok(cloud.objects.get(`${BUCKET}/runs/${runId}/report.md`)!.toString().includes(fix), 'report.md in COS shows the fix');
     for (const [name, image] of images) assert.equal((await getManifestRaw(b, `mirror/${name}`, 'v1')).digest, image.digest, name);
