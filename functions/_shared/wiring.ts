@@ -10,7 +10,7 @@ import { credentialStore, type CredentialStore } from '../../lib/credentials/ind
 import { readSecret, scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
 import { scfRoleCredential } from '../../lib/tencent/index.js';
 import { instanceTokenLogin, type InstanceLogin } from '../../lib/inventory/index.js';
-import { pullBudgetGates, type VerifyMode } from '../../lib/usecases/index.js';
+import { pullBudgetGates, tagsOnce, type VerifyMode } from '../../lib/usecases/index.js';
 import { createCcrTcrClients } from '../../lib/tencent/sdk.js';
 import { readEnv, type FunctionEnv } from './env.js';
 
@@ -85,7 +85,7 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
   const pool = cached(async () => {
     const s = await security();
     return new RegistryPool(
-      accessFrom((registry, repository) => s.lookup(registry, repository), {
+      accessFrom((registry, repository) => ({ ...s.lookup(registry, repository), source: s.sourceOf(registry, repository) }), {
         override: (registry) => tcrLogins.get(registry),
         extra: (registry) => ({ quota: { gate: gates(registry) } }),
       }),
@@ -113,5 +113,13 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
 }
 
 export function transferDeps(pool: RegistryPool, blobConcurrency = 4, verify: VerifyMode = 'off') {
-  return { repository: (r: string, repo: string) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency, verify };
+  return {
+    repository: (r: string, repo: string) => pool.repository(r, repo),
+    coordinator: new BlobCoordinator(),
+    blobConcurrency,
+    verify,
+    // failure hints: where the credentials came from, and the tags a missing tag's repository has
+    credentialSource: (r: string, repo: string) => pool.credentialSource(r, repo),
+    listTags: tagsOnce(pool),
+  };
 }

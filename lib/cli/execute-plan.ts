@@ -15,7 +15,7 @@ import {
 import { formatRuleFile, formatRuleFileV2, type RuleV2 } from '../rules/index.js';
 import type { CredentialStore } from '../credentials/index.js';
 import { FsObjectStore, localRunKeys } from '../store/index.js';
-import { estimatePlan, failedRulesV2, runTasks, writeRunReport, type PlanEstimate } from '../usecases/index.js';
+import { estimatePlan, failedRulesV2, runTasks, tagsOnce, writeRunReport, type PlanEstimate } from '../usecases/index.js';
 import { escapeControl } from '../util/escape-control.js';
 import type { Logger } from '../util/logger.js';
 import type { RunContext } from './context.js';
@@ -27,10 +27,10 @@ import type { TtyProgress } from './progress.js';
 export function poolFor(ctx: RunContext, security: CredentialStore, override?: (registry: string) => CredentialSource | undefined): RegistryPool {
   const pacedRegistries = new Set<string>();
   return new RegistryPool(
-    accessFrom((registry, repository) => security.lookup(registry, repository), { override }),
+    accessFrom((registry, repository) => ({ ...security.lookup(registry, repository), source: security.sourceOf(registry, repository) }), { override }),
     {
       qps: ctx.options.qps,
-      onRetry: (e) => ctx.logger.warn(`retry ${e.attempt} of ${e.method} ${e.url} in ${e.delayMs}ms: ${e.reason}`),
+      onRetry: (e) => ctx.logger.warn(`${e.registry}: attempt ${e.attempt} of ${e.attempts} failed, next try in ${formatDuration(e.delayMs)}: ${e.reason}`),
       quota: {
         reserve: ctx.options.pullReserve,
         maxWaitMs: ctx.options.pullMaxWait * 1000,
@@ -50,14 +50,16 @@ export function poolFor(ctx: RunContext, security: CredentialStore, override?: (
 export async function executePlan(
   ctx: RunContext,
   pool: RegistryPool,
-  plan: { runId: string; startedAt: Date; tasks: TransferTask[]; planFailures: PlanFailure[]; rulesV2?: RuleV2[] },
+  /** `checked`: the rules a failed registry check stopped (already reported, one line per registry). */
+  plan: { runId: string; startedAt: Date; tasks: TransferTask[]; planFailures: PlanFailure[]; checked?: PlanFailure[]; rulesV2?: RuleV2[] },
 ): Promise<number> {
   const { options, logger } = ctx;
   for (const f of plan.planFailures) {
     const hint = f.error.hint ? ` (${hintText(f.error.hint)})` : '';
     logger.error(`cannot plan ${f.rule.source} -> ${f.rule.target}: ${f.error.message}${hint}`);
   }
-  if (options.dryRun || options.estimate) return printPlan(ctx, pool, plan.tasks, plan.planFailures.length);
+  const planFailures = [...(plan.checked ?? []), ...plan.planFailures];
+  if (options.dryRun || options.estimate) return printPlan(ctx, pool, plan.tasks, planFailures.length);
   logger.info('Start to handle transfer jobs, please wait ...');
   const results = await transfer(ctx, pool, plan.tasks);
   const report = aggregateReport({
@@ -66,7 +68,7 @@ export async function executePlan(
     startedAt: plan.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     results,
-    planFailures: plan.planFailures,
+    planFailures,
     interrupted: ctx.signal.aborted,
   });
   const dir = await saveReport(ctx, report, plan.rulesV2 && (() => failedRulesV2(report, plan.tasks, plan.rulesV2!)));
@@ -89,6 +91,8 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
         coordinator: new BlobCoordinator(),
         blobConcurrency: options.blobConcurrency,
         verify: options.verify,
+        credentialSource: (r, repo) => pool.credentialSource(r, repo),
+        listTags: tagsOnce(pool),
       },
       tasks,
       {
@@ -103,6 +107,9 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
           progress?.event(task, event);
           if (event.type === 'retry') logger.warn(`retry ${event.attempt} of blob ${event.digest} for ${task.rule.source}: ${event.reason}`);
         },
+        onRetryPass: (pass, passes, count) => logger.warn(`retrying ${count} failed image(s): pass ${pass} of ${passes} (--retry)`),
+        onRegistryDown: (d) =>
+          logger.error(`${d.registry}: ${d.failure.error?.hint?.cause ?? d.failure.error?.message}; ${d.notAttempted} image(s) not attempted`),
         onResult: (result) => {
           if (result.attempts <= 1) done += 1;
           progress?.finish(result);

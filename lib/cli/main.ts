@@ -8,6 +8,8 @@ import { guardAgainstDrain } from './drain-guard.js';
 import { buildProgram, toCliOptions } from './options.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
+import { hintText } from '../report/index.js';
+import { explainFailure } from '../usecases/index.js';
 import { hasCode, messageOf } from '../util/errors.js';
 
 /** Runs the command line and returns the exit status: 0 ok, 1 some image failed, 2 bad usage or input. */
@@ -51,7 +53,8 @@ export async function main(argv: readonly string[], env: Record<string, string |
     });
     return guard.fired() ? Math.max(code, 1) : code;
   } catch (err) {
-    return reportFailure(err);
+    // a failure before any image (the TCR instance of --ccrToTcr) is explained like an image's
+    return reportFailure(err, (program.opts() as { tcrName?: string }).tcrName);
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
@@ -59,7 +62,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
   }
 }
 
-function reportFailure(err: unknown): number {
+function reportFailure(err: unknown, registry = 'the registry'): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
     process.stderr.write(`image-transfer: ${printable(err.message.replace(/^error: /, ''))} (see --help)\n`);
@@ -68,6 +71,11 @@ function reportFailure(err: unknown): number {
   if (hasCode(err, 'USAGE', 'CONFIG_INVALID')) {
     process.stderr.write(`image-transfer: ${printable(messageOf(err))}\n`);
     return 2;
+  }
+  const hint = explainFailure(err, registry);
+  if (hint) {
+    process.stderr.write(`image-transfer: ${escapeControl(redact(`${messageOf(err)} (${hintText(hint)})`))}\n`);
+    return 1;
   }
   process.stderr.write(`image-transfer: unexpected failure: ${escapeControl(redact(messageOf(err)))}\n`);
   return 1;

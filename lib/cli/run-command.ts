@@ -1,6 +1,8 @@
 import { ConfigError, loadRuleFile, type Rule, type RuleV2 } from '../rules/index.js';
 import { CredentialHelperError, loadSecurityFile, type CredentialStore } from '../credentials/index.js';
-import { newRunId, planRun, planSources } from '../usecases/index.js';
+import { checkPlanFailures, checkRegistryAccess, newRunId, planRun, planSources, type AccessCheckFailure } from '../usecases/index.js';
+import { hintText } from '../report/index.js';
+import type { Logger } from '../util/logger.js';
 import type { RunContext } from './context.js';
 import { executePlan, poolFor } from './execute-plan.js';
 import { UsageError } from './usage-error.js';
@@ -19,9 +21,15 @@ export async function runCommand(ctx: RunContext): Promise<number> {
   const pool = poolFor(ctx, security);
   try {
     logger.info(`run ${runId}: ${rules.length} rule(s) from ${options.ruleFile}`);
+    const check = await checkRegistryAccess(
+      { checkAccess: (r, repo, signal) => pool.client(r, repo).checkAccess(signal), credentialSource: (r, repo) => pool.credentialSource(r, repo) },
+      rules,
+      { signal: ctx.signal, concurrency: options.routines },
+    );
+    for (const f of check.failed) logCheckFailure(logger, f);
     const plan = await planRun(
       planSources(() => pool),
-      rules,
+      check.passed,
       {
         runId,
         tagExistOverridden: options.tagExistOverridden,
@@ -30,10 +38,21 @@ export async function runCommand(ctx: RunContext): Promise<number> {
       },
     );
     const rulesV2 = rules.filter((r): r is RuleV2 => 'version' in r);
-    return await executePlan(ctx, pool, { runId, startedAt, ...plan, ...(rulesV2.length ? { rulesV2 } : {}) });
+    const checked = checkPlanFailures(check.failed);
+    return await executePlan(ctx, pool, { runId, startedAt, ...plan, ...(checked.length ? { checked } : {}), ...(rulesV2.length ? { rulesV2 } : {}) });
   } finally {
     await pool.close();
   }
+}
+
+const SHOWN_RULES = 10;
+
+/** One line per registry that failed its check: what failed, the hint, and the rules it stops. */
+function logCheckFailure(logger: Logger, f: AccessCheckFailure): void {
+  const hint = f.error.hint ? ` (${hintText(f.error.hint)})` : '';
+  const shown = f.rules.slice(0, SHOWN_RULES).map((r) => `${r.sourceText} -> ${r.targetText}`);
+  const more = f.rules.length > SHOWN_RULES ? `, and ${f.rules.length - SHOWN_RULES} more` : '';
+  logger.error(`registry check failed: ${f.error.message}${hint}; ${f.rules.length} rule(s) not run: ${shown.join(', ')}${more}`);
 }
 
 /** Like Promise.all, but the problems of every file are reported together. */

@@ -24,6 +24,12 @@ export interface RegistryAccess extends AccessCredentials {
 
 export interface CredentialStore {
   lookup(registry: string, repository: string): RegistryAccess;
+  /**
+   * Where lookup's credentials come from, in words for a failure hint (`the security file key "reg.io/team"`,
+   * `the IMAGE_TRANSFER_*_REG_IO variables`, a docker config entry, a credential helper); never a secret.
+   * Undefined when nothing offers credentials (anonymous).
+   */
+  sourceOf(registry: string, repository: string): string | undefined;
   /** Registry hosts the security file names (not the other credential sources), normalised. */
   readonly registries: readonly string[];
 }
@@ -38,8 +44,8 @@ export interface CredentialEntry {
 
 /** One way to credentials for an image: known now, or asked from a credential helper when first needed. */
 export type Candidate =
-  | { readonly kind: 'static'; readonly id: string; readonly credentials: AccessCredentials }
-  | { readonly kind: 'helper'; readonly id: string; ask(): Promise<AccessCredentials | undefined> };
+  | { readonly kind: 'static'; readonly id: string; readonly source: string; readonly credentials: AccessCredentials }
+  | { readonly kind: 'helper'; readonly id: string; readonly source: string; ask(): Promise<AccessCredentials | undefined> };
 
 /** A source of credentials after the security file (environment, REGISTRY_AUTH_FILE, docker config). */
 export interface CredentialLayer {
@@ -88,7 +94,7 @@ export function createCredentialStore(fileEntries: readonly CredentialEntry[], l
   const deferred = new Map<string, () => Promise<AccessCredentials>>();
   const chainOf = (target: readonly string[]): Candidate[] => {
     const file = matching(fileEntries, target).find((e) => hasCredentials(e.access));
-    if (file) return [{ kind: 'static', id: 'file', credentials: own(file.access) }];
+    if (file) return [{ kind: 'static', id: 'file', source: `the security file key "${file.path.join('/')}"`, credentials: own(file.access) }];
     const chain: Candidate[] = [];
     for (const layer of layers) {
       for (const c of layer.candidates(target)) {
@@ -120,6 +126,14 @@ export function createCredentialStore(fileEntries: readonly CredentialEntry[], l
       const insecure = mine.find((e) => e.insecureSet)?.access.insecure ?? false;
       const ca = mine.find((e) => e.access.ca)?.access.ca;
       return { ...credentialsOf(chainOf(target)), insecure, ...(ca ? { ca } : {}) };
+    },
+    sourceOf(registry, repository) {
+      const target = [normaliseRegistry(registry), ...repository.split('/').filter(Boolean)];
+      return (
+        chainOf(target)
+          .map((c) => c.source)
+          .join(' or ') || undefined
+      );
     },
   };
   const fileSecrets = fileEntries.flatMap((e) => [e.access.password, e.access.token]).filter((s): s is string => Boolean(s));

@@ -127,6 +127,7 @@ export function authConfigLayer(name: string, config: AuthConfig, askHelper: Ask
   const helperCandidate = (helper: string, registry: string): Candidate => ({
     kind: 'helper',
     id: `helper:${helper}@${registry}`,
+    source: `the credential helper docker-credential-${helper}`,
     ask: () => askHelper(helper, registry),
   });
   return {
@@ -139,7 +140,12 @@ export function authConfigLayer(name: string, config: AuthConfig, askHelper: Ask
       if (config.credsStore) out.push(helperCandidate(config.credsStore, registry));
       const auth = longestMatch(config.auths, target);
       if (auth)
-        out.push({ kind: 'static', id: `${name}:${auth.path.join('/')}`, credentials: { username: auth.access.username, password: auth.access.password } });
+        out.push({
+          kind: 'static',
+          id: `${name}:${auth.path.join('/')}`,
+          source: `the ${name} entry "${auth.path.join('/')}"`,
+          credentials: { username: auth.access.username, password: auth.access.password },
+        });
       return out;
     },
   };

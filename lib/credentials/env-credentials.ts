@@ -60,7 +60,7 @@ export function environmentLayer(env: Record<string, string | undefined>): Crede
       for (let n = target.length; n >= 1; n -= 1) {
         const key = envKey(target.slice(0, n));
         const found = credentials.get(key);
-        if (found) return [{ kind: 'static', id: `env:${key}`, credentials: found } satisfies Candidate];
+        if (found) return [{ kind: 'static', id: `env:${key}`, source: `the ${PREFIX}*_${key} variables`, credentials: found } satisfies Candidate];
       }
       return [];
     },

@@ -136,6 +136,7 @@ export class Authenticator {
         url: url.toString(),
         status: res.statusCode,
         detail: 'token request refused',
+        tokenRealm: true,
       });
     }
     const json = TokenResponse.safeParse(await readBoundedJson({ ...res, url: url.toString() }, MAX_TOKEN_RESPONSE_BYTES, 'token response'));

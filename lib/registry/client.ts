@@ -40,7 +40,9 @@ export interface RetryEvent {
   readonly registry: string;
   readonly method: string;
   readonly url: string;
+  /** The attempt that failed (1 = the first try), of `attempts` in all. */
   readonly attempt: number;
+  readonly attempts: number;
   readonly delayMs: number;
   readonly reason: string;
 }
@@ -137,6 +139,23 @@ export class RegistryClient {
     await this.withRetry('GET', `${this.origin}/v2/`, true, () => tryOrigin(this.origin), signal);
   }
 
+  /**
+   * The first-request check of a run: the ping, then, when the client has credentials, one
+   * authenticated `GET /v2/` (for a token registry, a token without scope). Rejects with the ping's
+   * failure or a 401 (credentials refused); any other answer to the authenticated GET passes, since
+   * registries differ on what an unscoped token may read.
+   */
+  async checkAccess(signal?: AbortSignal): Promise<void> {
+    await this.ping(signal);
+    if (!this.options.credentials) return;
+    try {
+      const res = await this.request({ method: 'GET', path: '/v2/', scopes: [], expect: [200], signal });
+      await res.body.dump();
+    } catch (err) {
+      if (!(err instanceof RegistryError) || err.status === undefined || err.status === 401) throw err;
+    }
+  }
+
   async request(req: RegistryRequest): Promise<RegistryResponse> {
     await this.ping(req.signal);
     const replayable = !(req.body && typeof (req.body as Readable).pipe === 'function');
@@ -173,12 +192,12 @@ export class RegistryClient {
             this.auth.learn(pickChallenge(res.headers['www-authenticate']));
             this.auth.invalidate(req.scopes);
             await res.body.dump();
-            throw Object.assign(this.httpError(req.method, res.url, 401, ''), { retryable: true });
+            throw Object.assign(this.httpError(req.method, res.url, 401, '', undefined, undefined, res.headers['www-authenticate']), { retryable: true });
           }
           if (req.expect.includes(res.status)) return res;
           const text = req.method === 'HEAD' ? '' : (await readBounded(res, MAX_ERROR_BODY_BYTES, 'error body', 'truncate')).toString('utf8');
           if (req.method === 'HEAD') await res.body.dump();
-          throw this.httpError(req.method, res.url, res.status, text, res.headers['retry-after']);
+          throw this.httpError(req.method, res.url, res.status, text, res.headers['retry-after'], undefined, res.headers['www-authenticate']);
         }
       },
       req.signal,
@@ -260,20 +279,38 @@ export class RegistryClient {
         if (!(err instanceof RegistryError) || !err.retryable || !replayable || attempt >= this.policy.retries || signal?.aborted) throw err;
         if (hasCode(err, 'REGISTRY_TIMEOUT') && Date.now() - started >= this.policy.timedOutBudgetMs) throw err;
         const delayMs = backoffDelay(this.policy, attempt, (err as RegistryError & { retryAfterMs?: number }).retryAfterMs);
-        this.options.onRetry?.({ registry: this.registry, method, url: err.url, attempt: attempt + 1, delayMs, reason: err.message });
+        this.options.onRetry?.({
+          registry: this.registry,
+          method,
+          url: err.url,
+          attempt: attempt + 1,
+          attempts: this.policy.retries + 1,
+          delayMs,
+          reason: err.message,
+        });
         await sleep(delayMs, signal);
       }
     }
   }
 
-  private httpError(method: string, url: string, status: number, body: string, retryAfter?: string | string[], detail?: string): RegistryError {
+  private httpError(
+    method: string,
+    url: string,
+    status: number,
+    body: string,
+    retryAfter?: string | string[],
+    detail?: string,
+    challenge?: string | string[],
+  ): RegistryError {
+    const challengeError = status === 401 ? pickChallenge(challenge)?.params.error : undefined;
     const err = new RegistryError({
       code: status === 401 || status === 403 ? 'REGISTRY_UNAUTHORIZED' : 'REGISTRY_HTTP',
       method,
       url,
       status,
-      diagnostics: parseDiagnostics(body),
+      diagnostics: parseDiagnostics(body, status >= 500),
       ...(detail ? { detail } : {}),
+      ...(challengeError ? { challengeError } : {}),
     });
     const ms = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
     return Object.assign(err, { retryAfterMs: isRetryableStatus(status) ? ms : undefined });

@@ -21,6 +21,10 @@ export class RegistryError extends CodedError<RegistryErrorCode> {
   readonly method: string;
   readonly url: string;
   readonly diagnostics: readonly RegistryDiagnostic[];
+  /** The `error` parameter of a 401's bearer challenge (`insufficient_scope`, `invalid_token`), when it named one. */
+  readonly challengeError: string | undefined;
+  /** The token realm (not the registry) refused the credentials. */
+  readonly tokenRealm: boolean;
 
   constructor(init: {
     code: RegistryErrorCode;
@@ -31,6 +35,8 @@ export class RegistryError extends CodedError<RegistryErrorCode> {
     retryable?: boolean;
     detail?: string;
     cause?: unknown;
+    challengeError?: string;
+    tokenRealm?: boolean;
   }) {
     const url = redactUrl(init.url);
     const diag = (init.diagnostics ?? []).map((d) => `${d.code}: ${d.message}`).join('; ');
@@ -45,6 +51,8 @@ export class RegistryError extends CodedError<RegistryErrorCode> {
     this.method = init.method;
     this.url = url;
     this.diagnostics = init.diagnostics ?? [];
+    this.challengeError = init.challengeError;
+    this.tokenRealm = init.tokenRealm ?? false;
   }
 
   /** True for 404 and for the registry codes that mean "no such thing". */
@@ -53,10 +61,21 @@ export class RegistryError extends CodedError<RegistryErrorCode> {
   }
 }
 
-export function parseDiagnostics(body: string): RegistryDiagnostic[] {
+const MAX_DETAIL_CHARS = 200;
+
+/**
+ * The entries of an error body. With `withDetail` (a 5xx: the registry's own failure, such as a full
+ * disk) each message also carries the entry's `detail`, redacted and cut to 200 characters.
+ */
+export function parseDiagnostics(body: string, withDetail = false): RegistryDiagnostic[] {
   try {
-    const json = JSON.parse(body) as { errors?: Array<{ code?: unknown; message?: unknown }> };
-    return (json.errors ?? []).map((e) => ({ code: String(e.code ?? 'UNKNOWN'), message: String(e.message ?? '') }));
+    const json = JSON.parse(body) as { errors?: Array<{ code?: unknown; message?: unknown; detail?: unknown }> };
+    return (json.errors ?? []).map((e) => {
+      const detail =
+        withDetail && e.detail !== undefined && e.detail !== null ? redact(typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)) : '';
+      const message = String(e.message ?? '');
+      return { code: String(e.code ?? 'UNKNOWN'), message: detail ? `${message} (${detail.slice(0, MAX_DETAIL_CHARS)})` : message };
+    });
   } catch {
     // redacted before it is cut: a secret cut in two would no longer be recognised, and leak its start
     const text = redact(body.trim()).slice(0, 200);

@@ -8,7 +8,7 @@ export { RegistryClient, type RegistryOptions, type RetryEvent } from './client.
 export { RegistryError, type RegistryDiagnostic, type RegistryErrorCode } from './errors.js';
 export { type Credentials, type CredentialSource, repoScope } from './auth.js';
 export { RegistryRepository } from './repository.js';
-export { accessFrom, RegistryPool, type AccessResolver, type RegistryAccessEntry } from './pool.js';
+export { accessFrom, OVERRIDE_SOURCE, RegistryPool, type AccessResolver, type RegistryAccessEntry } from './pool.js';
 export { listTags, listRepositories, type OnSkippedName } from './tags.js';
 export { isValidRepository, isValidTag, shownNames } from './names.js';
 export { apiHost } from './profiles.js';

@@ -13,8 +13,11 @@ function credentialKey(source: RegistryOptions['credentials']): unknown {
   return `function#${id}`;
 }
 
-/** Settings for one registry+repository, as resolved from the security configuration. */
-export type AccessResolver = (registry: string, repository: string) => Omit<RegistryOptions, 'registry'>;
+/**
+ * Settings for one registry+repository, as resolved from the security configuration, and where its
+ * credentials come from in words (`null`: none, anonymous) for failure hints.
+ */
+export type AccessResolver = (registry: string, repository: string) => Omit<RegistryOptions, 'registry'> & { readonly credentialSource?: string | null };
 
 /** What the security configuration says of one registry+repository (lib/rules' RegistryAccess, by shape). */
 export interface RegistryAccessEntry extends Credentials {
@@ -22,7 +25,12 @@ export interface RegistryAccessEntry extends Credentials {
   readonly deferred?: () => Promise<Credentials>;
   readonly insecure: boolean;
   readonly ca?: string;
+  /** Where the credentials come from, in words (lib/credentials' RegistryAccess.source). */
+  readonly source?: string;
 }
+
+/** The words for credentials an `override` supplies (a TCR instance login). */
+export const OVERRIDE_SOURCE = 'the temporary login of the TCR instance (CreateInstanceToken)';
 
 /**
  * The one mapping from the security configuration to client settings, for the CLI and the functions:
@@ -36,8 +44,10 @@ export function accessFrom(
   return (registry, repository) => {
     const a = lookup(registry, repository);
     const own = a.username || a.token ? { username: a.username, password: a.password, token: a.token } : undefined;
-    const credentials = options.override?.(registry) ?? a.deferred ?? own;
-    return { ...options.extra?.(registry), credentials, insecure: a.insecure, ca: a.ca };
+    const override = options.override?.(registry);
+    const credentials = override ?? a.deferred ?? own;
+    const credentialSource = override ? OVERRIDE_SOURCE : (a.source ?? null);
+    return { ...options.extra?.(registry), credentials, insecure: a.insecure, ca: a.ca, credentialSource };
   };
 }
 
@@ -57,8 +67,13 @@ export class RegistryPool {
     return new RegistryRepository(this.client(registry, repository), repository);
   }
 
+  /** Where the credentials for `registry/repository` come from, in words; `null` when anonymous. */
+  credentialSource(registry: string, repository: string): string | null {
+    return this.resolveAccess(registry, repository).credentialSource ?? null;
+  }
+
   client(registry: string, repository = ''): RegistryClient {
-    const access = this.resolveAccess(registry, repository);
+    const { credentialSource: _, ...access } = this.resolveAccess(registry, repository);
     const key = JSON.stringify([registry, credentialKey(access.credentials), access.insecure ?? false, access.ca ?? null]);
     let client = this.clients.get(key);
     if (!client) {

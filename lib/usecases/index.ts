@@ -8,14 +8,15 @@
  * May import: every module of lib/ except lib/cli.
  */
 export { planRun, type Plan, type PlanDeps, type PlanOptions } from './plan/plan-run.js';
-export { planSources } from './plan/plan-sources.js';
+export { planSources, tagsOnce } from './plan/plan-sources.js';
 export { newRunId } from './plan/run-id.js';
+export { checkRegistryAccess, checkPlanFailures, type AccessCheck, type AccessCheckDeps, type AccessCheckFailure } from './plan/check-access.js';
 export { estimatePlan, type EstimateDeps, type EstimateMode, type PlanEstimate, type SourceEstimate } from './plan/estimate-plan.js';
 export { planCcrToTcr, tcrRegistryLogin, type CcrToTcrDeps, type CcrToTcrOptions } from './plan/ccr-to-tcr.js';
 
 export { transferOne, notRunResult, type TransferDeps, type TransferOptions } from './transfer/transfer-one.js';
 export { explainFailure } from './transfer/explain-failure.js';
-export { runTasks, type RunTasksOptions } from './transfer/run-tasks.js';
+export { runTasks, type RegistryDown, type RunTasksOptions } from './transfer/run-tasks.js';
 export { verifyStep, withVerification, type VerifyMode } from './transfer/verify-step.js';
 export { checkpointsIn } from './transfer/checkpoints.js';
 export { PullBudgetError, SharedPullBudget, publishPullBudget, readPullBudget, pullBudgetKey, pullBudgetGates } from './transfer/pull-budget.js';

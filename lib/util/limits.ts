@@ -66,3 +66,5 @@ export const MAX_LISTED_RUNS = 50;
 export const MAX_SSM_SECRET_BYTES = 32 * KiB;
 /** Objects `undeploy --bootstrap --force` deletes from the bucket it created; past this, empty it with a lifecycle rule. */
 export const MAX_BUCKET_OBJECTS_DELETED = 10_000;
+/** A failure hint for a missing tag names the tags the source repository has when it has at most this many. */
+export const MAX_TAGS_IN_HINT = 10;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { RunReport } from '../../lib/report/index.js';
+import { hintFor } from '../../lib/report/index.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
@@ -130,6 +131,9 @@ describe('--ccrToTcr: a CCR personal-edition account into a TCR instance (local 
     const wrong = await runCli([...args.filter((a) => !a.startsWith('--tcrName')), '--tcrName=nope'], { env: { IT_CLOUD_PROXY: cloud.proxy } });
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /nope/);
+    // explained from the catalogue (lib/report/failures.ts), not an "unexpected failure"
+    assert.ok(wrong.stderr.includes(`fix: ${hintFor('TCR_INSTANCE_NOT_IN_REGION', 'nope').fix}`), wrong.stderr);
+    assert.doesNotMatch(wrong.stderr, /unexpected failure/);
     writeFileSync(join(dir, 'bad-secret.yaml'), 'ccr:\n  secretId: x\n  secretKye: y\n');
     const bad = await runCli([...args.filter((a) => !a.startsWith('--secretFile')), `--secretFile=${join(dir, 'bad-secret.yaml')}`]);
     assert.equal(bad.code, 2);

@@ -124,8 +124,9 @@ describe('image-transfer CLI against real registries', () => {
     const run = await runCli([`--securityFile=${broken}`, `--ruleFile=${rules}`, `--report-dir=${dir}/reports`, '--log-level=debug'], { env });
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stdout, /FAILED .*team\/nope:v1 -> .*mirror\/nope:v1: .*not found/);
-    assert.match(run.stdout, /FAILED .*team\/app:v1 -> .*locked\/app:v1: .*401/);
-    assert.match(run.stdout, /################# Finished, 2 transfer jobs failed, 0 jobs generate failed #################/);
+    // the wrong password is found by the registry check before any copy: the rule is a plan failure
+    assert.match(run.stdout, /PLAN FAILED .*team\/app:v1 -> .*locked\/app:v1: .*401/);
+    assert.match(run.stdout, /################# Finished, 1 transfer jobs failed, 1 jobs generate failed #################/);
     const report = reportOf(run.stdout);
     const runDir = join(dir, 'reports', report.runId);
     const failed = yaml.load(readFileSync(join(runDir, 'failed.yaml'), 'utf8')) as Record<string, string>;
@@ -138,7 +139,8 @@ describe('image-transfer CLI against real registries', () => {
 
     const json = await runCli([`--securityFile=${broken}`, `--ruleFile=${rules}`, `--report-dir=${dir}/reports`, '--output=json'], { env });
     assert.equal(json.code, 1);
-    assert.equal(RunReport.parse(JSON.parse(json.stdout)).totals.failed, 2);
+    const totals = RunReport.parse(JSON.parse(json.stdout)).totals;
+    assert.deepEqual([totals.failed, totals.planFailed], [1, 1]);
     for (const secret of [SECRET, WRONG]) assert.ok(!(json.stdout + json.stderr).includes(secret), '--output json leaks a password');
 
     await pushImage(a, 'team/nope', 'v1', { format: 'oci', layers: [{ seed: 'nope', size: 10_000 }] });

@@ -176,6 +176,12 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
     assert.equal(report.totals.failed, 1);
     assert.match(report.results[0]!.source, /src\/missing:v1$/);
     for (const key of ['report.html', 'report.md', 'failed.yaml']) assert.ok(cloud.objects.has(`${BUCKET}/runs/${runId}/${key}`), key);
+    // the COS report carries the failure's code and hint, as the CLI's does (lib/report/failures.ts)
+    assert.equal(report.results[0]!.error?.code, 'SOURCE_NOT_FOUND');
+    assert.equal(report.results[0]!.error?.hint?.kind, 'NOT_FOUND_AT_SOURCE');
+    assert.match(report.results[0]!.error!.hint!.cause, /src\/missing has no tags \(or does not exist\)$/, 'the worker looked for the tags that do exist');
+    const fix = report.results[0]!.error!.hint!.fix;
+    assert.ok(cloud.objects.get(`${BUCKET}/runs/${runId}/report.md`)!.toString().includes(fix), 'report.md in COS shows the fix');
     for (const [name, image] of images) assert.equal((await getManifestRaw(b, `mirror/${name}`, 'v1')).digest, image.digest, name);
     // The tag is written at most once per live processing of the message, and never while another runs it:
     // the killed worker died before the tag (it was killed at its first upload), a worker stops a task before

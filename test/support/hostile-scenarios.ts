@@ -18,6 +18,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * - `headers-trickle`: manifest answers trickle their status line and headers one byte per `trickleMs`.
  * - `body-trickle`: manifest GETs send their headers, then the body one byte per `trickleMs`.
  * - `blob-trickle`: blob GETs send their headers, then the body one byte per `trickleMs`.
+ * - `manifest-refused`: a manifest PUT is answered 400 MANIFEST_INVALID (a registry that does not take
+ *   OCI manifests, as distribution before 2.7 and old Harbor answered).
+ * - `rate-limited`: manifest GETs and HEADs are answered 429 TOOMANYREQUESTS (`Retry-After: 0`), as
+ *   Docker Hub answers an anonymous client over its pull limit.
+ * - `storage-full`: a manifest PUT is answered 500 UNKNOWN with a full-disk `detail` (`Retry-After: 0`),
+ *   as distribution's filesystem driver reports ENOSPC.
  * - `hostile-tags`: tags/list names `..`, `.`, a newline and an escape sequence besides `v1`.
  * - `hostile-catalog`: `_catalog` names paths that climb, are absolute, encoded or hold a newline.
  */
@@ -35,7 +41,10 @@ export type HostileBehaviour =
   | 'body-trickle'
   | 'blob-trickle'
   | 'hostile-tags'
-  | 'hostile-catalog';
+  | 'hostile-catalog'
+  | 'manifest-refused'
+  | 'rate-limited'
+  | 'storage-full';
 
 export const HOSTILE_TAGS = ['..', '.', 'v1', 'a\nb', '\u001b[31mred', '-x', 'v1/../../etc'];
 export const HOSTILE_REPOSITORIES = ['../../etc', 'a/../../b', '%2e%2e/x', 'foo\nbar', '/abs', 'a//b', 'UPPER/case', 'hostile/app'];
@@ -80,6 +89,30 @@ export function serveScenario(ctx: ScenarioContext, req: IncomingMessage, res: S
   const tags = /^\/v2\/.+\/tags\/list$/.test(path);
   const manifest = /^\/v2\/.+\/manifests\//.test(path);
   switch (ctx.behaviour) {
+    case 'manifest-refused':
+      return (
+        manifest &&
+        req.method === 'PUT' &&
+        refuse(res, 400, { code: 'MANIFEST_INVALID', message: 'manifest invalid', detail: 'unsupported manifest media type' })
+      );
+    case 'rate-limited':
+      return (
+        manifest &&
+        refuse(res, 429, {
+          code: 'TOOMANYREQUESTS',
+          message: 'You have reached your pull rate limit. You may increase the limit by authenticating and upgrading',
+        })
+      );
+    case 'storage-full':
+      return (
+        manifest &&
+        req.method === 'PUT' &&
+        refuse(res, 500, {
+          code: 'UNKNOWN',
+          message: 'unknown error',
+          detail: { DriverName: 'filesystem', Enclosed: { Op: 'mkdir', Path: '/var/lib/registry/docker', Err: 'no space left on device' } },
+        })
+      );
     case 'tags-new-pages':
       if (!tags) return false;
       return page(
@@ -180,5 +213,13 @@ function trickle(res: ServerResponse, everyMs: number, bytes: Buffer, fastFrom: 
     socket.write(bytes.subarray(at, ++at));
   }, everyMs);
   socket.once('close', () => clearInterval(timer));
+  return true;
+}
+
+/** A distribution error body with `Retry-After: 0`, so the client's retries cost no time. */
+function refuse(res: ServerResponse, status: number, error: Record<string, unknown>): true {
+  const text = JSON.stringify({ errors: [error] });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'retry-after': '0' });
+  res.end(text);
   return true;
 }

@@ -10,3 +10,14 @@ export function planSources(pool: () => RegistryPool | Promise<RegistryPool>): P
     imageCreated: async (registry, repository, tag, signal) => imageCreated((await pool()).repository(registry, repository), tag, signal),
   };
 }
+
+/** listTags through the pool, each repository listed at most once per lister (failure hints of many missing tags). */
+export function tagsOnce(pool: RegistryPool): (registry: string, repository: string, signal?: AbortSignal) => Promise<string[]> {
+  const listed = new Map<string, Promise<string[]>>();
+  return (registry, repository, signal) => {
+    const key = `${registry}/${repository}`;
+    let tags = listed.get(key);
+    if (!tags) listed.set(key, (tags = listTags(pool.client(registry, repository), repository, signal)));
+    return tags;
+  };
+}

@@ -3,7 +3,7 @@ import type { ImageSource, ImageTarget } from '../../oci/index.js';
 import { formatEndpoint, type TransferTask } from '../../planner/index.js';
 import type { TaskResult } from '../../report/index.js';
 import { redact } from '../../util/redact.js';
-import { failureHint } from './explain-failure.js';
+import { failureHint, withExistingTags } from './explain-failure.js';
 import { referrersStep } from './referrers-step.js';
 import { verifyStep, withVerification, type VerifyMode } from './verify-step.js';
 import { CodedError, codeOf, messageOf, systemCodeOf } from '../../util/errors.js';
@@ -16,6 +16,10 @@ export interface TransferDeps {
   readonly resumable?: ResumableOptions;
   /** Re-check the target after each copy (`--verify`). @default 'off' */
   readonly verify?: VerifyMode;
+  /** Where the credentials of registry/repository come from, in words (`null`: anonymous), for failure hints. */
+  credentialSource?(registry: string, repository: string): string | null;
+  /** The tags of a source repository, to name them when a tag is missing (memoised by the caller). */
+  listTags?(registry: string, repository: string, signal?: AbortSignal): Promise<string[]>;
 }
 
 export interface TransferOptions {
@@ -93,6 +97,9 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
   } catch (err) {
     const coded = err instanceof CodedError ? err : undefined;
     const aborted = options.signal?.aborted === true;
+    const side = coded?.origin === 'destination' ? task.target : task.source;
+    const context = { credentialSource: deps.credentialSource?.(side.registry, side.repository) };
+    const hint = aborted ? {} : await withExistingTags(deps.listTags, task.source, failureHint(err, side.registry, context), options.signal);
     return {
       ...base,
       status: 'failed',
@@ -104,14 +111,14 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
         message: redact(aborted ? `interrupted: ${messageOf(err)}` : messageOf(err)),
         ...(coded?.origin ? { origin: coded.origin } : {}),
         ...(coded?.op ? { op: coded.op } : {}),
-        ...(aborted ? {} : failureHint(err, coded?.origin === 'destination' ? task.target.registry : task.source.registry)),
+        ...hint,
       },
     };
   }
 }
 
 /** The result of a task that never ran (interrupted run, or no result before the run expired). */
-export function notRunResult(task: TransferTask, error: { code: string; message: string }, attempts: number, startedAt = new Date().toISOString()): TaskResult {
+export function notRunResult(task: TransferTask, error: NonNullable<TaskResult['error']>, attempts: number, startedAt = new Date().toISOString()): TaskResult {
   return {
     runId: task.runId,
     taskId: task.taskId,

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { RegistryError } from '../../../lib/registry/index.js';
 import { FAILURES, failuresTable } from '../../../lib/report/index.js';
 import { CopyError } from '../../../lib/copy/index.js';
+import { InventoryError } from '../../../lib/inventory/errors.js';
+import { OVERRIDE_SOURCE } from '../../../lib/registry/index.js';
 import { explainFailure } from '../../../lib/usecases/index.js';
 
 const REG = 'reg.example.com';
@@ -47,6 +49,34 @@ describe('the failure catalogue', () => {
     assert.equal(kind(viaCopy(sys('EPROTO', 'write EPROTO ...:ssl3_get_record:wrong version number'))), 'PLAIN_HTTP_REGISTRY');
     assert.equal(kind(viaCopy(sys('ETIMEDOUT'))), 'TIMED_OUT');
     assert.equal(kind(new CopyError('SOURCE_NOT_FOUND', 'resolve', 'source', `${REG}/a:v1`, 'not found')), 'NOT_FOUND_AT_SOURCE');
+  });
+
+  it('tells a refused password from missing credentials, a token without the action, and an expired TCR login', () => {
+    const at = (credentialSource: string | null) => (err: unknown) => explainFailure(err, REG, { credentialSource });
+    const fileKey = `the security file key "${REG}"`;
+    const refused = at(fileKey)(viaCopy(http(401)))!;
+    assert.equal(refused.kind, 'CREDENTIALS_REFUSED');
+    assert.ok(refused.cause.includes(fileKey) && refused.fix.includes(fileKey), 'names where the credentials came from');
+    assert.equal(at(null)(viaCopy(http(401)))?.kind, 'CREDENTIALS_MISSING');
+    assert.equal(at(OVERRIDE_SOURCE)(viaCopy(http(401)))?.kind, 'TCR_LOGIN_EXPIRED');
+    const tokenRealm = new RegistryError({
+      code: 'REGISTRY_UNAUTHORIZED',
+      method: 'GET',
+      url: 'https://auth.example.net/token',
+      status: 401,
+      tokenRealm: true,
+    });
+    assert.equal(at(fileKey)(viaCopy(tokenRealm))?.kind, 'CREDENTIALS_REFUSED', 'the token realm refused the password');
+    const scope = new RegistryError({
+      code: 'REGISTRY_UNAUTHORIZED',
+      method: 'POST',
+      url: `https://${REG}/v2/a/blobs/uploads/`,
+      status: 401,
+      challengeError: 'insufficient_scope',
+    });
+    assert.equal(at(fileKey)(viaCopy(scope))?.kind, 'NOT_ALLOWED', 'a token without push is not a wrong password');
+    assert.equal(kind(new InventoryError('TCR_INSTANCE_NOT_FOUND', 'TCR instance "x" not found in region ap-guangzhou')), 'TCR_INSTANCE_NOT_IN_REGION');
+    assert.equal(kind(new InventoryError('TCR_TOKEN_FAILED', 'cannot get a registry login for TCR instance tcr-1')), 'TCR_LOGIN_FAILED');
   });
 
   it('does not blame the registry credentials for a 401 from another host', () => {
