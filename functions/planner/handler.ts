@@ -68,7 +68,8 @@ export async function main_handler(event: unknown, context: unknown): Promise<Ht
   }
   try {
     const status = parsed.path.match(/^\/runs\/([A-Za-z0-9._-]+)$/);
-    if (parsed.method === 'GET' && status) return json(200, await runStatus(w.store, status[1]!));
+    if (parsed.method === 'GET' && status)
+      return json(200, await runStatus(w.store, status[1]!, { location: (key) => `cos://${w.env.IT_BUCKET}/${w.env.IT_BUCKET_PREFIX}${key}` }));
     if (parsed.method !== 'POST' || !/^\/(runs\/?)?$/.test(parsed.path))
       return json(404, { error: { code: 'NOT_FOUND', message: 'POST /runs or GET /runs/<runId>' } });
     const request = RunRequest.parse(JSON.parse(parsed.body || '{}'));

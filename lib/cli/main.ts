@@ -29,6 +29,13 @@ export async function main(argv: readonly string[], env: Record<string, string |
   const guard = guardAgainstDrain(controller, (text) => process.stderr.write(text));
   try {
     if (argv[0] === 'report') return await reportCommand(argv.slice(1), (s) => process.stdout.write(s));
+    if (argv[0] === 'cloud')
+      return await (await import('./cloud-command.js')).cloudCommand(argv.slice(1), {
+        env,
+        signal: controller.signal,
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(s),
+      });
     program.parse(argv as string[], { from: 'user' });
     const options = toCliOptions(program.opts());
     let sink: ((line: string) => void) | undefined;
