@@ -54,7 +54,9 @@ export async function cloudCommand(argv: readonly string[], io: CloudIo): Promis
     }
     const runId = cmd.args[0]!;
     if (sub === 'watch') return await watch(api, runId, o, io);
-    return printStatus(await api.status(runId, io.signal), io);
+    const status = await api.status(runId, io.signal);
+    if (status.state === 'reported') io.stdout(`run ${status.runId}: reported\n`);
+    return printStatus(status, io);
   } catch (err) {
     if (hasCode(err, 'USAGE', 'CONFIG_INVALID')) throw err;
     const stopped = io.signal.aborted && isAbort(err);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { ensureBuilt, runCli, type CliRun } from '../support/cli.js';
 import { startFunctionUrl, type FunctionUrl } from '../support/cloud/function-url.js';
-import { callFunction, invokeFunction, type Invocation } from '../support/cloud/functions.js';
+import { startWarmInstance, type WarmInstance } from '../support/cloud/functions.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -27,7 +27,9 @@ describe('image-transfer cloud start | status | watch, against the planner behin
   let cloud: CloudFake;
   let fu: FunctionUrl;
   let env: Record<string, string>;
-  const workers: Invocation[] = [];
+  let transfer: WarmInstance;
+  let aggregator: WarmInstance;
+  let pending = 0;
   let aggregating: Promise<unknown> = Promise.resolve();
   const images = new Map<string, PushedImage>();
   const outputs: string[] = [];
@@ -57,19 +59,17 @@ describe('image-transfer cloud start | status | watch, against the planner behin
     const security = { [a.host]: { insecure: true }, [b.host]: { insecure: true, username: 'mirror', password: REGISTRY_SECRET } };
     cloud.ssm.put('image-transfer/security', 'v1', { string: yaml.dump(security) });
     cloud.ssm.put('image-transfer/api-key', 'v1', { string: API_KEY });
-    // SCF async mode: one transfer invocation per image; the aggregator's timer fires once the last one ended
+    // SCF async mode: one transfer invocation per image (served by one warm instance, one at a time); the
+    // aggregator's timer fires once no invocation is left, as its 5-minute timer would later
     cloud.handlers['scf.Invoke'] = (p) => {
       if (p.FunctionName === 'image-transfer-transfer') {
-        const w = invokeFunction('transfer', JSON.parse(String(p.ClientContext)), env);
-        workers.push(w);
-        void w.done.then(async () => {
-          const all = await Promise.all(workers.map((x) => x.done));
-          if (all.length === workers.length)
-            aggregating = callFunction('aggregator', { Type: 'Timer', TriggerName: 'every-5-minutes', Time: new Date().toISOString() }, env);
-          await aggregating;
+        pending += 1;
+        void transfer.invoke(JSON.parse(String(p.ClientContext))).finally(() => {
+          pending -= 1;
+          if (pending === 0) aggregating = aggregator.invoke({ Type: 'Timer', TriggerName: 'every-5-minutes', Time: new Date().toISOString() });
         });
       }
-      return { Result: { FunctionRequestId: `req-${workers.length}` } };
+      return { Result: { FunctionRequestId: `req-${pending}` } };
     };
     env = {
       ...ROLE,
@@ -82,10 +82,13 @@ describe('image-transfer cloud start | status | watch, against the planner behin
       IT_CLOUD_PROXY: cloud.proxy,
     };
     fu = await startFunctionUrl(env);
+    transfer = startWarmInstance('transfer', env);
+    aggregator = startWarmInstance('aggregator', env);
   });
 
   after(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
+    transfer?.stop();
+    aggregator?.stop();
     await fu?.stop();
     await Promise.all([a?.stop(), b?.stop()]);
     await cloud?.stop();

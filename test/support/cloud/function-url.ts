@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { readBody, stoppable } from '../http-server.js';
+import { startWarmInstance } from './functions.js';
 
 export interface FunctionUrl {
   /** `http://127.0.0.1:<port>`, standing for `https://<appid>-<url-id>.<region>.tencentscf.com`. */
@@ -24,42 +22,24 @@ export interface FunctionUrl {
  */
 export async function startFunctionUrl(env: Record<string, string>): Promise<FunctionUrl> {
   const requests: FunctionUrl['requests'] = [];
-  const instance = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'warm-instance.ts'), 'planner'], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const waiting: Array<(answer: { ok?: unknown; error?: string }) => void> = [];
-  createInterface({ input: instance.stdout! }).on('line', (line) => {
-    if (line.startsWith('\0')) waiting.shift()?.(JSON.parse(line.slice(1)));
-  });
-  let queue: Promise<unknown> = Promise.resolve();
-  const invoke = (event: unknown) => {
-    const answer = queue.then(
-      () =>
-        new Promise<{ ok?: unknown; error?: string }>((resolve) => {
-          waiting.push(resolve);
-          instance.stdin!.write(`${JSON.stringify(event)}\n`);
-        }),
-    );
-    queue = answer;
-    return answer;
-  };
+  const instance = startWarmInstance('planner', env);
   const server = createServer(async (req, res) => {
     const body = (await readBody(req)).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://function-url');
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]));
     requests.push({ method: req.method ?? 'GET', path: url.pathname, headers, body });
     const event = { httpMethod: req.method, path: url.pathname, headers, body, queryString: Object.fromEntries(url.searchParams) };
-    const answer = await invoke(event);
-    const ok = answer.ok as { statusCode: number; headers?: Record<string, string>; body: string } | undefined;
-    // SCF's own answer when the function throws: 5xx with its error
-    if (!ok)
-      return void res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'FunctionError', message: answer.error } }));
-    res.writeHead(ok.statusCode, ok.headers ?? {}).end(ok.body);
+    try {
+      const answer = await instance.invoke<{ statusCode: number; headers?: Record<string, string>; body: string }>(event);
+      res.writeHead(answer.statusCode, answer.headers ?? {}).end(answer.body);
+    } catch (err) {
+      // SCF's own answer when the function throws: 5xx with its error
+      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'FunctionError', message: (err as Error).message } }));
+    }
   });
   const stopServer = stoppable(server);
   const stop = async () => {
-    instance.kill('SIGKILL');
+    instance.stop();
     await stopServer();
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
