@@ -78,6 +78,9 @@ Examples:
   # show a stored report
   image-transfer report <runId> --report-dir=image-transfer-reports
 
+  # start a serverless run and wait for its report (API key in IMAGE_TRANSFER_API_KEY; see cloud start --help)
+  image-transfer cloud start --url=https://<function-url> --ruleFile=rule.yaml
+
 Exit status: 0 all images copied or already in sync, 1 some failed, 2 bad usage or input.`;
 
 export function buildProgram(version: string): Command {

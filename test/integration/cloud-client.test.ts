@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -164,6 +166,20 @@ describe('image-transfer cloud start | status | watch, against the planner behin
     assert.match(run.stderr, new RegExp(`POST ${fu.url.replace(/\./g, '\\.')}/runs: 401 .*the API key was refused`));
     assert.ok(!run.stderr.includes('not-the-key-of-this-planner'));
     assert.equal(cloud.objects.size, runs);
+  });
+
+  it('the signed curl example of docs/serverless.md starts a run (bash, openssl, curl)', async () => {
+    const page = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'serverless.md'), 'utf8');
+    const block = page.match(/<!-- example: signed-curl -->\n```bash\n([\s\S]*?)```/)?.[1];
+    assert.ok(block, 'docs/serverless.md has no signed-curl example');
+    const job = { rules: { [`${a.host}/src/app0:v1`]: `${b.host}/job/app0:v1` }, options: {} };
+    cloud.objects.set(`${BUCKET}/jobs/nightly-mirror.yaml`, Buffer.from(yaml.dump(job)));
+    // asynchronously: the Function URL stand-in answers from this process
+    const run = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block], { env: { ...process.env, FUNCTION_URL: fu.url, API_KEY } });
+    const answer = JSON.parse(run.stdout) as { runId: string; tasks: number; state: string };
+    assert.equal(answer.state, 'planned');
+    assert.equal(answer.tasks, 1);
+    assert.match(answer.runId, /^\d{8}-\d{6}-/);
   });
 
   it('the API key, the role keys and registry secrets appear in no output and no stored object', async () => {
