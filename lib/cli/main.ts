@@ -21,7 +21,11 @@ export async function main(argv: readonly string[], env: Record<string, string |
   const onSigint = (): void => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write('\ninterrupted: cancelling transfers in flight and writing the report (Ctrl-C again to quit now)\n');
+    process.stderr.write(
+      argv[0] === 'cloud'
+        ? '\ninterrupted: no longer waiting (the serverless run goes on)\n'
+        : '\ninterrupted: cancelling transfers in flight and writing the report (Ctrl-C again to quit now)\n',
+    );
     controller.abort(new Error('interrupted by the user'));
   };
   process.on('SIGINT', onSigint);
