@@ -9,6 +9,7 @@ import { MAX_POLL_INTERVAL_S, MAX_WATCH_S, MIN_POLL_INTERVAL_S } from '../util/l
 import { readLocalFile } from '../util/local-file.js';
 import { redact, registerSecret } from '../util/redact.js';
 import { plainView, ttyView, type ProgressView } from './cloud-progress.js';
+import { bool, int } from './options.js';
 import { allOrConfigError } from './run-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -85,10 +86,6 @@ function common(name: string, description: string): Command {
 }
 
 function startCommand(): Command {
-  const positive = (value: string) => {
-    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expects a whole number, got "${value}"`);
-    return Number(value);
-  };
   return common('image-transfer cloud start', 'Start a serverless run, then wait for its report (the summary and exit status of a local run).')
     .option('--ruleFile <path>', 'rules, validated here first, sent inline (at most 256 KiB)')
     .option('--rulesKey <key>', 'a rule file already in the bucket')
@@ -96,8 +93,8 @@ function startCommand(): Command {
     .option('--securityFile <path>', 'checked here as a local run checks it; never sent (the planner reads its own secret)')
     .option('--registry <host>', 'default target registry for rules with an empty target')
     .option('--ns <namespace>', 'default target namespace for rules with an empty target')
-    .option('--tag-exist-overridden [bool]', 'overwrite an existing target tag when its digest differs', (v) => !/^(false|0|no|off)$/i.test(v), true)
-    .option('--blob-concurrency <n>', 'blobs copied in parallel within one image', positive, 4)
+    .option('--tag-exist-overridden [bool]', 'overwrite an existing target tag when its digest differs', bool, true)
+    .option('--blob-concurrency <n>', 'blobs copied in parallel within one image', int('blob-concurrency'), 4)
     .addOption(
       new Option('--verify [mode]', 're-check each destination after its copy').choices(['off', 'manifests', 'deep']).preset('manifests').default('off'),
     )
@@ -175,8 +172,9 @@ async function startRequest(o: Record<string, unknown>, env: Record<string, stri
   const checked = RunRequest.safeParse(request);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
+    const kebab = (key: unknown) => String(key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const flag =
-      issue.path[0] === 'rules' ? `--ruleFile ${o.ruleFile}` : issue.path[0] === 'options' ? `--${String(issue.path[1])}` : `--${String(issue.path[0])}`;
+      issue.path[0] === 'rules' ? `--ruleFile ${o.ruleFile}` : issue.path[0] === 'options' ? `--${kebab(issue.path[1])}` : `--${String(issue.path[0])}`;
     const hint =
       issue.path[0] === 'rules' && issue.code === 'too_big'
         ? ': larger than the 256 KiB the run API takes inline; put it in the bucket and use --rulesKey'

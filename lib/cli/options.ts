@@ -34,14 +34,14 @@ export const CliOptions = z.strictObject({
 });
 export type CliOptions = z.infer<typeof CliOptions>;
 
-function int(name: string) {
+export function int(name: string) {
   return (value: string): number => {
     if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`--${name} expects a whole number, got "${value}"`);
     return Number(value);
   };
 }
 
-function bool(value: string | undefined): boolean {
+export function bool(value: string | undefined): boolean {
   if (value === undefined) return true;
   if (/^(true|1|yes|on)$/i.test(value)) return true;
   if (/^(false|0|no|off)$/i.test(value)) return false;
