@@ -44,6 +44,7 @@ function apiDeps(w: Wiring, deadline: Deadline): ApiDeps {
     ...(w.env.IT_AUTH === 'hmac' ? { apiKey: () => w.apiKey() } : {}),
     budget: () => ({ deadline: deadline.at, signal: deadline.signal }),
     startCcr: (request) => startCcrRun(w, runDeps, request, true, deadline.signal),
+    location: (key) => `cos://${w.env.IT_BUCKET}/${w.env.IT_BUCKET_PREFIX}${key}`,
   };
 }
 

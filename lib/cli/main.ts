@@ -25,7 +25,11 @@ export async function main(argv: readonly string[], env: Record<string, string |
   const onSigint = (): void => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write('\ninterrupted: cancelling transfers in flight and writing the report (Ctrl-C again to quit now)\n');
+    process.stderr.write(
+      argv[0] === 'cloud'
+        ? '\ninterrupted: no longer waiting (the serverless run goes on)\n'
+        : '\ninterrupted: cancelling transfers in flight and writing the report (Ctrl-C again to quit now)\n',
+    );
     controller.abort(new Error('interrupted by the user'));
   };
   process.on('SIGINT', onSigint);
@@ -33,6 +37,13 @@ export async function main(argv: readonly string[], env: Record<string, string |
   const guard = guardAgainstDrain(controller, (text) => process.stderr.write(text));
   try {
     if (argv[0] === 'report') return await reportCommand(argv.slice(1), (s) => process.stdout.write(s));
+    if (argv[0] === 'cloud')
+      return await (await import('./cloud-command.js')).cloudCommand(argv.slice(1), {
+        env,
+        signal: controller.signal,
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(s),
+      });
     program.parse(argv as string[], { from: 'user' });
     const options = toCliOptions(program.opts());
     let sink: ((line: string) => void) | undefined;

@@ -34,14 +34,14 @@ export const CliOptions = z.strictObject({
 });
 export type CliOptions = z.infer<typeof CliOptions>;
 
-function int(name: string) {
+export function int(name: string) {
   return (value: string): number => {
     if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`--${name} expects a whole number, got "${value}"`);
     return Number(value);
   };
 }
 
-function bool(value: string | undefined): boolean {
+export function bool(value: string | undefined): boolean {
   if (value === undefined) return true;
   if (/^(true|1|yes|on)$/i.test(value)) return true;
   if (/^(false|0|no|off)$/i.test(value)) return false;
@@ -80,6 +80,8 @@ Examples:
 
   # the planner's HTTP API and scheduled jobs as a service (see image-transfer serve --help)
   image-transfer serve --securityFile=security.yaml --jobs=jobs.yaml
+  # start a serverless run and wait for its report (API key in IMAGE_TRANSFER_API_KEY; see cloud start --help)
+  image-transfer cloud start --url=https://<function-url> --ruleFile=rule.yaml
 
 Exit status: 0 all images copied or already in sync, 1 some failed, 2 bad usage or input.`;
 

@@ -56,7 +56,7 @@ function logCheckFailure(logger: Logger, f: AccessCheckFailure): void {
 }
 
 /** Like Promise.all, but the problems of every file are reported together. */
-async function allOrConfigError<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+export async function allOrConfigError<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
   const settled = await Promise.allSettled(promises);
   const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length === 0) return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;

@@ -1,7 +1,12 @@
 import { escapeControl } from '../util/escape-control.js';
 import { hintText } from './failures.js';
 import { formatMiB, shortDigest } from './format.js';
-import type { RunReport, Verification } from './schema.js';
+import type { RunReport, TaskResult, Verification } from './schema.js';
+
+/** What the end-of-run lines need: a whole report, or a run status that lists only the failed results. */
+export type SummarySource = Pick<RunReport, 'totals' | 'durationMs' | 'status' | 'planFailures'> & {
+  readonly results: ReadonlyArray<Pick<TaskResult, 'status' | 'source' | 'target' | 'error'>>;
+};
 
 /** One difference found by `--verify`, as a phrase: `blob <ref> is missing`, `<ref> points to <digest>, expected <digest>`. */
 export function describeMismatch(m: Verification['mismatches'][number]): string {
@@ -17,7 +22,7 @@ export function describeMismatch(m: Verification['mismatches'][number]): string 
  * `  FAILED <source> -> <target>: <message>` per failed image, then the totals line, and the
  * `################# Finished, ... #################` line always last.
  */
-export function renderSummary(report: RunReport): string[] {
+export function renderSummary(report: SummarySource): string[] {
   const lines: string[] = [];
   for (const r of report.results) {
     if (r.status !== 'failed') continue;

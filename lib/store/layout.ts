@@ -5,6 +5,8 @@
  *   runs/<runId>/plan/<slice>.json      tasks and plan failures of one planner invocation
  *   runs/<runId>/plan.json              written last by the planner: the run is completely planned
  *   runs/<runId>/results/<taskId>.json  one per task, rewritten by every attempt
+ *   runs/<runId>/failed/<taskId>        empty marker: an attempt of the task failed (a cheap count while running;
+ *                                       runs before it have none, and the report stays the authority)
  *   runs/<runId>/report.{json,html,md}, failed.yaml   the run's report (report.json written last)
  *   jobs/<name>.yaml                    a stored job: `{rules, options}`, named by a timer's Message
  *   checkpoints/<hash>.json             resumable upload checkpoints
@@ -29,6 +31,8 @@ export const runKeys = {
   plan: (runId: string) => `runs/${runId}/plan.json`,
   result: (runId: string, taskId: string) => `runs/${runId}/results/${taskId}.json`,
   results: (runId: string) => `runs/${runId}/results/`,
+  failedMarker: (runId: string, taskId: string) => `runs/${runId}/failed/${taskId}`,
+  failedMarkers: (runId: string) => `runs/${runId}/failed/`,
   report: (runId: string) => `runs/${runId}/${REPORT_FILES.json}`,
   prefix: (runId: string) => `runs/${runId}`,
   /** Every run: list this to find them. */

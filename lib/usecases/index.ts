@@ -25,9 +25,11 @@ export { RunRequest, RunOptions, JobFile, PlanCursor } from './cloud/run-request
 export { startRun, continueRun, startPlannedRun, type StartRunDeps, type StartRunResult } from './cloud/start-run.js';
 export { transferAndRecord } from './cloud/transfer-task.js';
 export { aggregateRun, unreportedRuns, type AggregateOutcome } from './cloud/aggregate-run.js';
-export { runStatus } from './cloud/run-status.js';
 export { isUnfinished, pendingTasks, unfinishedRuns } from './cloud/resume-run.js';
 export { handleApiRequest, recentRuns, rulesOfRequest, type ApiDeps, type ApiRequest, type ApiResponse } from './cloud/api.js';
+export { runStatus, RunStatus, StatusFailure } from './cloud/run-status.js';
+export { httpRunApi, RunApiError, StartedRun, type RunApi } from './cloud/run-api.js';
+export { watchRun, type ReportedStatus, type WatchOptions } from './cloud/watch-run.js';
 export { checkRegistryPolicy, checkRegistries, isInternalAddress, PolicyError, type Resolver } from './cloud/registry-policy.js';
 export { PlanManifest, PlanSlice } from './cloud/run-state.js';
 

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   input: ['CONFIG_INVALID', 'CREDENTIAL_HELPER', 'USAGE', 'BAD_REQUEST'],
   /** The serverless API's own refusals. */
   api: ['POLICY_REFUSED', 'NOT_FOUND'],
+  /** `image-transfer cloud`: the run API refused, failed or could not be reached; a watch ran out of time. */
+  client: ['RUN_API_UNAUTHORIZED', 'RUN_API_FAILED', 'RUN_API_UNREACHABLE', 'RUN_WATCH_TIMEOUT'],
   store: ['REPORT_INVALID_KEY', 'REPORT_STORE_FAILED'],
   queue: ['QUEUE_SEND_FAILED', 'QUEUE_RECEIVE_FAILED', 'QUEUE_MESSAGE_INVALID'],
   tencent: ['TENCENT_API_FAILED', 'TENCENT_API_UNREACHABLE', 'CLOUD_CREDENTIALS_MISSING'],

@@ -68,3 +68,16 @@ export const MAX_SSM_SECRET_BYTES = 32 * KiB;
 export const MAX_BUCKET_OBJECTS_DELETED = 10_000;
 /** A failure hint for a missing tag names the tags the source repository has when it has at most this many. */
 export const MAX_TAGS_IN_HINT = 10;
+/** Failed images (and plan failures) a run status lists by name; the rest are counted, and the report has them all. */
+export const MAX_STATUS_FAILURES = 50;
+/** A run API answer (`POST /runs`, `GET /runs/<id>`): 50 failures with their messages and hints fit in a few dozen KiB. */
+export const MAX_RUN_API_REPLY_BYTES = 1 * MiB;
+/** One call to the run API, from the request to the last byte of its answer (the planner plans before it answers). */
+export const RUN_API_CALL_MS = 120_000;
+/** `image-transfer cloud watch`: the bounds of `--poll-interval` (seconds). */
+export const MIN_POLL_INTERVAL_S = 1;
+export const MAX_POLL_INTERVAL_S = 300;
+/** `image-transfer cloud watch`: the bound of `--timeout` (seconds): a run's results are awaited 24 h at most. */
+export const MAX_WATCH_S = 48 * 60 * 60;
+/** `cloud watch`: consecutive failed status calls (network, 5xx) tolerated before giving up. */
+export const MAX_STATUS_CALL_FAILURES = 5;

@@ -161,10 +161,12 @@ async function loadExample(example: Example, dir: string): Promise<void> {
   }
 }
 
-/** The long flags of the flag table that follows the `<!-- flag-table -->` line of docs/command-line.md. */
-function documentedFlags(): Set<string> {
+/** The long flags of the flag table that follows the `<!-- flag-table -->` (or `<!-- flag-table: <name>`) line of docs/command-line.md. */
+function documentedFlags(name?: string): Set<string> {
   const lines = read('docs/command-line.md').split('\n');
-  const start = lines.findIndex((l) => /^<!--\s*flag-table\b/.test(l));
+  const start = lines.findIndex((l) =>
+    name ? l.startsWith(`<!-- flag-table: ${name};`) : /^<!--\s*flag-table\b/.test(l) && !/^<!-- flag-table: \w+;/.test(l),
+  );
   assert.ok(start >= 0, 'docs/command-line.md has no <!-- flag-table --> line before its flag table');
   const flags = new Set<string>();
   for (const row of lines.slice(start + 3)) {
@@ -244,6 +246,18 @@ describe('documentation', () => {
     const run = await runCli([...hidden.map((f) => `${f}=1`), `--ruleFile=${missingRules}`, `--report-dir=${join(dir, 'reports')}`]);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /no-such-rule\.yaml: file not found/, `a documented flag is unknown to the CLI: ${run.stderr}`);
+  });
+
+  it('the cloud flag table of docs/command-line.md is the flags of cloud start, status and watch --help', async () => {
+    ensureBuilt();
+    const listed = new Set<string>();
+    for (const sub of ['start', 'status', 'watch']) {
+      const help = await runCli(['cloud', sub, '--help']);
+      assert.equal(help.code, 0, help.stderr);
+      for (const f of helpFlags(help.stdout)) if (f !== '--help') listed.add(f);
+    }
+    assert.ok(listed.has('--url') && listed.has('--no-wait'), `cloud --help parsed into ${[...listed].join(' ')}`);
+    assert.deepEqual([...listed].sort(), [...documentedFlags('cloud')].sort());
   });
 
   it('README.md is a front page: under 12 KiB, and its first fenced block is the two quick-start commands', () => {

@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -128,6 +129,7 @@ export async function serveCommand(argv: readonly string[], env: Record<string, 
       runDeps: runner.runDeps('api', (rules) => checkRegistryPolicy(rules, security.registries, allowInternal)),
       ...(key ? { apiKey: async () => key } : {}),
       budget: () => runner.budget(),
+      location: (key) => join(resolve(o.dataDir), key),
     },
     metrics,
     logger,

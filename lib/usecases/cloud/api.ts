@@ -34,6 +34,8 @@ export interface ApiDeps {
   budget(): { deadline: number; signal?: AbortSignal };
   /** CCR -> TCR runs (the functions only: they need the role's cloud keys). */
   startCcr?(request: RunRequest): Promise<StartRunResult>;
+  /** Where a store key is for the user (`cos://<bucket>/<prefix><key>`, or a path under serve's data dir). */
+  location?(key: string): string;
 }
 
 /** What a run request names: rules inline, a stored rule file, or a stored job (`jobs/<name>.yaml`). */
@@ -73,7 +75,7 @@ export async function handleApiRequest(deps: ApiDeps, request: ApiRequest): Prom
 
 async function route(deps: ApiDeps, { method, path, body }: ApiRequest): Promise<ApiResponse> {
   const status = path.match(new RegExp(`^/runs/${RUN_ID}$`));
-  if (method === 'GET' && status) return json(200, await runStatus(deps.store, status[1]!));
+  if (method === 'GET' && status) return json(200, await runStatus(deps.store, status[1]!, deps.location ? { location: (key) => deps.location!(key) } : {}));
   const html = path.match(new RegExp(`^/runs/${RUN_ID}/report\\.html$`));
   if (method === 'GET' && html) {
     const page = await deps.store.get(reportFileKey(runKeys.prefix(html[1]!), REPORT_FILES.html));

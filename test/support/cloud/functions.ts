@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const RUNNER = join(import.meta.dirname, 'invoke.ts');
 
@@ -27,4 +28,37 @@ export async function callFunction<T = unknown>(fn: 'planner' | 'transfer' | 'ag
   const r = await invokeFunction(fn, event, env).done;
   if (r.code !== 0) throw new Error(`${fn} invocation failed (${r.code ?? r.signal}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? 'null') as T;
+}
+
+export interface WarmInstance {
+  /** Runs one event; events queue, one at a time. Resolves with the handler's result, rejects with what it threw. */
+  invoke<T = unknown>(event: unknown): Promise<T>;
+  stop(): void;
+}
+
+/** One warm instance of a function (warm-instance.ts): started once with `env`, then reused for every event. */
+export function startWarmInstance(fn: 'planner' | 'transfer' | 'aggregator', env: Record<string, string>): WarmInstance {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'warm-instance.ts'), fn], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const waiting: Array<(answer: { ok?: unknown; error?: string }) => void> = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.startsWith('\0')) waiting.shift()?.(JSON.parse(line.slice(1)));
+  });
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    invoke: <T>(event: unknown) => {
+      const answer = queue.then(
+        () =>
+          new Promise<T>((resolve, reject) => {
+            waiting.push((a) => (a.error === undefined ? resolve(a.ok as T) : reject(new Error(a.error))));
+            child.stdin!.write(`${JSON.stringify(event)}\n`);
+          }),
+      );
+      queue = answer.catch(() => {});
+      return answer;
+    },
+    stop: () => child.kill('SIGKILL'),
+  };
 }
