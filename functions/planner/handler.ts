@@ -8,7 +8,6 @@ import {
   planSources,
   runStatus,
   startRun,
-  type PlanCursor,
   type StartRunDeps,
   type StartRunResult,
 } from '../../lib/usecases/index.js';
@@ -29,7 +28,7 @@ function deps(w: Wiring, fromHttp: boolean): StartRunDeps {
     store: w.store,
     sink: w.sink,
     ...planSources(w.pool),
-    continueLater: (cursor: PlanCursor) => w.invoke(w.env.IT_PLANNER_FUNCTION, { continuation: cursor }),
+    continueLater: (key: string) => w.invoke(w.env.IT_PLANNER_FUNCTION, { continuation: { key } }),
     ...(w.source
       ? {
           startWorkers: async () => {
@@ -57,7 +56,7 @@ export async function main_handler(event: unknown, context: unknown): Promise<Ht
   const deadline = deadlineFrom(ScfContext.parse(context ?? {}), 60_000);
   const budget = { deadline: deadline.at, signal: deadline.signal };
   const parsed = parsePlannerEvent(event);
-  if (parsed.kind === 'continuation') return continueRun(deps(w, false), parsed.cursor, budget);
+  if (parsed.kind === 'continuation') return continueRun(deps(w, false), parsed.cursorKey, budget);
   if (parsed.kind === 'timer') {
     const r = await rulesOf(w, RunRequest.parse({ job: parsed.job }));
     return startRun(deps(w, false), r.text, r.file, r.options, budget);

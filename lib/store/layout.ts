@@ -4,6 +4,8 @@
  * The bucket (serverless) and the report directory (CLI) hold:
  *   runs/<runId>/plan/<slice>.json      tasks and plan failures of one planner invocation
  *   runs/<runId>/plan.json              written last by the planner: the run is completely planned
+ *   runs/<runId>/plan-cursor.json       where the next planner invocation resumes (its async event names this key)
+ *   runs/<runId>/plan-rules             the run's rule file text, kept for the planner's continuations
  *   runs/<runId>/results/<taskId>.json  one per task, rewritten by every attempt
  *   runs/<runId>/report.{json,html,md}, failed.yaml   the run's report (report.json written last)
  *   jobs/<name>.yaml                    a stored job: `{rules, options}`, named by a timer's Message
@@ -11,6 +13,7 @@
  *   pull-budget/<registry>/policy.json  the shared pull budget of a registry
  *   pull-budget/<registry>/tokens/<s>/<n>  use n of token s (create-only)
  *   pull-budget/probe/<uuid>            the ledger's check that the bucket refuses overwrites
+ *   workers/<workerId>.json             a TDMQ-CMQ worker's lease and health (running, or failed to receive)
  * The CLI's report directory holds one run per folder: `<runId>/report.{json,html,md}`, failed.yaml.
  */
 
@@ -31,6 +34,10 @@ export const runKeys = {
   results: (runId: string) => `runs/${runId}/results/`,
   report: (runId: string) => `runs/${runId}/${REPORT_FILES.json}`,
   prefix: (runId: string) => `runs/${runId}`,
+  planCursor: (runId: string) => `runs/${runId}/plan-cursor.json`,
+  planRules: (runId: string) => `runs/${runId}/plan-rules`,
+  /** The run id of a `runs/<runId>/plan-cursor.json` key, else undefined. */
+  cursorRun: (key: string) => key.match(/^runs\/([A-Za-z0-9._-]{1,80})\/plan-cursor\.json$/)?.[1],
   /** Every run: list this to find them. */
   all: 'runs/',
   /** The run id of a `runs/<runId>/plan.json` key, else undefined. */
@@ -68,4 +75,10 @@ export const pullBudgetKeys = {
     return m ? { slot: Number(m[1]), use: Number(m[2]) } : undefined;
   },
   probe: (id: string) => `pull-budget/probe/${id}`,
+};
+
+export const workerKeys = {
+  /** Every worker record: list this to count live workers and see failed ones. */
+  all: 'workers/',
+  of: (workerId: string) => `workers/${workerId}.json`,
 };

@@ -25,6 +25,9 @@ export const MAX_REFERRERS_PAGE_BYTES = MAX_MANIFEST_BYTES;
 /** A CMQ reply carries at most 16 messages of 64 KiB, plus their envelope. */
 export const MAX_CMQ_REPLY_BYTES = 2 * MiB;
 
+/** CMQ batch sends (16 messages each) in flight at once while the planner queues a slice. */
+export const CMQ_SEND_CONCURRENCY = 4;
+
 /** Pages of one paged listing (tags, catalog, referrers): 1,000 pages of 1,000 entries is a million. */
 export const MAX_LISTING_PAGES = 1_000;
 /** Pages of referrers of one manifest: 100 is already abnormal. */
@@ -57,3 +60,29 @@ export const MAX_AUTH_FILE_BYTES = 10 * MiB;
  * file holds about 50,000. Aliases can make a small file name millions of images; past this it is refused.
  */
 export const MAX_RULE_FILE_VALUES = 200_000;
+
+/** Rules the serverless planner expands at once, between deadline checks. */
+export const PLAN_SLICE_RULES = 25;
+/** Tasks of one stored plan slice (`runs/<runId>/plan/<n>.json`, then queued): a slice is written once it holds this many. */
+export const PLAN_SLICE_TASKS = 1_000;
+/**
+ * SCF `Invoke`: an async event (`ClientContext`) is at most 128 KB, a sync one 6 MB (InvokeRequest in the SDK's
+ * scf_models.d.ts; https://www.tencentcloud.com/document/product/583/17243). Checked before the call.
+ */
+export const MAX_SCF_ASYNC_EVENT_BYTES = 128 * KiB;
+/**
+ * `Invoke` accepts 100 requests/s per account (doc 583/17243), shared by the planner's tasks and continuations
+ * and every worker start; each caller paces itself below it and retries RequestLimitExceeded with backoff.
+ */
+export const SCF_INVOKE_QPS = 90;
+/** Retries of a throttled or transiently failed `Invoke`, with backoff doubling from 500 ms up to 8 s (about 30 s in all). */
+export const SCF_INVOKE_RETRIES = 6;
+/** Receives a TDMQ-CMQ worker attempts in a row before it gives up and records the failure. */
+export const WORKER_RECEIVE_ATTEMPTS = 4;
+/** Backoff before receive retry n: min(base * 2^(n-1), max), halved by jitter at most. */
+export const WORKER_RECEIVE_BACKOFF_MS = 1_000;
+export const WORKER_RECEIVE_BACKOFF_MAX_MS = 8_000;
+/** Times a worker hands on to a fresh invocation of itself (900 s each: 24 h); then the restart timer takes over. */
+export const MAX_WORKER_GENERATIONS = 96;
+/** After a worker failed to receive, the restart timer starts at most one probe worker for this long. */
+export const WORKER_RESTART_BACKOFF_MS = 5 * 60_000;
