@@ -20,6 +20,7 @@ import { ScfContext } from '../_shared/scf-context.js';
 import { wire, type Wiring } from '../_shared/wiring.js';
 import { startCcrRun } from './ccr-source.js';
 import { parsePlannerEvent } from './event.js';
+import { startWorkers } from '../_shared/workers.js';
 
 let wiring: Wiring | undefined;
 
@@ -31,9 +32,7 @@ function deps(w: Wiring, fromHttp: boolean): StartRunDeps {
     continueLater: (key: string) => w.invoke(w.env.IT_PLANNER_FUNCTION, { continuation: { key } }),
     ...(w.source
       ? {
-          startWorkers: async () => {
-            for (let i = 0; i < w.env.IT_WORKERS; i++) await w.invoke(w.env.IT_TRANSFER_FUNCTION, { worker: {} });
-          },
+          startWorkers: async () => void (await startWorkers(w)),
         }
       : {}),
     ...(fromHttp ? { checkRules: async (rules) => checkRegistryPolicy(rules, (await w.security()).registries, w.env.IT_ALLOW_INTERNAL) } : {}),

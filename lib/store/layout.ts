@@ -13,7 +13,7 @@
  *   pull-budget/<registry>/policy.json  the shared pull budget of a registry
  *   pull-budget/<registry>/tokens/<s>/<n>  use n of token s (create-only)
  *   pull-budget/probe/<uuid>            the ledger's check that the bucket refuses overwrites
- *   workers/<workerId>.json             a TDMQ-CMQ worker's lease and health (running, or failed to receive)
+ *   workers/<slot>.json                 the lease and health of TDMQ-CMQ worker slot <slot> (running, failed to receive...)
  * The CLI's report directory holds one run per folder: `<runId>/report.{json,html,md}`, failed.yaml.
  */
 
@@ -78,7 +78,7 @@ export const pullBudgetKeys = {
 };
 
 export const workerKeys = {
-  /** Every worker record: list this to count live workers and see failed ones. */
+  /** Every worker slot's record: list this to count live workers and see failed ones. */
   all: 'workers/',
-  of: (workerId: string) => `workers/${workerId}.json`,
+  slot: (slot: number) => `workers/${pad(slot, 3)}.json`,
 };

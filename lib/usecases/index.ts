@@ -27,6 +27,7 @@ export { aggregateRun, unreportedRuns, type AggregateOutcome } from './cloud/agg
 export { runStatus } from './cloud/run-status.js';
 export { checkRegistryPolicy, checkRegistries, isInternalAddress, PolicyError, type Resolver } from './cloud/registry-policy.js';
 export { PlanManifest, PlanSlice } from './cloud/run-state.js';
+export { WorkerLease, claimFreeSlots, readWorkerLeases, recordWorker, runningLease, workerHealth } from './cloud/workers.js';
 
 export { writeRunReport } from './report/write-report.js';
 export { failedRulesV2 } from './report/failed-rules-v2-file.js';

@@ -77,12 +77,14 @@ export const MAX_SCF_ASYNC_EVENT_BYTES = 128 * KiB;
 export const SCF_INVOKE_QPS = 90;
 /** Retries of a throttled or transiently failed `Invoke`, with backoff doubling from 500 ms up to 8 s (about 30 s in all). */
 export const SCF_INVOKE_RETRIES = 6;
-/** Receives a TDMQ-CMQ worker attempts in a row before it gives up and records the failure. */
-export const WORKER_RECEIVE_ATTEMPTS = 4;
-/** Backoff before receive retry n: min(base * 2^(n-1), max), halved by jitter at most. */
+/** Receives a TDMQ-CMQ worker attempts in a row before it gives up, records the failure and fails. */
+export const WORKER_RECEIVE_ATTEMPTS = 3;
+/** Backoff before receive retry n: min(base * 2^(n-1), max), less up to half of it by jitter. */
 export const WORKER_RECEIVE_BACKOFF_MS = 1_000;
 export const WORKER_RECEIVE_BACKOFF_MAX_MS = 8_000;
 /** Times a worker hands on to a fresh invocation of itself (900 s each: 24 h); then the restart timer takes over. */
 export const MAX_WORKER_GENERATIONS = 96;
-/** After a worker failed to receive, the restart timer starts at most one probe worker for this long. */
+/** A worker slot's lease (renewed before each receive): past it without renewal, the slot counts as free. */
+export const WORKER_LEASE_MS = 10 * 60_000;
+/** A slot whose worker failed to receive is not restarted for this long (per slot: at most IT_WORKERS starts per period). */
 export const WORKER_RESTART_BACKOFF_MS = 5 * 60_000;
