@@ -75,7 +75,7 @@ export const MAX_SCF_ASYNC_EVENT_BYTES = 128 * KiB;
  * and every worker start; each caller paces itself below it and retries RequestLimitExceeded with backoff.
  */
 export const SCF_INVOKE_QPS = 90;
-/** Retries of a throttled or transiently failed `Invoke`, with backoff doubling from 500 ms up to 8 s (about 30 s in all). */
+/** Retries of a throttled or transiently failed `Invoke`, with backoff doubling from 500 ms up to 8 s (12–24 s in all, with jitter). */
 export const SCF_INVOKE_RETRIES = 6;
 /** Receives a TDMQ-CMQ worker attempts in a row before it gives up, records the failure and fails. */
 export const WORKER_RECEIVE_ATTEMPTS = 3;
