@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
 import yaml from 'js-yaml';
 import { SIGNATURE_HEADER, signRequest } from '../../lib/util/request-signature.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
+import { functionEnv } from '../support/cloud/functions.js';
 import { main_handler } from '../../functions/planner/handler.js';
 
 const ROLE = {
@@ -41,19 +42,7 @@ describe('planning 20,000 images in the cloud (stored rule file, continuations, 
       if (p.FunctionName === 'image-transfer-planner') continuations.push(JSON.parse(context));
       return { Result: { FunctionRequestId: `req-${invoked.length}` } };
     };
-    env = {
-      ...ROLE,
-      IT_REGION: 'ap-guangzhou',
-      IT_BUCKET: BUCKET,
-      IT_QUEUE: 'tdmq-cmq',
-      IT_CMQ_ENDPOINT: cloud.cmqEndpoint,
-      IT_CMQ_QUEUE: QUEUE,
-      IT_WORKERS: '4',
-      IT_SECURITY: 'image-transfer/security',
-      IT_API_KEY_SECRET: 'image-transfer/api-key',
-      IT_ALLOW_INTERNAL: '127.0.0.1',
-      IT_CLOUD_PROXY: cloud.proxy,
-    };
+    env = functionEnv(cloud, ROLE);
     Object.assign(process.env, env);
   });
 
@@ -71,6 +60,13 @@ describe('planning 20,000 images in the cloud (stored rule file, continuations, 
     cloud.objects.set(`${BUCKET}/uploads/rules.yaml`, Buffer.from(text));
     cloud.invokeLimits.limits.perSecond = 2;
 
+    // The planner's clock is this test's: it follows the real one, and every CMQ batch send (16 tasks) costs
+    // 20 ms more, so an invocation's 10 s budget queues at most 8,000 tasks however fast the machine is:
+    // 20,000 images take at least three invocations, two of them continuations (on a slow machine, more).
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const clock = setInterval(() => mock.timers.tick(20), 20);
+    const send = cloud.cmq.send.bind(cloud.cmq);
+    cloud.cmq.send = (name, bodies) => (mock.timers.tick(20), send(name, bodies));
     const body = JSON.stringify({ rulesKey: 'uploads/rules.yaml' });
     // each invocation plans for 10 s (the budget is the time limit less a third), then hands on
     const context = { request_id: 'local', function_name: 'planner', namespace: 'default', time_limit_in_ms: 15000, memory_limit_in_mb: 512 };
@@ -86,6 +82,8 @@ describe('planning 20,000 images in the cloud (stored rule file, continuations, 
       assert.ok(event, `a continuation was invoked after invocation ${planners}`);
       await main_handler(event, context);
     }
+    clearInterval(clock);
+    mock.timers.reset();
     const manifest = JSON.parse(cloud.objects.get(`${BUCKET}/runs/${runId}/plan.json`)!.toString()) as { tasks: number; planFailures: number };
     assert.deepEqual([manifest.tasks, manifest.planFailures], [IMAGES, 0]);
     const bodies = cloud.cmq.queues.get(QUEUE)!.messages.map((m) => JSON.parse(m.body) as { taskId: string; target: { repository: string } });

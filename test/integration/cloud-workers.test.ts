@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { main_handler } from '../../functions/transfer/handler.js';
 import { WorkerLease } from '../../lib/usecases/index.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
+import { functionEnv } from '../support/cloud/functions.js';
 
 const ROLE = {
   TENCENTCLOUD_SECRETID: 'AKIDwork0000000000001',
@@ -30,18 +31,8 @@ describe('TDMQ-CMQ workers: failed receives are recorded, restarts are bounded',
       started.push((JSON.parse(String(p.ClientContext)) as { worker: { slot: number; generation: number } }).worker);
       return { Result: { FunctionRequestId: `req-${started.length}` } };
     };
-    Object.assign(process.env, {
-      ...ROLE,
-      IT_REGION: 'ap-guangzhou',
-      IT_BUCKET: BUCKET,
-      IT_QUEUE: 'tdmq-cmq',
-      IT_CMQ_ENDPOINT: cloud.cmqEndpoint,
-      // a queue name that does not exist: every receive is refused (CMQ code 4440)
-      IT_CMQ_QUEUE: 'image-transfer-taks',
-      IT_WORKERS: '4',
-      IT_SECURITY: 'cos:security.yaml',
-      IT_CLOUD_PROXY: cloud.proxy,
-    });
+    // a queue name that does not exist: every receive is refused (CMQ code 4440)
+    Object.assign(process.env, functionEnv(cloud, ROLE, { IT_CMQ_QUEUE: 'image-transfer-taks', IT_SECURITY: 'cos:security.yaml' }));
   });
 
   after(async () => {

@@ -28,3 +28,28 @@ export async function callFunction<T = unknown>(fn: 'planner' | 'transfer' | 'ag
   if (r.code !== 0) throw new Error(`${fn} invocation failed (${r.code ?? r.signal}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? 'null') as T;
 }
+
+/**
+ * The functions' environment on the stand-in, as deploy sets it (functions/_shared/env.ts), in TDMQ-CMQ mode with
+ * 4 workers, the security file and API key in SSM; `extra` overrides or adds.
+ */
+export function functionEnv(
+  cloud: { proxy: string; cmqEndpoint: string },
+  role: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...role,
+    IT_REGION: 'ap-guangzhou',
+    IT_BUCKET: 'reports-1250000000',
+    IT_QUEUE: 'tdmq-cmq',
+    IT_CMQ_ENDPOINT: cloud.cmqEndpoint,
+    IT_CMQ_QUEUE: 'image-transfer-tasks',
+    IT_WORKERS: '4',
+    IT_SECURITY: 'image-transfer/security',
+    IT_API_KEY_SECRET: 'image-transfer/api-key',
+    IT_ALLOW_INTERNAL: '127.0.0.1',
+    IT_CLOUD_PROXY: cloud.proxy,
+    ...extra,
+  };
+}
