@@ -16,7 +16,7 @@ export interface Deadline {
  */
 export function deadlineFrom(context: ScfContext, marginMs = 30_000, startedAt = Date.now()): Deadline {
   const limit = context.time_limit_in_ms ?? 900_000;
-  const budget = Math.max(1_000, limit - Math.min(marginMs, limit / 3));
+  const budget = Math.floor(Math.max(1_000, limit - Math.min(marginMs, limit / 3)));
   return { signal: shared(AbortSignal.timeout(budget)), hard: shared(AbortSignal.timeout(Math.max(budget, limit - 5_000))), at: startedAt + budget };
 }
 

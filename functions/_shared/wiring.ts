@@ -1,14 +1,15 @@
 import { setFlagsFromString } from 'node:v8';
 import pkg from '../../package.json' with { type: 'json' };
 import { BlobCoordinator } from '../../lib/copy/index.js';
-import { CmqQueue, ScfAsyncSink, type TaskSink, type TaskSource } from '../../lib/queue/index.js';
+import { CmqQueue, ScfAsyncSink, invokeAsync, type TaskSink, type TaskSource } from '../../lib/queue/index.js';
 import { accessFrom, RegistryPool } from '../../lib/registry/index.js';
 import { CosObjectStore, CosPullLedger } from '../../lib/store/cos.js';
 import type { ObjectStore } from '../../lib/store/index.js';
 import { parseConfigBytes } from '../../lib/rules/index.js';
 import { credentialStore, type CredentialStore } from '../../lib/credentials/index.js';
 import { readSecret, scfClient, ssmClient, type ScfClient } from '../../lib/tencent/clients.js';
-import { scfRoleCredential } from '../../lib/tencent/index.js';
+import { ApiThrottle, scfRoleCredential, throttleClient } from '../../lib/tencent/index.js';
+import { SCF_INVOKE_QPS, SCF_INVOKE_RETRIES } from '../../lib/util/limits.js';
 import { instanceTokenLogin, type InstanceLogin } from '../../lib/inventory/index.js';
 import { pullBudgetGates, tagsOnce, type VerifyMode } from '../../lib/usecases/index.js';
 import { createCcrTcrClients } from '../../lib/tencent/sdk.js';
@@ -61,7 +62,14 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
     ...(endpoint.proxy ? { proxy: endpoint.proxy } : {}),
   };
   const store = new CosObjectStore(bucket);
-  const scf = scfClient(credential, endpoint);
+  // Invoke is capped per account (100/s) and shared by every function of the deployment: pace it and retry
+  // RequestLimitExceeded with bounded backoff, so a throttled hand-on or worker start is not lost
+  const throttle = new ApiThrottle({
+    actionQps: { Invoke: SCF_INVOKE_QPS },
+    retries: SCF_INVOKE_RETRIES,
+    onRetry: (e) => console.warn(`${e.action} retried in ${e.delayMs} ms (attempt ${e.attempt}): ${e.reason}`),
+  });
+  const scf = throttleClient(scfClient(credential, endpoint), throttle);
   const ssm = ssmClient(credential, endpoint);
   const secret = async (name: string): Promise<string> => {
     if (name.startsWith('cos:')) {
@@ -106,9 +114,7 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
     useTcrLogin: (host, registryId, region) => {
       if (!tcrLogins.has(host)) tcrLogins.set(host, instanceTokenLogin(tcrApis(region, region).tcrApi, registryId));
     },
-    invoke: async (functionName, event) => {
-      await scf.Invoke({ FunctionName: functionName, Namespace: env.IT_NAMESPACE, InvocationType: 'Event', ClientContext: JSON.stringify(event) });
-    },
+    invoke: (functionName, event) => invokeAsync(scf, { functionName, namespace: env.IT_NAMESPACE }, event),
   };
 }
 

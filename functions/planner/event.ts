@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PlanCursor } from '../../lib/usecases/index.js';
+import { runKeys } from '../../lib/store/index.js';
 
 const Headers = z.record(z.string(), z.string());
 
@@ -24,18 +24,22 @@ export const TimerEvent = z.strictObject({
   Message: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'Message must name a stored job (jobs/<name>.yaml)'),
 });
 
-/** The planner's own continuation, sent by async self-invocation. */
-export const ContinuationEvent = z.strictObject({ continuation: PlanCursor });
+/** The planner's own continuation, sent by async self-invocation: the key of the stored plan cursor. */
+export const ContinuationEvent = z.strictObject({
+  continuation: z.strictObject({
+    key: z.string().refine((k) => runKeys.cursorRun(k) !== undefined, 'expected runs/<runId>/plan-cursor.json'),
+  }),
+});
 
 export type PlannerEvent =
   | { kind: 'http'; method: string; path: string; headers: Record<string, string>; body: string }
   | { kind: 'timer'; job: string }
-  | { kind: 'continuation'; cursor: PlanCursor };
+  | { kind: 'continuation'; cursorKey: string };
 
 export function parsePlannerEvent(event: unknown): PlannerEvent {
   const o = (event ?? {}) as Record<string, unknown>;
   if (o.Type === 'Timer') return { kind: 'timer', job: TimerEvent.parse(event).Message };
-  if ('continuation' in o) return { kind: 'continuation', cursor: ContinuationEvent.parse(event).continuation };
+  if ('continuation' in o) return { kind: 'continuation', cursorKey: ContinuationEvent.parse(event).continuation.key };
   const http = ('requestContext' in o ? ApiGatewayEvent : FunctionUrlEvent).parse(event);
   const headers = Object.fromEntries(Object.entries(http.headers).map(([k, v]) => [k.toLowerCase(), v]));
   const body = http.isBase64Encoded ? Buffer.from(http.body ?? '', 'base64').toString('utf8') : (http.body ?? '');

@@ -7,7 +7,6 @@ import {
   rulesOfRequest,
   startRun,
   type ApiDeps,
-  type PlanCursor,
   type StartRunDeps,
 } from '../../lib/usecases/index.js';
 import { deadlineFrom, type Deadline } from '../_shared/deadline.js';
@@ -16,6 +15,7 @@ import { ScfContext } from '../_shared/scf-context.js';
 import { wire, type Wiring } from '../_shared/wiring.js';
 import { startCcrRun } from './ccr-source.js';
 import { parsePlannerEvent } from './event.js';
+import { startWorkers } from '../_shared/workers.js';
 
 let wiring: Wiring | undefined;
 
@@ -24,12 +24,10 @@ function deps(w: Wiring, fromHttp: boolean): StartRunDeps {
     store: w.store,
     sink: w.sink,
     ...planSources(w.pool),
-    continueLater: (cursor: PlanCursor) => w.invoke(w.env.IT_PLANNER_FUNCTION, { continuation: cursor }),
+    continueLater: (key: string) => w.invoke(w.env.IT_PLANNER_FUNCTION, { continuation: { key } }),
     ...(w.source
       ? {
-          startWorkers: async () => {
-            for (let i = 0; i < w.env.IT_WORKERS; i++) await w.invoke(w.env.IT_TRANSFER_FUNCTION, { worker: {} });
-          },
+          startWorkers: async () => void (await startWorkers(w)),
         }
       : {}),
     ...(fromHttp ? { checkRules: async (rules) => checkRegistryPolicy(rules, (await w.security()).registries, w.env.IT_ALLOW_INTERNAL) } : {}),
@@ -54,7 +52,7 @@ export async function main_handler(event: unknown, context: unknown): Promise<Ht
   const deadline = deadlineFrom(ScfContext.parse(context ?? {}), 60_000);
   const budget = { deadline: deadline.at, signal: deadline.signal };
   const parsed = parsePlannerEvent(event);
-  if (parsed.kind === 'continuation') return continueRun(deps(w, false), parsed.cursor, budget);
+  if (parsed.kind === 'continuation') return continueRun(deps(w, false), parsed.cursorKey, budget);
   if (parsed.kind === 'timer') {
     const r = await rulesOfRequest(w.store, RunRequest.parse({ job: parsed.job }));
     return startRun(deps(w, false), r.text, r.file, r.options, budget);

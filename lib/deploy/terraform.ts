@@ -1,11 +1,18 @@
 import { environmentOf, FUNCTION_ROLES, names, triggersOf, type Deployment } from './schema.js';
 
-type Value = string | number | boolean | Record<string, string>;
+/** A nested block (`name { ... }`), as opposed to a map argument (`name = { ... }`). */
+interface Nested {
+  readonly nested: Array<[string, Value]>;
+}
+type Value = string | number | boolean | Record<string, string> | Nested;
+
+const isNested = (v: Value): v is Nested => typeof v === 'object' && 'nested' in v && Array.isArray(v.nested);
 
 /** One HCL block with `terraform fmt` layout: two-space indent, `=` aligned within a run of attributes. */
 function block(header: string, attrs: Array<[string, Value]>, indent = ''): string {
   const width = Math.max(0, ...attrs.filter(([, v]) => typeof v !== 'object').map(([k]) => k.length));
   const lines = attrs.map(([k, v]) => {
+    if (isNested(v)) return block(k, v.nested, `${indent}  `).trimEnd();
     if (typeof v === 'object') {
       const inner = Object.entries(v);
       const w = Math.max(0, ...inner.map(([ik]) => ik.length));
@@ -21,7 +28,15 @@ const ref = (expr: string) => `\${ref:${expr}}`;
 
 /**
  * The same deployment as Terraform for the tencentcloud provider: functions (code from the zips next
- * to main.tf), their triggers and the CMQ queues. Secrets are not in it, only their names.
+ * to main.tf), their triggers and the CMQ queues. Secrets are not in it, only their names. Every resource
+ * and argument is one the provider declares (test/fixtures/terraform/tencentcloud-schema.json, extracted from
+ * its source by scripts/tf-schema-snapshot.mjs, is checked by test/unit/deploy/terraform-schema.test.ts):
+ * - triggers are `tencentcloud_scf_trigger` resources, which create them (`tencentcloud_scf_trigger_config`
+ *   only updates a trigger that exists);
+ * - `enable_public_net = true`: a function in a VPC has no internet access without it, and the workers pull
+ *   from public registries;
+ * - in scf-async mode the transfer function's async retries and event TTL are
+ *   `tencentcloud_scf_function_event_invoke_config` (msg_ttl in seconds, as MsgTTL of UpdateFunctionEventInvokeConfig).
  */
 export function toTerraform(d: Deployment): string {
   const n = names(d);
@@ -59,6 +74,7 @@ export function toTerraform(d: Deployment): string {
         ['timeout', spec.timeout],
         ['role', d.role],
         ['zip_file', ref(`"\${path.module}/${role}.zip"`)],
+        ['enable_public_net', true],
         ...(d.vpc
           ? ([
               ['vpc_id', d.vpc.vpcId],
@@ -68,9 +84,26 @@ export function toTerraform(d: Deployment): string {
         ['environment', environmentOf(d)],
       ]),
     );
+    if (role === 'transfer' && d.queue.kind === 'scf-async') {
+      out.push(
+        block('resource "tencentcloud_scf_function_event_invoke_config" "transfer"', [
+          ['function_name', ref('tencentcloud_scf_function.transfer.name')],
+          ['namespace', d.namespace],
+          [
+            'async_trigger_config',
+            {
+              nested: [
+                ['retry_config', { nested: [['retry_num', d.queue.retries]] }],
+                ['msg_ttl', d.queue.ttlSeconds],
+              ],
+            },
+          ],
+        ]),
+      );
+    }
     for (const t of triggersOf(d, role)) {
       out.push(
-        block(`resource "tencentcloud_scf_trigger_config" "${role}_${t.name.replace(/-/g, '_')}"`, [
+        block(`resource "tencentcloud_scf_trigger" "${role}_${t.name.replace(/-/g, '_')}"`, [
           ['function_name', ref(`tencentcloud_scf_function.${role}.name`)],
           ['namespace', d.namespace],
           ['trigger_name', t.name],

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { HttpTransport } from '../http/index.js';
-import { MAX_CMQ_REPLY_BYTES } from '../util/limits.js';
+import pLimit from 'p-limit';
+import { CMQ_SEND_CONCURRENCY, MAX_CMQ_REPLY_BYTES } from '../util/limits.js';
 import { z } from 'zod';
 import { TransferTask } from '../planner/index.js';
 import type { CredentialProvider } from '../tencent/index.js';
@@ -70,25 +71,33 @@ export class CmqQueue implements TaskSink, TaskSource {
     return json;
   }
 
+  /** Batches go out CMQ_SEND_CONCURRENCY at a time; resolves once every batch is accepted (or rejects with the first failure). */
   async send(tasks: readonly TransferTask[], signal?: AbortSignal): Promise<void> {
+    const batches: string[][] = [];
     let batch: string[] = [];
     let bytes = 0;
-    const flush = async (): Promise<void> => {
-      if (!batch.length) return;
-      const params: Record<string, string> = { queueName: this.options.queueName, delaySeconds: '0' };
-      for (const [i, body] of batch.entries()) params[`msgBody.${i}`] = body;
-      await this.call('BatchSendMessage', params, signal);
-      batch = [];
-      bytes = 0;
-    };
     for (const task of tasks) {
       const body = JSON.stringify(task);
       const size = Buffer.byteLength(body);
-      if (batch.length === BATCH_MESSAGES || bytes + size > BATCH_BYTES) await flush();
+      if (batch.length === BATCH_MESSAGES || (batch.length && bytes + size > BATCH_BYTES)) {
+        batches.push(batch);
+        batch = [];
+        bytes = 0;
+      }
       batch.push(body);
       bytes += size;
     }
-    await flush();
+    if (batch.length) batches.push(batch);
+    const limit = pLimit(CMQ_SEND_CONCURRENCY);
+    await Promise.all(
+      batches.map((bodies) =>
+        limit(() => {
+          const params: Record<string, string> = { queueName: this.options.queueName, delaySeconds: '0' };
+          for (const [i, body] of bodies.entries()) params[`msgBody.${i}`] = body;
+          return this.call('BatchSendMessage', params, signal);
+        }),
+      ),
+    );
   }
 
   async receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedTask[]> {

@@ -4,6 +4,8 @@
  * The bucket (serverless) and the report directory (CLI) hold:
  *   runs/<runId>/plan/<slice>.json      tasks and plan failures of one planner invocation
  *   runs/<runId>/plan.json              written last by the planner: the run is completely planned
+ *   runs/<runId>/plan-cursor.json       where the next planner invocation resumes (its async event names this key)
+ *   runs/<runId>/plan-rules             the run's rule file text, kept for the planner's continuations
  *   runs/<runId>/results/<taskId>.json  one per task, rewritten by every attempt
  *   runs/<runId>/failed/<taskId>        empty marker: an attempt of the task failed (a cheap count while running;
  *                                       runs before it have none, and the report stays the authority)
@@ -13,6 +15,7 @@
  *   pull-budget/<registry>/policy.json  the shared pull budget of a registry
  *   pull-budget/<registry>/tokens/<s>/<n>  use n of token s (create-only)
  *   pull-budget/probe/<uuid>            the ledger's check that the bucket refuses overwrites
+ *   workers/<slot>.json                 the lease and health of TDMQ-CMQ worker slot <slot> (running, failed to receive...)
  * The CLI's report directory holds one run per folder: `<runId>/report.{json,html,md}`, failed.yaml.
  */
 
@@ -35,6 +38,10 @@ export const runKeys = {
   failedMarkers: (runId: string) => `runs/${runId}/failed/`,
   report: (runId: string) => `runs/${runId}/${REPORT_FILES.json}`,
   prefix: (runId: string) => `runs/${runId}`,
+  planCursor: (runId: string) => `runs/${runId}/plan-cursor.json`,
+  planRules: (runId: string) => `runs/${runId}/plan-rules`,
+  /** The run id of a `runs/<runId>/plan-cursor.json` key, else undefined. */
+  cursorRun: (key: string) => key.match(/^runs\/([A-Za-z0-9._-]{1,80})\/plan-cursor\.json$/)?.[1],
   /** Every run: list this to find them. */
   all: 'runs/',
   /** The run id of a `runs/<runId>/plan.json` key, else undefined. */
@@ -88,4 +95,10 @@ export const expiringKeys = {
   tagged: { prefix: runKeys.all, key: 'image-transfer-expire', value: 'plan' },
   /** The `x-cos-tagging` value of an object written at `key`, or undefined. */
   taggingOf: (key: string): string | undefined => (/^runs\/[^/]+\/plan\//.test(key) ? 'image-transfer-expire=plan' : undefined),
+};
+
+export const workerKeys = {
+  /** Every worker slot's record: list this to count live workers and see failed ones. */
+  all: 'workers/',
+  slot: (slot: number) => `workers/${pad(slot, 3)}.json`,
 };

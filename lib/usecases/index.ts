@@ -32,6 +32,7 @@ export { httpRunApi, RunApiError, StartedRun, type RunApi } from './cloud/run-ap
 export { watchRun, type ReportedStatus, type WatchOptions } from './cloud/watch-run.js';
 export { checkRegistryPolicy, checkRegistries, isInternalAddress, PolicyError, type Resolver } from './cloud/registry-policy.js';
 export { PlanManifest, PlanSlice } from './cloud/run-state.js';
+export { WorkerLease, claimFreeSlots, readWorkerLeases, recordWorker, runningLease, workerHealth } from './cloud/workers.js';
 
 export { writeRunReport } from './report/write-report.js';
 export { failedRulesV2 } from './report/failed-rules-v2-file.js';

@@ -25,6 +25,9 @@ export const MAX_REFERRERS_PAGE_BYTES = MAX_MANIFEST_BYTES;
 /** A CMQ reply carries at most 16 messages of 64 KiB, plus their envelope. */
 export const MAX_CMQ_REPLY_BYTES = 2 * MiB;
 
+/** CMQ batch sends (16 messages each) in flight at once while the planner queues a slice. */
+export const CMQ_SEND_CONCURRENCY = 4;
+
 /** Pages of one paged listing (tags, catalog, referrers): 1,000 pages of 1,000 entries is a million. */
 export const MAX_LISTING_PAGES = 1_000;
 /** Pages of referrers of one manifest: 100 is already abnormal. */
@@ -81,3 +84,30 @@ export const MAX_POLL_INTERVAL_S = 300;
 export const MAX_WATCH_S = 48 * 60 * 60;
 /** `cloud watch`: consecutive failed status calls (network, 5xx) tolerated before giving up. */
 export const MAX_STATUS_CALL_FAILURES = 5;
+/** Rules the serverless planner expands at once, between deadline checks. */
+export const PLAN_SLICE_RULES = 25;
+/** Tasks of one stored plan slice (`runs/<runId>/plan/<n>.json`, then queued): a slice is written once it holds this many. */
+export const PLAN_SLICE_TASKS = 1_000;
+/**
+ * SCF `Invoke`: an async event (`ClientContext`) is at most 128 KB, a sync one 6 MB (InvokeRequest in the SDK's
+ * scf_models.d.ts; https://www.tencentcloud.com/document/product/583/17243). Checked before the call.
+ */
+export const MAX_SCF_ASYNC_EVENT_BYTES = 128 * KiB;
+/**
+ * `Invoke` accepts 100 requests/s per account (doc 583/17243), shared by the planner's tasks and continuations
+ * and every worker start; each caller paces itself below it and retries RequestLimitExceeded with backoff.
+ */
+export const SCF_INVOKE_QPS = 90;
+/** Retries of a throttled or transiently failed `Invoke`, with backoff doubling from 500 ms up to 8 s (12–24 s in all, with jitter). */
+export const SCF_INVOKE_RETRIES = 6;
+/** Receives a TDMQ-CMQ worker attempts in a row before it gives up, records the failure and fails. */
+export const WORKER_RECEIVE_ATTEMPTS = 3;
+/** Backoff before receive retry n: min(base * 2^(n-1), max), less up to half of it by jitter. */
+export const WORKER_RECEIVE_BACKOFF_MS = 1_000;
+export const WORKER_RECEIVE_BACKOFF_MAX_MS = 8_000;
+/** Times a worker hands on to a fresh invocation of itself (900 s each: 24 h); then the restart timer takes over. */
+export const MAX_WORKER_GENERATIONS = 96;
+/** A worker slot's lease (renewed before each receive): past it without renewal, the slot counts as free. */
+export const WORKER_LEASE_MS = 10 * 60_000;
+/** A slot whose worker failed to receive is not restarted for this long (per slot: at most IT_WORKERS starts per period). */
+export const WORKER_RESTART_BACKOFF_MS = 5 * 60_000;

@@ -183,7 +183,7 @@ describe('npm run deploy / undeploy against a local SCF + TDMQ API (TC3 signatur
     const json = (await parse('main.tf', hcl)) as { resource: Record<string, Record<string, unknown>> };
     assert.deepEqual(Object.keys(json.resource.tencentcloud_scf_function!).sort(), ['aggregator', 'planner', 'transfer']);
     assert.ok(json.resource.tencentcloud_tcmq_queue!.tasks);
-    assert.equal(Object.keys(json.resource.tencentcloud_scf_trigger_config!).length, 4);
+    assert.equal(Object.keys(json.resource.tencentcloud_scf_trigger!).length, 4);
     assert.ok(existsSync(join(out, 'transfer.zip')));
     assert.doesNotMatch(hcl, /\t|[ ]+\n/, 'no tabs or trailing spaces (terraform fmt style)');
   });

@@ -77,10 +77,8 @@ export class Runner {
       sink: this.sink,
       ...planSources(async () => this.deps.pool),
       // planning has no deadline here; a continuation (never expected) runs in the background
-      continueLater: async (cursor) => {
-        void continueRun(deps, cursor, this.budget()).catch((err: unknown) =>
-          this.deps.logger.error(`run ${cursor.runId}: planning failed: ${messageOf(err)}`),
-        );
+      continueLater: async (cursorKey) => {
+        void continueRun(deps, cursorKey, this.budget()).catch((err: unknown) => this.deps.logger.error(`${cursorKey}: planning failed: ${messageOf(err)}`));
       },
       startWorkers: async (runId) => this.planned(runId, trigger),
       ...(checkRules ? { checkRules } : {}),

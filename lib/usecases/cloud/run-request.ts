@@ -57,11 +57,18 @@ export const JobFile = z.strictObject({
 });
 export type JobFile = z.infer<typeof JobFile>;
 
-/** Continues a plan that did not fit in one invocation: the next rule to expand. */
+/**
+ * Where a plan that did not fit in one invocation resumes, stored at `runKeys.planCursor(runId)`: the
+ * next rule to expand and the key of the rule text (`runKeys.planRules`). The continuation's async event
+ * carries only the cursor's key, so its size does not grow with the rule file (SCF async events are
+ * capped at 128 KB).
+ */
 export const PlanCursor = z.strictObject({
   runId: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
   nextRule: z.number().int().min(0),
   slice: z.number().int().min(0),
-  request: z.strictObject({ rules: z.string(), file: z.string(), options: RunOptions }),
+  rulesKey: z.string().min(1),
+  file: z.string(),
+  options: RunOptions,
 });
 export type PlanCursor = z.infer<typeof PlanCursor>;

@@ -62,3 +62,28 @@ export function startWarmInstance(fn: 'planner' | 'transfer' | 'aggregator', env
     stop: () => child.kill('SIGKILL'),
   };
 }
+
+/**
+ * The functions' environment on the stand-in, as deploy sets it (functions/_shared/env.ts), in TDMQ-CMQ mode with
+ * 4 workers, the security file and API key in SSM; `extra` overrides or adds.
+ */
+export function functionEnv(
+  cloud: { proxy: string; cmqEndpoint: string },
+  role: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...role,
+    IT_REGION: 'ap-guangzhou',
+    IT_BUCKET: 'reports-1250000000',
+    IT_QUEUE: 'tdmq-cmq',
+    IT_CMQ_ENDPOINT: cloud.cmqEndpoint,
+    IT_CMQ_QUEUE: 'image-transfer-tasks',
+    IT_WORKERS: '4',
+    IT_SECURITY: 'image-transfer/security',
+    IT_API_KEY_SECRET: 'image-transfer/api-key',
+    IT_ALLOW_INTERNAL: '127.0.0.1',
+    IT_CLOUD_PROXY: cloud.proxy,
+    ...extra,
+  };
+}

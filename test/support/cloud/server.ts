@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { CmqModel, verifyCmq } from './cmq.js';
 import { handleCos, verifyCosSignature } from './cos.js';
 import { SsmModel } from './ssm.js';
+import { InvokeLimiter } from './invoke-limits.js';
 import { CloudApiError, verifyTc3, type Tc3Handler } from './tc3.js';
 import { readBody, stoppable } from '../http-server.js';
 
@@ -25,6 +26,8 @@ export interface CloudFake {
   readonly cmq: CmqModel;
   /** Secrets Manager: `ssm.GetSecretValue` and `ssm.ListSecretVersionIds` are served from it by default. */
   readonly ssm: SsmModel;
+  /** SCF Invoke's payload and frequency limits, checked before any `scf.Invoke` handler (tests may lower them). */
+  readonly invokeLimits: InvokeLimiter;
   readonly objects: Map<string, Buffer>;
   readonly calls: Array<{ service: string; action: string; ok: boolean; error?: string }>;
   handlers: Record<string, Tc3Handler>;
@@ -45,6 +48,7 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
   const calls: CloudFake['calls'] = [];
   const tokens = new Set(options.tokens ?? []);
   const ssm = new SsmModel();
+  const invokeLimits = new InvokeLimiter();
   const fake = { handlers: { ...ssm.handlers(), ...options.handlers } } as Pick<CloudFake, 'handlers' | 'cosBuckets'>;
 
   const tc3 = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
@@ -58,7 +62,9 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
       if (token !== undefined && !tokens.has(token)) throw new CloudApiError('AuthFailure.TokenFailure', 'invalid session token');
       const handler = fake.handlers[`${label.service}.${label.action}`];
       if (!handler) throw new CloudApiError('InvalidAction', `${label.service}.${label.action} is not served by this fake`);
-      const result = await handler(JSON.parse(body.toString() || '{}'), { service: label.service, region: req.headers['x-tc-region'] as string, token });
+      const params = JSON.parse(body.toString() || '{}');
+      if (label.service === 'scf' && label.action === 'Invoke') invokeLimits.check(params);
+      const result = await handler(params, { service: label.service, region: req.headers['x-tc-region'] as string, token });
       calls.push({ ...label, ok: true });
       reply(result as object);
     } catch (err) {
@@ -128,6 +134,7 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
     cmqEndpoint: origin,
     cmq,
     ssm,
+    invokeLimits,
     objects,
     calls,
     stop,
