@@ -63,6 +63,8 @@ export const MAX_RULE_FILE_VALUES = 200_000;
 
 /** A request body of the planner's API (deployed or `serve`): inline rules are at most 256 KiB, JSON-escaped. */
 export const MAX_API_BODY_BYTES = 1 * MiB;
+/** An oversized API request body is read and dropped up to this, so its sender gets the 413; past it, the socket is closed. */
+export const MAX_DRAINED_BODY_BYTES = 8 * MiB;
 /** Runs listed by `GET /runs`, newest first. */
 export const MAX_LISTED_RUNS = 50;
 /** An SSM secret's value: SecretString / SecretBinary hold at most 32 KB (CreateSecretRequest, ssm_models.d.ts). */

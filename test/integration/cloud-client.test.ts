@@ -132,7 +132,7 @@ describe('image-transfer cloud start | status | watch, against the planner behin
     const watched = await cli(['watch', runId, '--url', fu.url, '--poll-interval', '1', '--progress', 'plain']);
     assert.equal(watched.code, 1, watched.stderr + watched.stdout);
     assert.match(watched.stdout, /^ {2}FAILED \S+\/src\/missing:v1 -> \S+\/mirror\/missing:v1: .*not found/m);
-    assert.match(watched.stdout, /^ {4}the repository, tag or digest does not exist at the source \S+; fix: check the name and tag/m);
+    assert.match(watched.stdout, /^ {4}the repository, tag or digest does not exist at the source \S+(: .*)?; fix: check the name and tag/m);
     assert.match(watched.stdout, /^succeeded 1, skipped 0, failed 1, /m);
     assert.match(watched.stdout, /################# Finished, 1 transfer jobs failed, 0 jobs generate failed #################/);
     const reported = await cli(['status', runId, '--url', fu.url]);

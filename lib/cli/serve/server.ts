@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handleApiRequest, type ApiDeps, type ApiResponse } from '../../usecases/index.js';
 import { messageOf } from '../../util/errors.js';
-import { MAX_API_BODY_BYTES } from '../../util/limits.js';
+import { MAX_API_BODY_BYTES, MAX_DRAINED_BODY_BYTES } from '../../util/limits.js';
 import type { Logger } from '../../util/logger.js';
 import { redact } from '../../util/redact.js';
 import type { ServeMetrics } from './metrics.js';
@@ -21,13 +21,16 @@ const problem = (status: number, code: string, message: string): ApiResponse => 
   body: JSON.stringify({ error: { code, message } }),
 });
 
-/** The body as text, or undefined when it is larger than the cap (the rest is not read). */
+/**
+ * The body as text, or undefined when it is larger than the cap. An oversized body is read to its end and
+ * dropped (up to MAX_DRAINED_BODY_BYTES, within the same time limit) before the 413 is sent, so that a
+ * client still sending receives the answer instead of a broken pipe; past that the socket is destroyed.
+ */
 function readBody(req: IncomingMessage, signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_API_BODY_BYTES) return resolve(undefined);
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = Number(req.headers['content-length'] ?? 0) > MAX_API_BODY_BYTES;
     const timer = setTimeout(() => req.destroy(new Error('request body too slow')), REQUEST_BODY_TIMEOUT_MS);
     const onAbort = (): void => void req.destroy(new Error('shutting down'));
     signal.addEventListener('abort', onAbort, { once: true });
@@ -37,14 +40,16 @@ function readBody(req: IncomingMessage, signal: AbortSignal): Promise<string | u
     };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      if (size > MAX_DRAINED_BODY_BYTES) return void req.destroy(new Error('request body far over the cap'));
+      if (over) return;
       if (size > MAX_API_BODY_BYTES) {
-        done();
-        req.pause();
-        return resolve(undefined);
+        over = true;
+        chunks.length = 0;
+        return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => (done(), resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () => (done(), resolve(over ? undefined : Buffer.concat(chunks).toString('utf8'))));
     req.on('error', (err) => (done(), reject(err)));
   });
 }
@@ -89,7 +94,6 @@ export function createApiServer(deps: ServerDeps): Server {
       if (browser) return answer(res, problem(403, 'POLICY_REFUSED', browser));
       const body = await readBody(req, deps.signal);
       if (body === undefined) {
-        res.setHeader('connection', 'close');
         return answer(res, problem(413, 'BAD_REQUEST', `request body over ${MAX_API_BODY_BYTES} bytes`));
       }
       const headers = Object.fromEntries(Object.entries(req.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
