@@ -1,5 +1,6 @@
 import { formatDuration } from '../report/index.js';
 import type { RunStatus } from '../usecases/index.js';
+import { escapeControl } from '../util/escape-control.js';
 
 /**
  * Where a watched run stands, as one line: `run <id>: running, images 12/30 done, 1 failed, 2.4/s, ETA 8s`.
@@ -17,7 +18,10 @@ export class RunProgressLine {
     const seconds = (at - this.first.at) / 1000;
     const rate = seconds > 0 ? (status.done - this.first.done) / seconds : 0;
     const eta = rate > 0 ? formatDuration(((status.tasks - status.done) / rate) * 1000) : '?';
-    return `run ${status.runId}: running, images ${status.done}/${status.tasks} done, ${status.failed} failed, ${rate.toFixed(1)}/s, ETA ${eta}`;
+    const stalled = status.workers?.failed.length
+      ? ` [${status.workers.live} queue worker(s) live, ${status.workers.failed.length} gave up receiving: ${escapeControl(`${status.workers.failed[0]!.code} ${status.workers.failed[0]!.message}`)}]`
+      : '';
+    return `run ${status.runId}: running, images ${status.done}/${status.tasks} done, ${status.failed} failed${stalled}, ${rate.toFixed(1)}/s, ETA ${eta}`;
   }
 }
 

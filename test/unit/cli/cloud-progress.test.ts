@@ -25,3 +25,17 @@ describe('cloud watch progress', () => {
     );
   });
 });
+
+describe('cloud watch progress with queue workers', () => {
+  it('says when queue workers gave up receiving (their code and message, control characters escaped)', () => {
+    const line = new RunProgressLine(() => 0).line({
+      runId: 'r',
+      state: 'running',
+      tasks: 4,
+      done: 1,
+      failed: 0,
+      workers: { live: 0, failed: [{ slot: 2, at: '2026-12-01T00:00:00.000Z', code: 'QUEUE_RECEIVE_FAILED', message: 'receive refused\u001b[2J' }] },
+    });
+    assert.match(line, /images 1\/4 done, 0 failed \[0 queue worker\(s\) live, 1 gave up receiving: QUEUE_RECEIVE_FAILED receive refused\\x1b\[2J\], /);
+  });
+});

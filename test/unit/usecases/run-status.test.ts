@@ -7,7 +7,7 @@ import { BlobCoordinator } from '../../../lib/copy/index.js';
 import { InProcessQueue } from '../../../lib/queue/index.js';
 import { hintFor, type RunReport, type TaskResult } from '../../../lib/report/index.js';
 import { FsObjectStore, runKeys } from '../../../lib/store/index.js';
-import { RunOptions, RunStatus, runStatus, startRun, transferAndRecord } from '../../../lib/usecases/index.js';
+import { RunOptions, RunStatus, recordWorker, runStatus, startRun, transferAndRecord } from '../../../lib/usecases/index.js';
 import { MAX_STATUS_FAILURES } from '../../../lib/util/limits.js';
 import { MemoryRegistry } from '../../support/memory-store.js';
 
@@ -84,5 +84,36 @@ describe('runStatus', () => {
     assert.equal(status.failures.length, MAX_STATUS_FAILURES);
     assert.equal(status.omitted, 5);
     assert.equal(status.failures[3]!.error.hint?.kind, 'NOT_FOUND_AT_SOURCE');
+  });
+});
+
+describe('runStatus and the queue workers (issue 15: receive failures reach the run status)', () => {
+  it('shows the live workers and the ones that gave up receiving while the run is running; nothing when there are none', async () => {
+    const store = new FsObjectStore(mkdtempSync(join(tmpdir(), 'unit-run-status-workers-')));
+    const { runId } = await startRun(
+      { store, sink: new InProcessQueue(), listTags: async () => ['v1'], continueLater: async () => undefined },
+      rules,
+      'request.rules',
+      RunOptions.parse({}),
+      { deadline: Date.now() + 60_000 },
+    );
+    assert.equal((await runStatus(store, runId)).state, 'running');
+    assert.equal('workers' in (await runStatus(store, runId)), false);
+    const at = new Date().toISOString();
+    await recordWorker(store, { slot: 0, state: 'running', until: Date.now() + 60_000, at, generation: 1 });
+    await recordWorker(store, {
+      slot: 1,
+      state: 'failed',
+      until: 0,
+      at,
+      generation: 0,
+      receiveFailures: 3,
+      error: { code: 'QUEUE_RECEIVE_FAILED', message: 'receive refused' },
+    });
+    const status = RunStatus.parse(await runStatus(store, runId));
+    assert.deepEqual(status.state === 'running' && status.workers, {
+      live: 1,
+      failed: [{ slot: 1, at, code: 'QUEUE_RECEIVE_FAILED', message: 'receive refused' }],
+    });
   });
 });
