@@ -177,6 +177,33 @@ describe('image-transfer serve: the planner API, schedules and workers in one pr
     }
   });
 
+  it('is driven by image-transfer cloud start and cloud status unchanged (the same API as the planner function)', async () => {
+    const dataDir = join(dir, 'client');
+    const serve = await startServe(['--securityFile', security, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--allow-internal', allow], {
+      IMAGE_TRANSFER_API_KEY: API_KEY,
+    });
+    try {
+      const ruleFile = join(dir, 'client-rules.yaml');
+      await writeFile(ruleFile, rulesFor(['app6', 'app7'], 'client'));
+      const env = { IMAGE_TRANSFER_API_KEY: API_KEY };
+      const started = await runCli(['cloud', 'start', '--url', serve.url, '--ruleFile', ruleFile, '--securityFile', security, '--poll-interval', '1'], { env });
+      assert.equal(started.code, 0, started.stderr);
+      const runId = started.stdout.match(/^run (\S+):/m)?.[1];
+      assert.ok(runId, started.stdout);
+      assert.match(started.stdout, /succeeded 2, skipped 0, failed 0/);
+      assert.ok(started.stdout.includes(`report: ${join(dataDir, 'runs', runId, 'report.html')}`), started.stdout);
+      const status = await runCli(['cloud', 'status', runId, '--url', serve.url], { env });
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, new RegExp(`^run ${runId}: reported`, 'm'));
+      for (const text of [started.stdout, started.stderr, status.stdout, status.stderr, serve.stderr()]) {
+        assert.ok(!text.includes(API_KEY), 'the API key leaked');
+        assert.ok(!text.includes(PASSWORD), 'the registry password leaked');
+      }
+    } finally {
+      serve.child.kill('SIGKILL');
+    }
+  });
+
   it('after kill -9 mid-run, the next start finishes the run without redoing a task that has a result', async () => {
     const dataDir = join(dir, 'restart');
     const args = ['--securityFile', security, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--allow-internal', allow, '--workers', '2'];
