@@ -10,7 +10,7 @@ import yaml from 'js-yaml';
 import { executionActions, executionPolicyName, grantedBy, resolveDeployment } from '../../lib/deploy/index.js';
 import { description } from '../../serverless.js';
 import { CLI, ensureBuilt } from '../support/cli.js';
-import { installAccount } from '../support/cloud/account.js';
+import { installAccount, instanceEnv } from '../support/cloud/account.js';
 import { installCam, type CamModel } from '../support/cloud/cam.js';
 import { installBuckets, type BucketModel } from '../support/cloud/cos-buckets.js';
 import { startFunctionUrl, type FunctionUrl } from '../support/cloud/function-url.js';
@@ -231,12 +231,10 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
     assert.equal(deployed.code, 0, deployed.out);
     const planner = account.functions.get('image-transfer-planner')!;
     assert.equal(planner.params.Role, 'SCF_ImageTransferRole');
-    // the functions run with the environment deploy gave them, plus what SCF and the stand-in add: the
-    // execution role's temporary keys, the stand-in's address and the loopback registry allowed
-    const vars = (planner.params.Environment as { Variables: Array<{ Key: string; Value: string }> }).Variables;
-    const env = { ...Object.fromEntries(vars.map((v) => [v.Key, v.Value])), ...ROLE, IT_CLOUD_PROXY: cloud.proxy, IT_ALLOW_INTERNAL: '127.0.0.1' };
-    warm = { transfer: startWarmInstance('transfer', env), aggregator: startWarmInstance('aggregator', env) };
-    fu = await startFunctionUrl(env);
+    // each function runs with the environment deploy gave it (and what SCF adds: the role's temporary keys)
+    const envOf = (fn: string) => instanceEnv(account, `image-transfer-${fn}`, ROLE, cloud);
+    warm = { transfer: startWarmInstance('transfer', envOf('transfer')), aggregator: startWarmInstance('aggregator', envOf('aggregator')) };
+    fu = await startFunctionUrl(envOf('planner'));
 
     const args = startCmd!.slice(1).map((word) => (word === 'https://<function-url>' ? fu!.url : word));
     assert.ok(args.includes(fu.url), `the README's start command names the Function URL: ${startCmd!.join(' ')}`);
