@@ -35,8 +35,8 @@ const REGISTRY_PASSWORD = 'registry-password-never-shown-7731';
  */
 function readmeBlock(files: Record<string, string>): { exported: string[]; commands: Array<{ env: string[]; argv: string[] }> } {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = readme.match(/### Serverless: bootstrap, deploy, start a run\n\n```bash\n([\s\S]*?)```/)?.[1];
-  assert.ok(block, 'README.md has no serverless block');
+  const block = readme.match(/<!-- example: serverless-commands .*-->\n```bash\n([\s\S]*?)```/)?.[1];
+  assert.ok(block, 'README.md has no serverless-commands example');
   const lines = block
     .split('\n')
     .map((line) => line.replace(/\s+#.*$/, '').trim())
