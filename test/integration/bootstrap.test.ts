@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,18 +9,17 @@ import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { executionActions, executionPolicyName, grantedBy, resolveDeployment } from '../../lib/deploy/index.js';
 import { description } from '../../serverless.js';
-import { signRequest, SIGNATURE_HEADER } from '../../lib/util/request-signature.js';
-import { ensureBuilt } from '../support/cli.js';
-import { installAccount } from '../support/cloud/account.js';
+import { CLI, ensureBuilt } from '../support/cli.js';
+import { installAccount, instanceEnv } from '../support/cloud/account.js';
 import { installCam, type CamModel } from '../support/cloud/cam.js';
 import { installBuckets, type BucketModel } from '../support/cloud/cos-buckets.js';
-import { callFunction, invokeFunction, type Invocation } from '../support/cloud/functions.js';
+import { startFunctionUrl, type FunctionUrl } from '../support/cloud/function-url.js';
+import { startWarmInstance, type WarmInstance } from '../support/cloud/functions.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
 import { CloudApiError } from '../support/cloud/tc3.js';
 import { installSsmAdmin } from '../support/cloud/ssm-admin.js';
 import { getManifestRaw, pushImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
-import { readBody } from '../support/http-server.js';
 import { bootstrap, doctor, unbootstrap, type BootstrapFlags } from '../../scripts/deploy-bootstrap.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -29,6 +28,31 @@ const ROLE = { TENCENTCLOUD_SECRETID: 'AKIDbootrole000000001', TENCENTCLOUD_SECR
 const BUCKET = 'boot-reports-1250000000';
 const REGISTRY_PASSWORD = 'registry-password-never-shown-7731';
 
+/**
+ * The README's serverless block: the variables its `export` line sets, and its commands as argv (what a new user
+ * types, from an empty account to a finished migration) with the variables set before a command in `env`. The
+ * file names and the Function URL placeholder are the README's; `files` maps them.
+ */
+function readmeBlock(files: Record<string, string>): { exported: string[]; commands: Array<{ env: string[]; argv: string[] }> } {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = readme.match(/<!-- example: serverless-commands .*-->\n```bash\n([\s\S]*?)```/)?.[1];
+  assert.ok(block, 'README.md has no serverless-commands example');
+  const lines = block
+    .split('\n')
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter(Boolean);
+  const names = (words: string[]) => words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.slice(0, w.indexOf('=')));
+  const exported = names(lines.filter((l) => l.startsWith('export ')).flatMap((l) => l.split(/\s+/)));
+  const commands = lines
+    .filter((l) => !l.startsWith('export '))
+    .map((line) => {
+      const words = line.split(/\s+/);
+      const first = words.findIndex((w) => !/^[A-Z_]+=/.test(w));
+      return { env: names(words.slice(0, first)), argv: words.slice(first).map((w) => files[w] ?? w) };
+    });
+  return { exported, commands };
+}
+
 describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against the cloud stand-in (signatures checked)', () => {
   let cloud: CloudFake;
   let account: ReturnType<typeof installAccount>;
@@ -36,25 +60,28 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
   let buckets: BucketModel;
   let registry: RunningRegistry;
   let dir: string;
-  let url: Server;
-  let urlAddress: string;
-  let urlRefuses = true;
-  let env: Record<string, string> = {};
+  /** A Function URL that answers 200 to anything: one that does not check the signature. */
+  let open: Server;
+  let openAddress: string;
+  let fu: FunctionUrl | undefined;
+  let warm: { transfer: WarmInstance; aggregator: WarmInstance } | undefined;
+  let pending = 0;
+  const workerErrors: string[] = [];
   let apiKey = '';
   const outputs: string[] = [];
-  const workers: Invocation[] = [];
 
-  const run = (...args: string[]): Promise<{ code: number | null; out: string }> =>
+  const spawnOut = (file: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; stdout: string }> =>
     new Promise((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'deploy.ts'), ...args], {
-        cwd: ROOT,
-        env: { ...process.env, ...DEPLOYER, IT_CLOUD_PROXY: cloud.proxy },
-      });
+      const child = spawn(file, args, { cwd: ROOT, env: { ...process.env, ...env } });
       let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => ((out += d.toString()), (stdout += d.toString())));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('close', (code) => (outputs.push(out), resolve({ code, out })));
+      child.on('close', (code) => (outputs.push(out), resolve({ code, out, stdout })));
     });
+  /** `npm run deploy -- <args>`: the script's last step (its build step is ensureBuilt's, done once). */
+  const run = (...args: string[]) =>
+    spawnOut(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'deploy.ts'), ...args], { ...DEPLOYER, IT_CLOUD_PROXY: cloud.proxy });
   const values = (name: string) => join(dir, name);
   /** The same commands in this process (a spawned `npm run deploy` costs seconds of TypeScript loading). */
   const local = async (
@@ -84,6 +111,7 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
 
   before(async () => {
     ensureBuilt('functions');
+    ensureBuilt('cli');
     registry = await startRegistry({ mode: 'plain' });
     const image = await pushImage(registry, 'src/app', 'v1', { format: 'oci', layers: [{ seed: 'bootstrap-app', size: 50_000 }] });
     assert.ok(image.digest);
@@ -95,28 +123,41 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
     cam = installCam(cloud);
     buckets = installBuckets(cloud);
     installSsmAdmin(cloud);
+    // SCF async mode: each transfer invocation runs on one warm instance; the aggregator's 5-minute timer
+    // fires once no invocation is left, as it would later
+    let invoked = 0;
     cloud.handlers['scf.Invoke'] = (p) => {
-      workers.push(invokeFunction('transfer', JSON.parse(String(p.ClientContext)), env));
-      return { Result: { FunctionRequestId: `req-${workers.length}` } };
+      invoked += 1;
+      assert.ok(warm, 'an invocation before deploy');
+      const w = warm;
+      if (p.FunctionName === 'image-transfer-transfer') {
+        pending += 1;
+        void w.transfer
+          .invoke(JSON.parse(String(p.ClientContext)))
+          .catch((err: Error) => workerErrors.push(err.message))
+          .finally(() => {
+            pending -= 1;
+            if (pending === 0)
+              void w.aggregator
+                .invoke({ Type: 'Timer', TriggerName: 'every-5-minutes', Time: new Date().toISOString() })
+                .catch((err: Error) => workerErrors.push(err.message));
+          });
+      }
+      return { Result: { FunctionRequestId: `req-${invoked}` } };
     };
     dir = mkdtempSync(join(tmpdir(), 'it-bootstrap-'));
     writeFileSync(values('a.yaml'), yaml.dump({ region: 'ap-guangzhou', bucket: { name: BUCKET, prefix: 'image-transfer/' }, queue: { kind: 'scf-async' } }));
     writeFileSync(values('security.yaml'), yaml.dump({ [registry.host]: { insecure: true, username: 'mirror', password: REGISTRY_PASSWORD } }));
-    // the Function URL: the real planner behind a local HTTP front (each call is one invocation)
-    url = createServer(async (req, res) => {
-      const body = (await readBody(req)).toString();
-      if (!urlRefuses) return void res.writeHead(200).end('{}');
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      const event = { httpMethod: req.method, path: new URL(req.url ?? '/', 'http://x').pathname, headers, body, queryString: {} };
-      const r = await callFunction<{ statusCode: number; body: string }>('planner', event, env);
-      res.writeHead(r.statusCode, { 'content-type': 'application/json' }).end(r.body);
-    });
-    await new Promise<void>((resolve) => url.listen(0, '127.0.0.1', resolve));
-    urlAddress = `http://127.0.0.1:${(url.address() as AddressInfo).port}/`;
+    writeFileSync(values('rules.yaml'), yaml.dump({ [`${registry.host}/src/app:v1`]: `${registry.host}/mirror/app:v1` }));
+    open = createServer((_req, res) => res.writeHead(200).end('{}'));
+    await new Promise<void>((resolve) => open.listen(0, '127.0.0.1', resolve));
+    openAddress = `http://127.0.0.1:${(open.address() as AddressInfo).port}/`;
   });
   after(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
-    await new Promise((resolve) => url?.close(resolve));
+    warm?.transfer.stop();
+    warm?.aggregator.stop();
+    await fu?.stop();
+    await new Promise((resolve) => open?.close(resolve));
     await cloud?.stop();
     await registry?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -139,10 +180,25 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
     assert.deepEqual(writes(), []);
   });
 
-  it('a first bootstrap creates the role, policy, bucket and secrets; a second changes nothing; then a deploy and a run succeed', {
+  it("the README's three commands take an empty account to a finished migration: bootstrap creates the role, policy, bucket and secrets (a second changes nothing), deploy, cloud start waits and exits 0", {
     timeout: 240_000,
   }, async () => {
-    const first = await local('bootstrap', 'a.yaml', { securityFile: values('security.yaml') });
+    // the README runs `npm run deploy -- …`: the script builds the bundles (ensureBuilt did) then runs deploy.ts
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    assert.equal(scripts.deploy, 'node scripts/build.mjs --functions && node --import tsx scripts/deploy.ts');
+    const readme = readmeBlock({ 'my.yaml': values('a.yaml'), 'security.yaml': values('security.yaml'), 'rules.yaml': values('rules.yaml') });
+    // the user's shell: the deployer's keys exported once; the API key set for cloud start only
+    assert.deepEqual(readme.exported, Object.keys(DEPLOYER));
+    assert.deepEqual(
+      readme.commands.map((c) => c.env),
+      [[], [], ['IMAGE_TRANSFER_API_KEY']],
+    );
+    const [bootstrapCmd, deployCmd, startCmd] = readme.commands.map((c) => c.argv);
+    assert.deepEqual(bootstrapCmd?.slice(0, 5), ['npm', 'run', 'deploy', '--', '--bootstrap']);
+    assert.deepEqual(deployCmd?.slice(0, 4), ['npm', 'run', 'deploy', '--']);
+    assert.deepEqual(startCmd?.slice(0, 3), ['image-transfer', 'cloud', 'start']);
+
+    const first = await run(...bootstrapCmd!.slice(4));
     assert.equal(first.code, 0, first.out);
     apiKey = first.out.match(/^API key .*\n([A-Za-z0-9_-]{43})$/m)?.[1] ?? '';
     assert.ok(apiKey, first.out);
@@ -171,40 +227,45 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
     assert.match(second.out, /nothing to do/);
     assert.equal(writes().length, before, 'a second bootstrap makes no write call');
 
-    const deployed = await run('--config', values('a.yaml'));
+    const deployed = await run(...deployCmd!.slice(4));
     assert.equal(deployed.code, 0, deployed.out);
     const planner = account.functions.get('image-transfer-planner')!;
     assert.equal(planner.params.Role, 'SCF_ImageTransferRole');
-    const vars = (planner.params.Environment as { Variables: Array<{ Key: string; Value: string }> }).Variables;
-    env = { ...Object.fromEntries(vars.map((v) => [v.Key, v.Value])), ...ROLE, IT_CLOUD_PROXY: cloud.proxy, IT_ALLOW_INTERNAL: '127.0.0.1' };
+    // each function runs with the environment deploy gave it (and what SCF adds: the role's temporary keys)
+    const envOf = (fn: string) => instanceEnv(account, `image-transfer-${fn}`, ROLE, cloud);
+    warm = { transfer: startWarmInstance('transfer', envOf('transfer')), aggregator: startWarmInstance('aggregator', envOf('aggregator')) };
+    fu = await startFunctionUrl(envOf('planner'));
 
-    const body = JSON.stringify({ rules: yaml.dump({ [`${registry.host}/src/app:v1`]: `${registry.host}/mirror/app:v1` }) });
-    const started = await fetch(new URL('runs', urlAddress), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signRequest(apiKey, 'POST', '/runs', body) },
-      body,
-    });
-    const startedBody = await started.text();
-    assert.equal(started.status, 202, startedBody);
-    const { runId } = JSON.parse(startedBody) as { runId: string };
-    await Promise.all(workers.map((w) => w.done));
-    const outcome = await callFunction<{ runs: Array<{ runId: string; state: string; succeeded: number }> }>(
-      'aggregator',
-      { Type: 'Timer', TriggerName: 'every-5-minutes', Time: new Date().toISOString() },
-      env,
-    );
-    assert.ok(
-      outcome.runs.some((r) => r.runId === runId && r.state === 'reported' && r.succeeded === 1),
-      JSON.stringify(outcome),
-    );
+    const args = startCmd!.slice(1).map((word) => (word === 'https://<function-url>' ? fu!.url : word));
+    assert.ok(args.includes(fu.url), `the README's start command names the Function URL: ${startCmd!.join(' ')}`);
+    const started = await spawnOut(CLI, args, { ...DEPLOYER, IMAGE_TRANSFER_API_KEY: apiKey });
+    const shown = `${started.out}\n${workerErrors.join('\n')}`;
+    assert.equal(started.code, 0, shown);
+    const runId = started.stdout.match(/^run (\S+): 1 image\(s\) planned$/m)?.[1];
+    assert.ok(runId, shown);
+    assert.match(started.out, new RegExp(`run ${runId}: (running|reported)`), 'progress is shown');
+    assert.match(started.stdout, /^succeeded 1, skipped 0, failed 0, plan failures 0, /m);
+    assert.match(started.stdout, /\n################# Finished, 0 transfer jobs failed, 0 jobs generate failed #################\n/);
+    assert.match(started.stdout, new RegExp(`^report: cos://${BUCKET}/image-transfer/runs/${runId}/report\\.html$`, 'm'));
     assert.equal((await getManifestRaw(registry, 'mirror/app', 'v1')).digest, (await getManifestRaw(registry, 'src/app', 'v1')).digest);
     // the plan slices carry the tag the lifecycle rule expires; the report does not
     const tags = [...buckets.objectTags].filter(([k]) => k.includes(`/runs/${runId}/`));
     assert.ok(tags.length > 0 && tags.every(([k, v]) => /\/plan\/\d+\.json$/.test(k) && v === 'image-transfer-expire=plan'), JSON.stringify(tags));
+
+    // the key travels in the environment only; it is shown once, on its own line, by bootstrap
+    for (const argv of [bootstrapCmd!, deployCmd!, args])
+      for (const s of [apiKey, REGISTRY_PASSWORD]) assert.ok(!argv.join(' ').includes(s), `a secret in the argv of ${argv.slice(0, 4).join(' ')}`);
+    const all = [first.out, second.out, deployed.out, started.out].join('\n');
+    assert.ok(!all.includes(REGISTRY_PASSWORD), 'the registry password is shown');
+    assert.deepEqual(
+      all.split('\n').filter((line) => line.includes(apiKey)),
+      [apiKey],
+      'the API key is shown once, alone on its line',
+    );
   });
 
   it('--check passes on the healthy deployment and names each broken piece with its fix (exit 1)', { timeout: 120_000 }, async () => {
-    const healthy = await local('doctor', 'a.yaml', { url: urlAddress });
+    const healthy = await local('doctor', 'a.yaml', { url: fu!.url });
     assert.equal(healthy.code, 0, healthy.out);
     assert.doesNotMatch(healthy.out, /✘/);
     assert.match(healthy.out, /✔ Function URL .* refuses an unsigned call \(401\)/);
@@ -231,9 +292,8 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
     buckets.buckets.delete(BUCKET);
     cloud.ssm.secrets.delete('image-transfer-api-key');
     cloud.ssm.put('image-transfer-security', 'v2', { string: 'registry.example.com: {passwd: x}\n' });
-    urlRefuses = false;
     try {
-      const broken = await run('--check', '--config', values('a.yaml'), '--url', urlAddress);
+      const broken = await run('--check', '--config', values('a.yaml'), '--url', openAddress);
       assert.equal(broken.code, 1, broken.out);
       for (const line of [
         /✘ function image-transfer-aggregator does not exist — fix: npm run deploy/,
@@ -250,7 +310,6 @@ describe('npm run deploy -- --bootstrap / --check, undeploy --bootstrap, against
         assert.match(broken.out, line);
       assert.match(broken.out, /\n10 of \d+ checks failed/);
     } finally {
-      urlRefuses = true;
       buckets.buckets.set(BUCKET, bucket);
       transfer.status = original.status;
       planner.params.Description = original.description;

@@ -205,3 +205,17 @@ export function installAccount(cloud: CloudFake, timing: Partial<ScfTiming> = {}
   h['tdmq.DeleteCmqQueue'] = (p) => (queues.delete(String(p.QueueName)), {});
   return { functions, queues, timing: t };
 }
+
+/**
+ * What a deployed function's instance sees in its environment on the stand-in: the `Environment.Variables`
+ * deploy gave it (CreateFunction / UpdateFunctionConfiguration, `Environment` of scf_models.d.ts), plus what SCF
+ * adds to every instance of a function with an execution role (its temporary keys TENCENTCLOUD_SECRETID /
+ * SECRETKEY / SESSIONTOKEN, https://www.tencentcloud.com/document/product/583/32748, "built-in environment
+ * variables"), plus what the stand-in needs: its address, and the loopback registries allowed.
+ */
+export function instanceEnv(account: Account, name: string, roleKeys: Record<string, string>, cloud: { proxy: string }): Record<string, string> {
+  const fn = account.functions.get(name);
+  if (!fn) throw new Error(`function ${name} is not deployed`);
+  const vars = (fn.params.Environment as { Variables?: Array<{ Key: string; Value: string }> } | undefined)?.Variables ?? [];
+  return { ...Object.fromEntries(vars.map((v) => [v.Key, v.Value])), ...roleKeys, IT_CLOUD_PROXY: cloud.proxy, IT_ALLOW_INTERNAL: '127.0.0.1' };
+}
