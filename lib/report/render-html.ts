@@ -112,7 +112,7 @@ function resultsSection(report: RunReport): string {
     `<th scope="col"${type ? ` data-type="${type}" class="num"` : ''}><button type="button">${label}</button></th>`;
   const note =
     shown.length < views.length
-      ? `<p class="meta" id="static-note">Without JavaScript this page lists the first ${shown.length} of ${views.length} images (failures first); all are in report.json and report.md.</p>\n`
+      ? `<p class="meta" id="static-note">Without JavaScript this page lists the first ${shown.length} of ${views.length} images (failures first); all are in report.json.</p>\n`
       : '';
   return `<h2>Images (${t.images})</h2>
 <div class="controls" id="controls" hidden>
