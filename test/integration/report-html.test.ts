@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { FsObjectStore } from '../../lib/store/index.js';
 import { writeRunReport } from '../../lib/usecases/index.js';
-import { largeReport, mixedReport } from '../unit/report/sample-report.js';
+import { largeReport, mixedReport, verifiedReport, XSS } from '../unit/report/sample-report.js';
 import { renderHtml } from '../../lib/report/index.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -121,6 +121,8 @@ describe('report.html of 10,000 images in headless Chromium', { skip: existsSync
   let dir: string;
   let url: string;
   let browser: Browser;
+  /** The 10,000-image page with JavaScript, opened by the first test and used by the second. */
+  let page: Page;
   const problems: string[] = [];
 
   before(async () => {
@@ -136,7 +138,7 @@ describe('report.html of 10,000 images in headless Chromium', { skip: existsSync
     await rm(dir, { recursive: true, force: true });
   });
 
-  const open = async (javaScriptEnabled: boolean): Promise<Page> => {
+  const open = async (javaScriptEnabled: boolean, target = url): Promise<Page> => {
     const page = await (await browser.newContext({ javaScriptEnabled })).newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {
@@ -149,14 +151,14 @@ describe('report.html of 10,000 images in headless Chromium', { skip: existsSync
     page.on('request', (r) => {
       if (!r.url().startsWith('file:')) problems.push(`request: ${r.url()}`);
     });
-    await page.goto(url, { waitUntil: 'load', timeout: 45_000 });
+    await page.goto(target, { waitUntil: 'load', timeout: 45_000 });
     return page;
   };
   const rowStatuses = (page: Page): Promise<string[]> =>
     page.$$eval('#results tbody tr[data-status]', (rows) => rows.map((r) => r.getAttribute('data-status') ?? ''));
 
   it('shows the first page of 100 rows, failures first, and pages through the failures', async () => {
-    const page = await open(true);
+    page = await open(true);
     const counts = await page.$$eval('[data-count]', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-count'), e.textContent])));
     assert.deepEqual(counts, {
       images: '10000',
@@ -181,11 +183,10 @@ describe('report.html of 10,000 images in headless Chromium', { skip: existsSync
     await page.selectOption('#status-filter', 'succeeded');
     assert.equal(await page.textContent('#page-info'), `page 1 of ${Math.ceil(report.totals.succeeded / 100)}`);
     assert.deepEqual(await rowStatuses(page), Array(100).fill('succeeded'));
-    await page.close();
   });
 
   it('keeps hostile registry text as text in the rows the script builds', async () => {
-    const page = await open(true);
+    await page.selectOption('#status-filter', 'all');
     await page.fill('#text-filter', 'onerror');
     assert.equal(await page.textContent('#shown-count'), '31');
     const errors = await page.locator('#results tbody td.error').allTextContents();
@@ -204,6 +205,25 @@ describe('report.html of 10,000 images in headless Chromium', { skip: existsSync
     assert.equal(await page.locator('#results img').count(), 0);
     const hostile = await page.locator('#results tbody tr[data-index="0"] td.error').textContent();
     assert.ok(hostile?.includes('<img src=x onerror=alert(2)>'), hostile ?? '');
+    await page.close();
+  });
+
+  it('builds verification badges and mismatch lists in script-built rows, escaped', async () => {
+    await writeFile(join(dir, 'verified.html'), renderHtml(verifiedReport()));
+    const page = await open(true, pathToFileURL(join(dir, 'verified.html')).href);
+    assert.equal(await page.textContent('#page-info'), 'page 1 of 1');
+    const marks = await page.$$eval('#results tbody tr', (rows) =>
+      rows.map((r) => `${r.getAttribute('data-status')}:${r.getAttribute('data-verification') ?? '-'}`),
+    );
+    assert.deepEqual(marks.sort(), ['failed:-', 'failed:mismatch', 'skipped:verified', 'succeeded:verified']);
+    assert.equal(await page.locator('#results .badge.vf-verified').count(), 2);
+    const items = await page.locator('#results li[data-mismatch]').allTextContents();
+    assert.equal(items.length, 2);
+    assert.ok(
+      items.some((t) => t.includes(`127.0.0.1:5002/proj/${XSS}@`)),
+      items.join('\n'),
+    );
+    assert.equal(await page.locator('#results script').count(), 0);
     await page.close();
   });
 
