@@ -23,8 +23,9 @@ const scriptData = (value: unknown): string => jsonForScript(value).replace(/[\u
  * page of REPORT_HTML_PAGE_ROWS at a time, sorted and filtered, so a 10,000-image page opens in a
  * second or two. Test hooks: `[data-count=images|succeeded|skipped|failed|planFailed]` (and
  * `verified|mismatched` when the run verified), `#results tr[data-status][data-verification]`,
- * `li[data-mismatch]`, `#plan-failures tr[data-plan-failure]`,
- * `#report-rows` (the rows' JSON; report.json itself lies beside the page, not in it), `#static-note` (rows left out without JavaScript), `#page-info`, `#prev-page`, `#next-page`.
+ * `li[data-mismatch]`, `#plan-failures tr[data-plan-failure]`, `#report-rows` (the rows' JSON;
+ * report.json itself lies beside the page, not in it), `#static-note` (shown when rows are left out
+ * without JavaScript), `#page-info`, `#prev-page`, `#next-page`.
  */
 export function renderHtml(report: RunReport): string {
   const csp = [
