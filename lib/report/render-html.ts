@@ -1,28 +1,31 @@
 import { createHash } from 'node:crypto';
+import { REPORT_HTML_PAGE_ROWS, REPORT_HTML_STATIC_FAILED_ROWS } from '../util/limits.js';
 import { hintText } from './failures.js';
-import { formatBytes, formatDuration, shortDigest } from './format.js';
+import { formatBytes, formatDuration } from './format.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.js';
 import { escapeControl } from '../util/escape-control.js';
 import { escapeHtml, jsonForScript } from './html-escape.js';
-import { describeMismatch } from './render-text.js';
-import type { PlanFailure, RunReport, TaskResult, Verification } from './schema.js';
-
-const STATUS_RANK = { failed: 0, skipped: 1, succeeded: 2 } as const;
+import { type RowView, rowView } from './html-rows.js';
+import type { PlanFailure, RunReport } from './schema.js';
 
 /** Every datum shown: control characters escaped (visible, and inert in a terminal that prints the file), then HTML-escaped. */
 const h = (text: string): string => escapeHtml(escapeControl(text));
 
-/** The report JSON with DEL and C1 escaped as well (JSON.stringify escapes only C0); JSON.parse restores them. */
-const reportData = (report: RunReport): string =>
-  jsonForScript(report).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** JSON for a script block with DEL and C1 escaped as well (JSON.stringify escapes only C0); JSON.parse restores them. */
+const scriptData = (value: unknown): string => jsonForScript(value).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
  * One self-contained page: no external resource, every datum HTML-escaped, and a CSP that lets only
  * the page's own script and style run (defence in depth against untrusted image names and error
- * messages). Rows are rendered here, so counts and tables read without JavaScript; the script only
- * sorts and filters. Test hooks: `[data-count=images|succeeded|skipped|failed|planFailed]` (and
+ * messages). The summary, the plan failures and the first rows of the results table (every failed
+ * image up to REPORT_HTML_STATIC_FAILED_ROWS, at least one page) are rendered here and read without
+ * JavaScript; all rows are embedded as JSON (`#report-rows`, see RowView) and the script shows them a
+ * page of REPORT_HTML_PAGE_ROWS at a time, sorted and filtered, so a 10,000-image page opens in a
+ * second or two. Test hooks: `[data-count=images|succeeded|skipped|failed|planFailed]` (and
  * `verified|mismatched` when the run verified), `#results tr[data-status][data-verification]`,
- * `li[data-mismatch]`, `#plan-failures tr[data-plan-failure]`, `#report-data` (the report JSON).
+ * `li[data-mismatch]`, `#plan-failures tr[data-plan-failure]`, `#report-rows` (the rows' JSON;
+ * report.json itself lies beside the page, not in it), `#static-note` (shown when rows are left out
+ * without JavaScript), `#page-info`, `#prev-page`, `#next-page`.
  */
 export function renderHtml(report: RunReport): string {
   const csp = [
@@ -47,7 +50,6 @@ ${header(report)}
 ${summary(report)}
 ${planFailuresSection(report.planFailures)}
 ${resultsSection(report)}
-<script type="application/json" id="report-data">${reportData(report)}</script>
 <script>${REPORT_SCRIPT}</script>
 </body>
 </html>
@@ -103,54 +105,57 @@ ${rows.join('\n')}
 function resultsSection(report: RunReport): string {
   const t = report.totals;
   if (report.results.length === 0) return '<h2>Images</h2>\n<p>No image was planned.</p>';
+  const views = report.results.map(rowView);
+  const staticRows = Math.max(REPORT_HTML_PAGE_ROWS, Math.min(t.failed, REPORT_HTML_STATIC_FAILED_ROWS));
+  const shown = views.slice(0, staticRows);
   const option = (value: string, label: string, n: number): string => `<option value="${value}">${label} (${n})</option>`;
   const th = (label: string, type?: 'number'): string =>
     `<th scope="col"${type ? ` data-type="${type}" class="num"` : ''}><button type="button">${label}</button></th>`;
+  const note =
+    shown.length < views.length
+      ? `<p class="meta" id="static-note">Without JavaScript this page lists the first ${shown.length} of ${views.length} images (failures first); all are in report.json.</p>\n`
+      : '';
   return `<h2>Images (${t.images})</h2>
 <div class="controls" id="controls" hidden>
 <label>Status <select id="status-filter">${option('all', 'all', t.images)}${option('failed', 'failed', t.failed)}${option('skipped', 'skipped', t.skipped)}${option('succeeded', 'succeeded', t.succeeded)}</select></label>
 <label>Find <input id="text-filter" type="search" placeholder="image or error"></label>
 <span>showing <span id="shown-count">${t.images}</span> of ${t.images}</span>
+<span class="pager"><button type="button" id="prev-page">previous</button> <span id="page-info"></span> <button type="button" id="next-page">next</button></span>
 </div>
-<table id="results">
+<table id="results" data-page-rows="${REPORT_HTML_PAGE_ROWS}">
 <thead><tr>${th('Source')}${th('Target')}${th('Status', 'number')}${th('Digest')}${th('Copied', 'number')}${th('Duration', 'number')}${th('Error')}</tr></thead>
 <tbody>
-${report.results.map(resultRow).join('\n')}
+${shown.map(resultRow).join('\n')}
 </tbody>
-</table>`;
+</table>
+${note}<script type="application/json" id="report-rows">${scriptData(views)}</script>`;
 }
 
-function resultRow(r: TaskResult, index: number): string {
-  const extra = [r.reason ?? '', r.attempts > 1 ? `${r.attempts} attempts` : ''].filter(Boolean);
-  const moved = [
-    r.bytes.mounted > 0 ? `${formatBytes(r.bytes.mounted)} mounted` : '',
-    r.bytes.skipped > 0 ? `${formatBytes(r.bytes.skipped)} present` : '',
-  ].filter(Boolean);
-  const where = r.error ? [r.error.origin, r.error.op].filter(Boolean).join(' / ') : '';
-  const error = r.error
-    ? `<code>${h(r.error.code)}</code> ${h(r.error.message)}${where ? `<span class="sub">${h(where)}</span>` : ''}${r.error.hint ? `<span class="sub hint">${h(hintText(r.error.hint))}</span>` : ''}${mismatchList(r.verification)}`
-    : '';
+function resultRow(v: RowView): string {
+  const error =
+    v.ec === undefined
+      ? ''
+      : `<code>${h(v.ec)}</code> ${h(v.em ?? '')}${v.ew ? `<span class="sub">${h(v.ew)}</span>` : ''}${v.eh ? `<span class="sub hint">${h(v.eh)}</span>` : ''}${mismatchList(v.mm)}`;
   return (
-    `<tr data-status="${r.status}" data-index="${index}"${r.verification ? ` data-verification="${h(r.verification.status)}"` : ''}>` +
-    `<td class="mono">${h(r.source)}</td>` +
-    `<td class="mono">${h(r.target)}</td>` +
-    `<td data-sort="${STATUS_RANK[r.status]}"><span class="badge st-${r.status}">${r.status}</span>${verificationBadge(r.verification)}${extra.length ? `<span class="sub">${h(extra.join(', '))}</span>` : ''}</td>` +
-    `<td class="mono"${r.digest ? ` title="${h(r.digest)}"` : ''}>${h(shortDigest(r.digest))}</td>` +
-    `<td class="num" data-sort="${r.bytes.copied}">${formatBytes(r.bytes.copied)}${moved.length ? `<span class="sub">${h(moved.join(', '))}</span>` : ''}</td>` +
-    `<td class="num" data-sort="${r.durationMs}">${h(formatDuration(r.durationMs))}</td>` +
+    `<tr data-status="${v.s}" data-index="${v.i}"${v.v ? ` data-verification="${h(v.v)}"` : ''}>` +
+    `<td class="mono">${h(v.src)}</td>` +
+    `<td class="mono">${h(v.dst)}</td>` +
+    `<td data-sort="${v.r}"><span class="badge st-${v.s}">${v.s}</span>${verificationBadge(v)}${v.x ? `<span class="sub">${h(v.x)}</span>` : ''}</td>` +
+    `<td class="mono"${v.dd ? ` title="${h(v.dd)}"` : ''}>${h(v.d)}</td>` +
+    `<td class="num" data-sort="${v.cb}">${h(v.c)}${v.m ? `<span class="sub">${h(v.m)}</span>` : ''}</td>` +
+    `<td class="num" data-sort="${v.tm}">${h(v.t)}</td>` +
     `<td class="error">${error}</td>` +
     '</tr>'
   );
 }
 
 /** `verified` / `mismatch` next to the status, with what was checked as its tooltip. */
-function verificationBadge(v: Verification | undefined): string {
-  if (!v) return '';
-  const title = `${v.mode ?? 'manifests'} verification: ${v.checked} manifests and blobs checked`;
-  return ` <span class="badge vf-${h(v.status)}" title="${h(title)}">${v.status === 'verified' ? 'verified' : 'mismatch'}</span>`;
+function verificationBadge(v: RowView): string {
+  if (!v.v) return '';
+  return ` <span class="badge vf-${h(v.v)}" title="${h(v.vt ?? '')}">${v.v === 'verified' ? 'verified' : 'mismatch'}</span>`;
 }
 
-function mismatchList(v: Verification | undefined): string {
-  if (!v?.mismatches.length) return '';
-  return `<ul class="mismatches">${v.mismatches.map((m) => `<li data-mismatch="${h(m.what)}">${h(describeMismatch(m))}</li>`).join('')}</ul>`;
+function mismatchList(mm: RowView['mm']): string {
+  if (!mm?.length) return '';
+  return `<ul class="mismatches">${mm.map(([what, text]) => `<li data-mismatch="${h(what)}">${h(text)}</li>`).join('')}</ul>`;
 }

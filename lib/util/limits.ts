@@ -113,3 +113,8 @@ export const MAX_WORKER_GENERATIONS = 96;
 export const WORKER_LEASE_MS = 10 * 60_000;
 /** A slot whose worker failed to receive is not restarted for this long (per slot: at most IT_WORKERS starts per period). */
 export const WORKER_RESTART_BACKOFF_MS = 5 * 60_000;
+
+/** report.html: rows the script shows per page of the results table. */
+export const REPORT_HTML_PAGE_ROWS = 100;
+/** report.html: failed rows rendered into the page for readers without JavaScript (at least one page of rows is). */
+export const REPORT_HTML_STATIC_FAILED_ROWS = 1_000;

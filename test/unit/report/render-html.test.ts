@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { aggregateReport, escapeHtml, jsonForScript, renderHtml } from '../../../lib/report/index.js';
+import type { RowView } from '../../../lib/report/html-rows.js';
 import { mixedReport, reportWith, result, XSS } from './sample-report.js';
 
-function reportData(html: string): unknown {
-  const match = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html);
-  assert.ok(match, 'report-data block present');
+function rowData(html: string): RowView[] {
+  const match = /<script type="application\/json" id="report-rows">([^<]*)<\/script>/.exec(html);
+  assert.ok(match, 'report-rows block present');
   return JSON.parse(match[1]!);
 }
 
@@ -28,7 +29,7 @@ describe('renderHtml', () => {
   const html = renderHtml(report);
 
   it('renders untrusted text as text, never as markup', () => {
-    assert.equal(html.match(/<script/g)?.length, 2, 'only the data block and the page script');
+    assert.equal(html.match(/<script/g)?.length, 2, 'only the rows block and the page script');
     assert.ok(html.includes('manifest unknown &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;'));
     assert.ok(html.includes('foxtrot:&lt;b&gt;x&lt;/b&gt;'));
     assert.ok(!html.includes('<b>x</b>'));
@@ -39,11 +40,16 @@ describe('renderHtml', () => {
     const page = renderHtml(hostile);
     assert.ok(page.includes('one\\ntwo\\r\\x1b[31mred\\u009b2J\\x7f'), 'the message, escaped');
     assert.doesNotMatch(page.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f]/);
-    assert.deepEqual(reportData(page), hostile);
+    assert.equal(rowData(page)[0]?.em, 'one\\ntwo\\r\\x1b[31mred\\u009b2J\\x7f');
   });
 
-  it('embeds the report JSON intact', () => {
-    assert.deepEqual(reportData(html), report);
+  it('embeds every row, in the report order, with its texts intact', () => {
+    const rows = rowData(html);
+    assert.deepEqual(
+      rows.map((r) => [r.i, r.s, r.src]),
+      report.results.map((r, i) => [i, r.status, r.source]),
+    );
+    assert.equal(rows.find((r) => r.src.includes('charlie'))?.em, `manifest unknown ${XSS} & "quotes"`);
   });
 
   it('has the summary counts without JavaScript', () => {

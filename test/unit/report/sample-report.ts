@@ -79,3 +79,31 @@ export function verifiedReport(): RunReport {
     result('delta:v1', 'failed', { error: { code: 'NETWORK', message: 'connection reset' } }),
   ]);
 }
+
+/**
+ * A run of `images` results, every `failEvery`-th failed (with a hint, and a hostile message every
+ * tenth failure), the rest succeeded or skipped; names `repo-<i % 100>/app:v<i>`, zero-padded so
+ * the source order is the index order.
+ */
+export function largeReport(images: number, failEvery = 33): RunReport {
+  const results: TaskResult[] = [];
+  for (let i = 0; i < images; i += 1) {
+    const name = `repo-${String(i % 100).padStart(2, '0')}/app:v${String(i).padStart(6, '0')}`;
+    if (i % failEvery === 0) {
+      const hostile = (i / failEvery) % 10 === 0 ? ` ${XSS} & "quotes" <img src=x onerror=alert(2)>` : '';
+      results.push(
+        result(name, 'failed', {
+          attempts: 3,
+          error: {
+            code: 'NOT_ALLOWED',
+            message: `denied: requested access to the resource is denied${hostile}`,
+            origin: 'destination',
+            op: 'push-manifest',
+            hint: { kind: 'NOT_ALLOWED', cause: 'the credentials were accepted but do not allow this', fix: 'grant push on the destination repository' },
+          },
+        }),
+      );
+    } else results.push(result(name, i % 5 === 0 ? 'skipped' : 'succeeded', i % 5 === 0 ? { reason: 'up-to-date' } : {}));
+  }
+  return reportWith(results);
+}
