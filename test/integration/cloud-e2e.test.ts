@@ -9,6 +9,7 @@ import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
 import { callFunction, invokeFunction, type Invocation } from '../support/cloud/functions.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { until } from '../support/until.js';
 
 const MiB = 1024 * 1024;
 const ROLE = {
@@ -24,14 +25,6 @@ const QUEUE = 'image-transfer-tasks';
  * stop a task before its message becomes visible again. Long enough for the 48 MiB image on a busy machine.
  */
 const VISIBILITY_S = 20;
-
-const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 90_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:cloud)', () => {
   let a: RunningRegistry;

@@ -11,6 +11,7 @@ import { ensureBuilt, runCli } from '../support/cli.js';
 import { pushImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { startServe } from '../support/serve.js';
+import { until } from '../support/until.js';
 
 const API_KEY = 'serve-test-api-key-0123456789abcdef';
 const PASSWORD = 'serve-test-registry-password-7f3a9c';
@@ -24,17 +25,6 @@ const rawGet = (url: string, path: string, host: string): Promise<number> =>
     });
     req.on('error', reject).end();
   });
-
-/** Polls `check` every 50 ms; the bound is a safety net, not what the test measures. */
-const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('image-transfer serve: the planner API, schedules and workers in one process', () => {
   let src: RunningRegistry;
