@@ -1,6 +1,7 @@
 import { BlobCoordinator } from '../copy/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import { accessFrom, RegistryPool, type CredentialSource } from '../registry/index.js';
+import { retryLine } from './retry-line.js';
 import {
   aggregateReport,
   failedRulePairs,
@@ -30,7 +31,7 @@ export function poolFor(ctx: RunContext, security: CredentialStore, override?: (
     accessFrom((registry, repository) => ({ ...security.lookup(registry, repository), source: security.sourceOf(registry, repository) }), { override }),
     {
       qps: ctx.options.qps,
-      onRetry: (e) => ctx.logger.warn(`${e.registry}: attempt ${e.attempt} of ${e.attempts} failed, next try in ${formatDuration(e.delayMs)}: ${e.reason}`),
+      onRetry: (e) => ctx.logger.warn(retryLine(e)),
       quota: {
         reserve: ctx.options.pullReserve,
         maxWaitMs: ctx.options.pullMaxWait * 1000,

@@ -17,6 +17,7 @@ import { ServeMetrics } from './metrics.js';
 import { Runner } from './runner.js';
 import { startSchedules } from './scheduler.js';
 import { createApiServer } from './server.js';
+import { retryLine } from '../retry-line.js';
 
 const MAX_API_KEY_BYTES = 4096;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -115,7 +116,7 @@ export async function serveCommand(argv: readonly string[], env: Record<string, 
   const pool = new RegistryPool(
     accessFrom((registry, repository) => security.lookup(registry, repository)),
     {
-      onRetry: (e) => logger.warn(`retry ${e.attempt} of ${e.method} ${e.url} in ${e.delayMs}ms: ${e.reason}`),
+      onRetry: (e) => logger.warn(retryLine(e)),
     },
   );
   // as the functions' stored jobs: `POST /runs {"job": "<name>"}` starts one now
