@@ -1,11 +1,11 @@
 import type { TransferTask } from '../../lib/planner/index.js';
 import type { TaskResult } from '../../lib/report/index.js';
-import { checkpointsIn, transferAndRecord } from '../../lib/usecases/index.js';
+import { checkpointsIn, isUnfinished, transferAndRecord } from '../../lib/usecases/index.js';
 import { deadlineFrom, type Deadline } from '../_shared/deadline.js';
 import { ScfContext } from '../_shared/scf-context.js';
 import { transferDeps, wire, type Wiring } from '../_shared/wiring.js';
 import { parseTransferEvent } from './event.js';
-import { runWorker, unfinished } from './worker.js';
+import { runWorker } from './worker.js';
 import { startWorkers } from '../_shared/workers.js';
 
 let wiring: Wiring | undefined;
@@ -28,6 +28,6 @@ export async function main_handler(event: unknown, context: unknown): Promise<un
     return runWorker(w, parsed.slot, parsed.generation, deadline, (task, attempt, own) => runTask(w, task, attempt, own));
   }
   const result = await runTask(w, parsed.task, parsed.attempt, deadline);
-  if (unfinished(result)) await w.invoke(w.env.IT_TRANSFER_FUNCTION, { task: parsed.task, attempt: parsed.attempt + 1 });
+  if (isUnfinished(result)) await w.invoke(w.env.IT_TRANSFER_FUNCTION, { task: parsed.task, attempt: parsed.attempt + 1 });
   return { taskId: result.taskId, status: result.status, ...(result.error ? { error: result.error.code } : {}) };
 }

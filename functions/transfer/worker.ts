@@ -1,15 +1,12 @@
 import type { ReceivedTask } from '../../lib/queue/index.js';
 import type { TaskResult } from '../../lib/report/index.js';
-import { recordWorker, runningLease } from '../../lib/usecases/index.js';
-import { CodedError, codeOf, messageOf, recordHasCode } from '../../lib/util/errors.js';
+import { isUnfinished, recordWorker, runningLease } from '../../lib/usecases/index.js';
+import { CodedError, codeOf, messageOf } from '../../lib/util/errors.js';
 import { MAX_WORKER_GENERATIONS, WORKER_RECEIVE_ATTEMPTS, WORKER_RECEIVE_BACKOFF_MAX_MS, WORKER_RECEIVE_BACKOFF_MS } from '../../lib/util/limits.js';
 import { redact } from '../../lib/util/redact.js';
 import { sleep } from '../../lib/util/sleep.js';
 import { forMessage, type Deadline } from '../_shared/deadline.js';
 import type { Wiring } from '../_shared/wiring.js';
-
-/** Out of time (hard abort or a suspended checkpointed upload): the task must run again. */
-export const unfinished = (r: TaskResult): boolean => r.status === 'failed' && recordHasCode(r.error, 'ABORTED', 'SUSPENDED');
 
 export type RunTask = (task: ReceivedTask['task'], attempt: number, deadline: Deadline) => Promise<TaskResult>;
 
@@ -57,7 +54,7 @@ async function drain(w: Wiring, slot: number, generation: number, deadline: Dead
     const result = await runTask(message.task, message.deliveries, own);
     // unfinished work is not deleted: the message comes back after its visibility timeout. A failed
     // delete (the receipt expired) leaves it to come back too; its next run finds the image in place.
-    if (!unfinished(result))
+    if (!isUnfinished(result))
       await message
         .ack()
         .catch((err: unknown) => console.warn(`message of task ${message.task.taskId} not deleted, it will be delivered again: ${(err as Error).message}`));
