@@ -4,7 +4,7 @@ import yaml from 'js-yaml';
 import { RunReport } from '../../lib/report/index.js';
 import { SIGNATURE_HEADER, signRequest } from '../../lib/util/request-signature.js';
 import { ensureBuilt } from '../support/cli.js';
-import { callFunction, invokeFunction, type Invocation } from '../support/cloud/functions.js';
+import { asyncFunctionEnv, callFunction, invokeFunction, type Invocation } from '../support/cloud/functions.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -60,16 +60,7 @@ describe('the planner function as a CCR -> TCR source (SCF async fan-out, TCR in
       workers.push(invokeFunction('transfer', JSON.parse(String(p.ClientContext)), env));
       return { Result: { FunctionRequestId: `req-${workers.length}` } };
     };
-    env = {
-      ...ROLE,
-      IT_REGION: 'ap-guangzhou',
-      IT_BUCKET: BUCKET,
-      IT_QUEUE: 'scf-async',
-      IT_SECURITY: 'image-transfer/security',
-      IT_API_KEY_SECRET: 'image-transfer/api-key',
-      IT_ALLOW_INTERNAL: '127.0.0.1',
-      IT_CLOUD_PROXY: cloud.proxy,
-    };
+    env = asyncFunctionEnv(cloud, ROLE);
   });
   after(async () => {
     for (const w of workers) w.child.kill('SIGKILL');

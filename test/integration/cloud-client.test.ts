@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { ensureBuilt, runCli, type CliRun } from '../support/cli.js';
 import { startFunctionUrl, type FunctionUrl } from '../support/cloud/function-url.js';
-import { startWarmInstance, type WarmInstance } from '../support/cloud/functions.js';
+import { asyncFunctionEnv, startWarmInstance, type WarmInstance } from '../support/cloud/functions.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -73,16 +73,7 @@ describe('image-transfer cloud start | status | watch, against the planner behin
       }
       return { Result: { FunctionRequestId: `req-${pending}` } };
     };
-    env = {
-      ...ROLE,
-      IT_REGION: 'ap-guangzhou',
-      IT_BUCKET: BUCKET,
-      IT_QUEUE: 'scf-async',
-      IT_SECURITY: 'image-transfer/security',
-      IT_API_KEY_SECRET: 'image-transfer/api-key',
-      IT_ALLOW_INTERNAL: '127.0.0.1',
-      IT_CLOUD_PROXY: cloud.proxy,
-    };
+    env = asyncFunctionEnv(cloud, ROLE);
     fu = await startFunctionUrl(env);
     transfer = startWarmInstance('transfer', env);
     aggregator = startWarmInstance('aggregator', env);

@@ -6,7 +6,7 @@ import { SIGNATURE_HEADER, signRequest } from '../../lib/util/request-signature.
 import { startCountingProxy, type CountingProxy } from '../support/access-log.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
-import { callFunction, invokeFunction, type Invocation } from '../support/cloud/functions.js';
+import { callFunction, functionEnv, invokeFunction, type Invocation } from '../support/cloud/functions.js';
 import { getManifestRaw, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { until } from '../support/until.js';
@@ -83,19 +83,7 @@ describe('serverless fan-out on a local Tencent Cloud stand-in (npm run e2e:clou
       }
       return { Result: { FunctionRequestId: `req-${workers.length}` } };
     };
-    env = {
-      ...ROLE,
-      IT_REGION: 'ap-guangzhou',
-      IT_BUCKET: BUCKET,
-      IT_QUEUE: 'tdmq-cmq',
-      IT_CMQ_ENDPOINT: cloud.cmqEndpoint,
-      IT_CMQ_QUEUE: QUEUE,
-      IT_WORKERS: '4',
-      IT_SECURITY: 'image-transfer/security',
-      IT_API_KEY_SECRET: 'image-transfer/api-key',
-      IT_ALLOW_INTERNAL: '127.0.0.1',
-      IT_CLOUD_PROXY: cloud.proxy,
-    };
+    env = functionEnv(cloud, ROLE, { IT_CMQ_QUEUE: QUEUE });
   });
 
   after(async () => {

@@ -64,26 +64,34 @@ export function startWarmInstance(fn: 'planner' | 'transfer' | 'aggregator', env
 }
 
 /**
- * The functions' environment on the stand-in, as deploy sets it (functions/_shared/env.ts), in TDMQ-CMQ mode with
- * 4 workers, the security file and API key in SSM; `extra` overrides or adds.
+ * The functions' environment on the stand-in, as deploy sets it (functions/_shared/env.ts), in SCF async mode,
+ * the security file and API key in SSM, registries on 127.0.0.1 allowed; `extra` overrides or adds.
  */
-export function functionEnv(
-  cloud: { proxy: string; cmqEndpoint: string },
-  role: Record<string, string>,
-  extra: Record<string, string> = {},
-): Record<string, string> {
+export function asyncFunctionEnv(cloud: { proxy: string }, role: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...role,
     IT_REGION: 'ap-guangzhou',
     IT_BUCKET: 'reports-1250000000',
-    IT_QUEUE: 'tdmq-cmq',
-    IT_CMQ_ENDPOINT: cloud.cmqEndpoint,
-    IT_CMQ_QUEUE: 'image-transfer-tasks',
-    IT_WORKERS: '4',
+    IT_QUEUE: 'scf-async',
     IT_SECURITY: 'image-transfer/security',
     IT_API_KEY_SECRET: 'image-transfer/api-key',
     IT_ALLOW_INTERNAL: '127.0.0.1',
     IT_CLOUD_PROXY: cloud.proxy,
     ...extra,
   };
+}
+
+/** As asyncFunctionEnv, in TDMQ-CMQ mode with 4 workers on the queue `image-transfer-tasks`. */
+export function functionEnv(
+  cloud: { proxy: string; cmqEndpoint: string },
+  role: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return asyncFunctionEnv(cloud, role, {
+    IT_QUEUE: 'tdmq-cmq',
+    IT_CMQ_ENDPOINT: cloud.cmqEndpoint,
+    IT_CMQ_QUEUE: 'image-transfer-tasks',
+    IT_WORKERS: '4',
+    ...extra,
+  });
 }
