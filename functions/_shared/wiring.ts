@@ -1,6 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
 import pkg from '../../package.json' with { type: 'json' };
-import { BlobCoordinator } from '../../lib/copy/index.js';
 import { CmqQueue, ScfAsyncSink, invokeAsync, type TaskSink, type TaskSource } from '../../lib/queue/index.js';
 import { accessFrom, RegistryPool } from '../../lib/registry/index.js';
 import { CosObjectStore, CosPullLedger } from '../../lib/store/cos.js';
@@ -11,7 +10,7 @@ import { readSecret, scfClient, ssmClient, type ScfClient } from '../../lib/tenc
 import { ApiThrottle, scfRoleCredential, throttleClient } from '../../lib/tencent/index.js';
 import { SCF_INVOKE_QPS, SCF_INVOKE_RETRIES } from '../../lib/util/limits.js';
 import { instanceTokenLogin, type InstanceLogin } from '../../lib/inventory/index.js';
-import { pullBudgetGates, tagsOnce, type VerifyMode } from '../../lib/usecases/index.js';
+import { pullBudgetGates } from '../../lib/usecases/index.js';
 import { createCcrTcrClients } from '../../lib/tencent/sdk.js';
 import { readEnv, type FunctionEnv } from './env.js';
 
@@ -115,17 +114,5 @@ export function wire(rawEnv: Record<string, string | undefined> = process.env): 
       if (!tcrLogins.has(host)) tcrLogins.set(host, instanceTokenLogin(tcrApis(region, region).tcrApi, registryId));
     },
     invoke: (functionName, event) => invokeAsync(scf, { functionName, namespace: env.IT_NAMESPACE }, event),
-  };
-}
-
-export function transferDeps(pool: RegistryPool, blobConcurrency = 4, verify: VerifyMode = 'off') {
-  return {
-    repository: (r: string, repo: string) => pool.repository(r, repo),
-    coordinator: new BlobCoordinator(),
-    blobConcurrency,
-    verify,
-    // failure hints: where the credentials came from, and the tags a missing tag's repository has
-    credentialSource: (r: string, repo: string) => pool.credentialSource(r, repo),
-    listTags: tagsOnce(pool),
   };
 }

@@ -1,9 +1,9 @@
 import type { TransferTask } from '../../lib/planner/index.js';
 import type { TaskResult } from '../../lib/report/index.js';
-import { checkpointsIn, isUnfinished, transferAndRecord } from '../../lib/usecases/index.js';
+import { checkpointsIn, isUnfinished, transferAndRecord, transferSources } from '../../lib/usecases/index.js';
 import { deadlineFrom, type Deadline } from '../_shared/deadline.js';
 import { ScfContext } from '../_shared/scf-context.js';
-import { transferDeps, wire, type Wiring } from '../_shared/wiring.js';
+import { wire, type Wiring } from '../_shared/wiring.js';
 import { parseTransferEvent } from './event.js';
 import { runWorker } from './worker.js';
 import { startWorkers } from '../_shared/workers.js';
@@ -12,7 +12,11 @@ let wiring: Wiring | undefined;
 
 async function runTask(w: Wiring, task: TransferTask, attempt: number, deadline: Deadline): Promise<TaskResult> {
   if (task.targetLogin) w.useTcrLogin(task.target.registry, task.targetLogin.registryId, task.targetLogin.region);
-  const deps = { ...transferDeps(await w.pool()), store: w.store, resumable: { store: checkpointsIn(w.store), stopSignal: deadline.signal } };
+  const deps = {
+    ...transferSources(await w.pool(), { blobConcurrency: 4 }),
+    store: w.store,
+    resumable: { store: checkpointsIn(w.store), stopSignal: deadline.signal },
+  };
   return transferAndRecord(deps, task, { signal: deadline.hard, attempt });
 }
 

@@ -1,4 +1,3 @@
-import { BlobCoordinator } from '../copy/index.js';
 import { formatEndpoint, type TransferTask } from '../planner/index.js';
 import { accessFrom, RegistryPool, type CredentialSource } from '../registry/index.js';
 import { retryLine } from './retry-line.js';
@@ -16,7 +15,7 @@ import {
 import { formatRuleFile, formatRuleFileV2, type RuleV2 } from '../rules/index.js';
 import type { CredentialStore } from '../credentials/index.js';
 import { FsObjectStore, localRunKeys } from '../store/index.js';
-import { estimatePlan, failedRulesV2, runTasks, tagsOnce, writeRunReport, type PlanEstimate } from '../usecases/index.js';
+import { estimatePlan, failedRulesV2, runTasks, transferSources, writeRunReport, type PlanEstimate } from '../usecases/index.js';
 import { escapeControl } from '../util/escape-control.js';
 import type { Logger } from '../util/logger.js';
 import type { RunContext } from './context.js';
@@ -86,38 +85,27 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
   if (progress) ctx.setLogSink((line) => progress.log(line));
   let done = 0;
   try {
-    return await runTasks(
-      {
-        repository: (r, repo) => pool.repository(r, repo),
-        coordinator: new BlobCoordinator(),
-        blobConcurrency: options.blobConcurrency,
-        verify: options.verify,
-        credentialSource: (r, repo) => pool.credentialSource(r, repo),
-        listTags: tagsOnce(pool),
+    return await runTasks(transferSources(pool, { blobConcurrency: options.blobConcurrency, verify: options.verify }), tasks, {
+      routines: options.routines,
+      retry: options.retry,
+      signal: ctx.signal,
+      onStart: (task) => {
+        progress?.start(task, `${formatEndpoint(task.source)} -> ${formatEndpoint(task.target)}`);
+        logger.debug(`start ${formatEndpoint(task.source)} -> ${formatEndpoint(task.target)}`);
       },
-      tasks,
-      {
-        routines: options.routines,
-        retry: options.retry,
-        signal: ctx.signal,
-        onStart: (task) => {
-          progress?.start(task, `${formatEndpoint(task.source)} -> ${formatEndpoint(task.target)}`);
-          logger.debug(`start ${formatEndpoint(task.source)} -> ${formatEndpoint(task.target)}`);
-        },
-        observerFor: (task) => (event) => {
-          progress?.event(task, event);
-          if (event.type === 'retry') logger.warn(`retry ${event.attempt} of blob ${event.digest} for ${task.rule.source}: ${event.reason}`);
-        },
-        onRetryPass: (pass, passes, count) => logger.warn(`retrying ${count} failed image(s): pass ${pass} of ${passes} (--retry)`),
-        onRegistryDown: (d) =>
-          logger.error(`${d.registry}: ${d.failure.error?.hint?.cause ?? d.failure.error?.message}; ${d.notAttempted} image(s) not attempted`),
-        onResult: (result) => {
-          if (result.attempts <= 1) done += 1;
-          progress?.finish(result);
-          logResult(logger, result, result.attempts <= 1 ? `[${done}/${tasks.length}]` : `[retry ${result.attempts - 1}]`);
-        },
+      observerFor: (task) => (event) => {
+        progress?.event(task, event);
+        if (event.type === 'retry') logger.warn(`retry ${event.attempt} of blob ${event.digest} for ${task.rule.source}: ${event.reason}`);
       },
-    );
+      onRetryPass: (pass, passes, count) => logger.warn(`retrying ${count} failed image(s): pass ${pass} of ${passes} (--retry)`),
+      onRegistryDown: (d) =>
+        logger.error(`${d.registry}: ${d.failure.error?.hint?.cause ?? d.failure.error?.message}; ${d.notAttempted} image(s) not attempted`),
+      onResult: (result) => {
+        if (result.attempts <= 1) done += 1;
+        progress?.finish(result);
+        logResult(logger, result, result.attempts <= 1 ? `[${done}/${tasks.length}]` : `[retry ${result.attempts - 1}]`);
+      },
+    });
   } finally {
     progress?.stop();
     ctx.setLogSink(undefined);

@@ -8,7 +8,7 @@
  * May import: every module of lib/ except lib/cli.
  */
 export { planRun, type Plan, type PlanDeps, type PlanOptions } from './plan/plan-run.js';
-export { planSources, tagsOnce } from './plan/plan-sources.js';
+export { planSources, transferSources } from './plan/plan-sources.js';
 export { newRunId } from './plan/run-id.js';
 export { checkRegistryAccess, checkPlanFailures, type AccessCheck, type AccessCheckDeps, type AccessCheckFailure } from './plan/check-access.js';
 export { estimatePlan, type EstimateDeps, type EstimateMode, type PlanEstimate, type SourceEstimate } from './plan/estimate-plan.js';

@@ -1,4 +1,3 @@
-import { BlobCoordinator } from '../../copy/index.js';
 import type { TransferTask } from '../../planner/index.js';
 import { InProcessQueue, type TaskSink } from '../../queue/index.js';
 import type { RegistryPool } from '../../registry/index.js';
@@ -13,6 +12,7 @@ import {
   pendingTasks,
   planSources,
   transferAndRecord,
+  transferSources,
   unfinishedRuns,
   type StartRunDeps,
 } from '../../usecases/index.js';
@@ -62,12 +62,19 @@ export class Runner {
   private readonly suspend = new AbortController();
   /** Hard stop: every request in flight is aborted (ABORTED). */
   private readonly abort = new AbortController();
-  private readonly coordinator = new BlobCoordinator();
   private readonly sink: TaskSink = { send: async (tasks) => this.enqueue(tasks) };
+
+  /** What every worker loop transfers with: one blob coordinator for all of them, as in a local run. */
+  private readonly transferDeps;
 
   constructor(private readonly deps: RunnerDeps) {
     shared(this.suspend.signal);
     shared(this.abort.signal);
+    this.transferDeps = {
+      ...transferSources(deps.pool, { blobConcurrency: 4 }),
+      store: deps.store,
+      resumable: { store: checkpointsIn(deps.store), stopSignal: this.suspend.signal },
+    };
   }
 
   /** The planner's ports for a run started by `trigger`; `checkRules` is the registry policy (API runs). */
@@ -158,13 +165,6 @@ export class Runner {
   }
 
   private async work(): Promise<void> {
-    const deps = {
-      repository: (r: string, repo: string) => this.deps.pool.repository(r, repo),
-      coordinator: this.coordinator,
-      blobConcurrency: 4,
-      store: this.deps.store,
-      resumable: { store: checkpointsIn(this.deps.store), stopSignal: this.suspend.signal },
-    };
     while (!this.stopping) {
       const [item] = await this.queue.receive(1);
       if (!item) {
@@ -175,7 +175,7 @@ export class Runner {
       this.deps.metrics.inFlight.inc();
       this.running += 1;
       try {
-        const result = await transferAndRecord(deps, item.task, { signal: this.abort.signal });
+        const result = await transferAndRecord(this.transferDeps, item.task, { signal: this.abort.signal });
         await this.finished(item.task.runId, result);
       } catch (err) {
         this.deps.logger.error(`run ${item.task.runId}: the result of ${item.task.rule.source} could not be recorded: ${messageOf(err)}`);

@@ -1,5 +1,7 @@
-import { imageCreated } from '../../copy/index.js';
+import { BlobCoordinator, imageCreated } from '../../copy/index.js';
 import { listRepositories, listTags, type RegistryPool } from '../../registry/index.js';
+import type { TransferDeps } from '../transfer/transfer-one.js';
+import type { VerifyMode } from '../transfer/verify-step.js';
 import type { PlanDeps } from './plan-run.js';
 
 /** What planning reads from source registries, through the run's registry pool (CLI and planner function). */
@@ -19,5 +21,20 @@ export function tagsOnce(pool: RegistryPool): (registry: string, repository: str
     let tags = listed.get(key);
     if (!tags) listed.set(key, (tags = listTags(pool.client(registry, repository), repository, signal)));
     return tags;
+  };
+}
+
+/**
+ * What a transfer reads and writes through the run's registry pool (the CLI, `serve` and the transfer
+ * function): the registries, one blob coordinator, and the failure hints' credential sources and tag lists.
+ */
+export function transferSources(pool: RegistryPool, options: { blobConcurrency: number; verify?: VerifyMode }): TransferDeps {
+  return {
+    repository: (r, repo) => pool.repository(r, repo),
+    coordinator: new BlobCoordinator(),
+    blobConcurrency: options.blobConcurrency,
+    verify: options.verify ?? 'off',
+    credentialSource: (r, repo) => pool.credentialSource(r, repo),
+    listTags: tagsOnce(pool),
   };
 }
