@@ -1,3 +1,5 @@
+import { AdaptiveLimit } from '../util/adaptive-limit.js';
+import { DEFAULT_ROUTINES, MAX_ADAPTIVE_ROUTINES } from '../util/limits.js';
 import type { Logger } from '../util/logger.js';
 import type { CliOptions } from './options.js';
 
@@ -8,7 +10,18 @@ export interface RunContext {
   readonly logger: Logger;
   readonly env: Record<string, string | undefined>;
   readonly signal: AbortSignal;
+  /** Images in flight: `--routines` as a ceiling, adapting to the link and to registries' push-back. */
+  readonly imagesInFlight: AdaptiveLimit;
   /** Set while a live display owns the terminal, so log lines go above it. */
   setLogSink(sink: ((line: string) => void) | undefined): void;
   stdout(text: string): void;
+}
+
+/** Without `--routines`: from DEFAULT_ROUTINES up to MAX_ADAPTIVE_ROUTINES; with it: that many, less only on push-back. */
+export function imagesInFlight(routines: number | undefined, logger: Logger): AdaptiveLimit {
+  return new AdaptiveLimit({
+    initial: routines ?? DEFAULT_ROUTINES,
+    max: routines ?? MAX_ADAPTIVE_ROUTINES,
+    onChange: (limit, reason) => logger.debug(`images in flight: ${limit} (${reason})`),
+  });
 }

@@ -17,6 +17,7 @@ import type { CredentialStore } from '../credentials/index.js';
 import { FsObjectStore, localRunKeys } from '../store/index.js';
 import { estimatePlan, failedRulesV2, runTasks, transferSources, writeRunReport, type PlanEstimate } from '../usecases/index.js';
 import { escapeControl } from '../util/escape-control.js';
+import { DEFAULT_ROUTINES } from '../util/limits.js';
 import type { Logger } from '../util/logger.js';
 import type { RunContext } from './context.js';
 import type { TtyProgress } from './progress.js';
@@ -30,7 +31,10 @@ export function poolFor(ctx: RunContext, security: CredentialStore, override?: (
     accessFrom((registry, repository) => ({ ...security.lookup(registry, repository), source: security.sourceOf(registry, repository) }), { override }),
     {
       qps: ctx.options.qps,
-      onRetry: (e) => ctx.logger.warn(retryLine(e)),
+      onRetry: (e) => {
+        ctx.logger.warn(retryLine(e));
+        ctx.imagesInFlight.pushback();
+      },
       quota: {
         reserve: ctx.options.pullReserve,
         maxWaitMs: ctx.options.pullMaxWait * 1000,
@@ -86,7 +90,7 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
   let done = 0;
   try {
     return await runTasks(transferSources(pool, { blobConcurrency: options.blobConcurrency, verify: options.verify }), tasks, {
-      routines: options.routines,
+      routines: ctx.imagesInFlight,
       retry: options.retry,
       signal: ctx.signal,
       onStart: (task) => {
@@ -95,7 +99,9 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
       },
       observerFor: (task) => (event) => {
         progress?.event(task, event);
-        if (event.type === 'retry') logger.warn(`retry ${event.attempt} of blob ${event.digest} for ${task.rule.source}: ${event.reason}`);
+        if (event.type !== 'retry') return;
+        logger.warn(`retry ${event.attempt} of blob ${event.digest} for ${task.rule.source}: ${event.reason}`);
+        ctx.imagesInFlight.pushback();
       },
       onRetryPass: (pass, passes, count) => logger.warn(`retrying ${count} failed image(s): pass ${pass} of ${passes} (--retry)`),
       onRegistryDown: (d) =>
@@ -136,7 +142,10 @@ async function saveReport(ctx: RunContext, report: RunReport, failedV2?: () => A
 async function printPlan(ctx: RunContext, pool: RegistryPool, tasks: TransferTask[], planFailed: number): Promise<number> {
   const mode = ctx.options.estimate;
   const estimate = mode
-    ? await estimatePlan({ repository: (r, repo) => pool.repository(r, repo) }, tasks, mode, { concurrency: ctx.options.routines, signal: ctx.signal })
+    ? await estimatePlan({ repository: (r, repo) => pool.repository(r, repo) }, tasks, mode, {
+        concurrency: ctx.options.routines ?? DEFAULT_ROUTINES,
+        signal: ctx.signal,
+      })
     : undefined;
   if (ctx.options.output === 'json') {
     ctx.stdout(`${JSON.stringify({ tasks, planFailed, ...(estimate ? { estimate } : {}) }, null, 2)}\n`);

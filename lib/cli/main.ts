@@ -4,6 +4,7 @@ import { createLogger } from '../util/logger.js';
 import { shared } from '../util/signals.js';
 import { escapeControl } from '../util/escape-control.js';
 import { redact } from '../util/redact.js';
+import { imagesInFlight } from './context.js';
 import { guardAgainstDrain } from './drain-guard.js';
 import { buildProgram, toCliOptions } from './options.js';
 import { reportCommand } from './report-command.js';
@@ -59,6 +60,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
       logger,
       env,
       signal: controller.signal,
+      imagesInFlight: imagesInFlight(options.routines, logger),
       setLogSink: (s) => (sink = s),
       stdout: (text) => process.stdout.write(text),
     });

@@ -6,7 +6,8 @@ import { UsageError } from './usage-error.js';
 export const CliOptions = z.strictObject({
   securityFile: z.string().optional(),
   ruleFile: z.string().optional(),
-  routines: z.number().int().min(1).max(256),
+  /** Absent: adaptive from DEFAULT_ROUTINES up to MAX_ADAPTIVE_ROUTINES; given: the ceiling. */
+  routines: z.number().int().min(1).max(256).optional(),
   retry: z.number().int().min(0).max(20),
   qps: z.number().int().min(1).max(30_000).optional(),
   registry: z.string().optional(),
@@ -91,7 +92,7 @@ export function buildProgram(version: string): Command {
     .version(version, '-v, --version')
     .option('--securityFile <path>', 'registry credentials (yaml, yml or json); falls back to ~/.docker/config.json')
     .option('--ruleFile <path>', 'rules: "source: target" map or a list of {source, target}')
-    .option('--routines <n>', 'images copied in parallel', int('routines'), 5)
+    .option('--routines <n>', 'most images copied in parallel (default: starts at 5 and adapts to the link, up to 32)', int('routines'))
     .option('--retry <n>', 'extra passes over failed images', int('retry'), 2)
     .option('--qps <n>', 'requests per second per registry (default: not limited, as in the original)', int('qps'))
     .option('--registry <host>', 'default target registry for rules with an empty target')

@@ -133,17 +133,27 @@ async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<v
   for (let attempt = 0; ; attempt++) {
     let origin: 'source' | 'destination' = 'source';
     try {
-      const body = await source.fetchBlob(blob, { signal });
       const size = blob.size >= 0 ? blob.size : undefined;
       const verifier = new DigestVerifier({ digest: blob.digest, size }, undefined, (n) => ctx.observer?.({ type: 'bytes', bytes: n }));
       let sourceFailed = false;
-      body.once('error', () => (sourceFailed = true));
-      const feeding = pipeline(body, verifier).catch((err: unknown) => {
-        sourceFailed = true;
-        throw err;
-      });
-      origin = 'destination';
+      // the upload is opened (POST) while the source answers the GET: one round trip less per blob
       const pushing = target.pushBlob({ ...blob, size: size ?? -1 }, verifier, { signal });
+      const feeding = source
+        .fetchBlob(blob, { signal })
+        .then((body) => {
+          body.once('error', () => (sourceFailed = true));
+          if (!verifier.destroyed) return pipeline(body, verifier);
+          // the target gave up before the source answered
+          body.destroy();
+          throw verifier.errored ?? new Error(`upload of ${blob.digest} ended before its body`);
+        })
+        .catch((err: unknown) => {
+          sourceFailed = true;
+          // a GET refused before any byte: the waiting upload must not wait for a body that never comes
+          verifier.destroy(err as Error);
+          throw err;
+        });
+      origin = 'destination';
       const [fed, pushed] = await Promise.allSettled([feeding, pushing]);
       // a target that gave up destroyed the stream (PushAbandoned): the cause is the target's
       if (fed.status === 'rejected' && fed.reason instanceof PushAbandoned && pushed.status === 'rejected') throw pushed.reason;

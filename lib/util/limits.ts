@@ -118,3 +118,8 @@ export const WORKER_RESTART_BACKOFF_MS = 5 * 60_000;
 export const REPORT_HTML_PAGE_ROWS = 100;
 /** report.html: failed rows rendered into the page for readers without JavaScript (at least one page of rows is). */
 export const REPORT_HTML_STATIC_FAILED_ROWS = 1_000;
+
+/** Images in flight at the start of a run without `--routines` (the original's default). */
+export const DEFAULT_ROUTINES = 16;
+/** The most images in flight the adaptive limit reaches without `--routines` (AdaptiveLimit). */
+export const MAX_ADAPTIVE_ROUTINES = 32;

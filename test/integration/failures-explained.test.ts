@@ -55,12 +55,12 @@ describe('every common failure is explained: a cause and a fix', { concurrency: 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function run(name: string, security: Record<string, unknown>, rules: Record<string, string>, env: Record<string, string> = {}) {
+  async function run(name: string, security: Record<string, unknown>, rules: Record<string, string>, env: Record<string, string> = {}, args: string[] = []) {
     const s = join(dir, `${name}.security.yaml`);
     const r = join(dir, `${name}.rule.yaml`);
     writeFileSync(s, yaml.dump(security));
     writeFileSync(r, yaml.dump(rules));
-    const out = await runCli([`--securityFile=${s}`, `--ruleFile=${r}`, `--report-dir=${dir}/reports`, '--retry=0'], {
+    const out = await runCli([`--securityFile=${s}`, `--ruleFile=${r}`, `--report-dir=${dir}/reports`, '--retry=0', ...args], {
       env: { REG_PASSWORD: SECRET, WRONG_PASSWORD: WRONG, DOCKER_CONFIG: '/nonexistent', ...env },
       killAfterMs: 120_000,
     });
@@ -183,15 +183,19 @@ describe('every common failure is explained: a cause and a fix', { concurrency: 
     });
   }
 
-  it('an anonymous source over its pull limit (429): RATE_LIMITED, suggesting credentials', async () => {
+  it('an anonymous source over its pull limit (429): RATE_LIMITED, suggesting credentials, with fewer images in flight', async () => {
     const h = hostile['rate-limited'];
     const r = await run(
       'rate-limited',
       { [h.host]: { insecure: true }, [plain.host]: { insecure: true } },
       { [`${h.host}/hostile/app:v1`]: `${plain.host}/limited/app:v1` },
+      {},
+      ['--log-level=debug'],
     );
     const error = expectExplained(r, 'RATE_LIMITED', h.host);
     assert.match(error.hint!.fix, /credentials/);
+    // invariant: a registry that pushes back gets less work: the adaptive limit halves from its start of 16
+    assert.match(r.stderr, /images in flight: 8 \(push-back\)/);
   });
 
   it('a plain-http registry without insecure: PLAIN_HTTP_REGISTRY', async () => {

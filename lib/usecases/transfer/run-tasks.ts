@@ -12,9 +12,14 @@ export interface RegistryDown {
   readonly notAttempted: number;
 }
 
+/** Runs work with a bounded number in flight (AdaptiveLimit). */
+export interface ConcurrencyLimit {
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
 export interface RunTasksOptions {
-  /** Images in parallel (the original's `--routines`). */
-  readonly routines: number;
+  /** Images in parallel (the original's `--routines`): a number, or a limit that adapts (AdaptiveLimit). */
+  readonly routines: number | ConcurrencyLimit;
   /** Extra passes over the failed tasks after the first pass (the original's `--retry`). */
   readonly retry: number;
   readonly signal?: AbortSignal;
@@ -38,7 +43,9 @@ const UNREACHABLE: ReadonlySet<string> = new Set<FailureKind>(['CONNECTION_REFUS
  * reported once per registry through onRegistryDown instead of each after its own retries.
  */
 export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[], options: RunTasksOptions): Promise<TaskResult[]> {
-  const limit = pLimit(Math.max(1, options.routines));
+  const { routines } = options;
+  const fixed = typeof routines === 'number' ? pLimit(Math.max(1, routines)) : undefined;
+  const limit = <T>(fn: () => Promise<T>): Promise<T> => (fixed ? fixed(fn) : (routines as ConcurrencyLimit).run(fn));
   const final = new Map<string, TaskResult>();
   const down = new Map<string, { failure: TaskResult; notAttempted: number }>();
   const passes = 1 + Math.max(0, options.retry);

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { setImmediate as tick } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { AdaptiveLimit } from '../../../lib/util/adaptive-limit.js';
+
+/**
+ * A link simulated on a clock the test owns: each job needs `work` units; in every step of one time unit
+ * the jobs in flight share `capacity` units (each gets at most one), so up to `capacity` jobs run at full
+ * speed and more only split the pipe. Returns the limits seen and the most jobs ever in flight.
+ */
+async function simulate(
+  limiter: (now: () => number) => AdaptiveLimit,
+  link: { jobs: number; work: number; capacity: number | ((t: number) => number); pushbackAt?: (t: number, inFlight: number) => boolean },
+) {
+  let now = 0;
+  const adaptive = limiter(() => now);
+  const running = new Map<number, { left: number; done: () => void }>();
+  let most = 0;
+  const limits: number[] = [];
+  const all = Array.from({ length: link.jobs }, (_, id) =>
+    adaptive.run(
+      () =>
+        new Promise<void>((done) => {
+          running.set(id, { left: link.work, done });
+        }),
+    ),
+  );
+  let finished = 0;
+  void Promise.all(all).then(() => (finished = link.jobs));
+  for (let guard = 0; finished < link.jobs && guard < 100_000; guard++) {
+    await tick();
+    most = Math.max(most, running.size);
+    limits.push(adaptive.limit);
+    if (running.size === 0) continue;
+    const capacity = typeof link.capacity === 'number' ? link.capacity : link.capacity(now);
+    const share = Math.min(1, capacity / running.size);
+    now += 1;
+    if (link.pushbackAt?.(now, running.size)) adaptive.pushback();
+    for (const [id, job] of running) {
+      job.left -= share;
+      if (job.left <= 1e-9) {
+        running.delete(id);
+        job.done();
+      }
+    }
+  }
+  await Promise.all(all);
+  return { limits, most, final: adaptive.limit, elapsed: now };
+}
+
+describe('AdaptiveLimit', { timeout: 20_000 }, () => {
+  // invariant: while the link has room, more work in flight is kept; a step that gains nothing is undone
+  it('doubles while the rate grows and settles between the capacity and twice it', async () => {
+    const changes: string[] = [];
+    const r = await simulate((now) => new AdaptiveLimit({ initial: 5, max: 64, now, onChange: (l, why) => changes.push(`${l} ${why}`) }), {
+      jobs: 600,
+      work: 10,
+      capacity: 16,
+    });
+    assert.deepEqual(changes.slice(0, 4), ['10 faster', '20 faster', '40 faster', '20 no gain']);
+    assert.ok(r.final >= 16 && r.final <= 32, `settled at ${r.final}`);
+  });
+
+  it('goes back to the start when the first step up gains nothing (a CPU-bound loopback)', async () => {
+    const changes: string[] = [];
+    const r = await simulate((now) => new AdaptiveLimit({ initial: 5, max: 32, now, onChange: (l, why) => changes.push(`${l} ${why}`) }), {
+      jobs: 60,
+      work: 10,
+      capacity: 5,
+    });
+    assert.deepEqual(changes.slice(0, 3), ['10 faster', '5 no gain', '7 probe']);
+    assert.ok(r.limits.slice(-10).every((l) => l <= 7));
+  });
+
+  // invariant: the user's --routines is a ceiling: never more images in flight than max, whatever the link
+  it('never has more in flight than max, and stops doubling there', async () => {
+    const r = await simulate((now) => new AdaptiveLimit({ initial: 5, max: 12, now }), { jobs: 300, work: 10, capacity: 1000 });
+    assert.equal(r.most, 12);
+    assert.equal(r.final, 12);
+    assert.ok(r.limits.every((l) => l <= 12));
+  });
+
+  it('starts within [min, max] whatever it is given', () => {
+    assert.equal(new AdaptiveLimit({ initial: 50, max: 8 }).limit, 8);
+    assert.equal(new AdaptiveLimit({ initial: 0, max: 8 }).limit, 1);
+    assert.equal(new AdaptiveLimit({ initial: 1, max: 8, min: 3 }).limit, 3);
+  });
+
+  // invariant: a registry that pushes back (429, 5xx) gets less work, once per window however many retries at once
+  it('halves on a push-back, once per window, and not below min', async () => {
+    const changes: string[] = [];
+    const limiter = new AdaptiveLimit({ initial: 16, max: 16, min: 2, now: () => 0, onChange: (l, why) => changes.push(`${l} ${why}`) });
+    limiter.pushback();
+    limiter.pushback();
+    limiter.pushback();
+    assert.deepEqual(changes, ['8 push-back']);
+    assert.equal(limiter.limit, 8);
+  });
+
+  it('holds after a push-back instead of climbing straight back', async () => {
+    const changes: string[] = [];
+    let pushed = false;
+    await simulate((now) => new AdaptiveLimit({ initial: 20, max: 64, now, onChange: (l, why) => changes.push(`${l} ${why}`) }), {
+      jobs: 200,
+      work: 10,
+      capacity: 64,
+      pushbackAt: (t) => !pushed && t === 5 && (pushed = true),
+    });
+    assert.equal(changes[0], '10 push-back');
+    // a settled limit only probes again after REPROBE_WINDOWS windows, one quarter up
+    assert.equal(changes[1], '13 probe');
+  });
+
+  it('does not let a window end on work that started before it (no mixed rates)', async () => {
+    let now = 0;
+    const changes: number[] = [];
+    const limiter = new AdaptiveLimit({ initial: 4, max: 64, now: () => now, onChange: (l) => changes.push(l) });
+    const release = new Map<number, () => void>();
+    const jobs = Array.from({ length: 16 }, (_, id) => limiter.run(() => new Promise<void>((r) => release.set(id, r))));
+    const finish = async (...ids: number[]) => {
+      for (const id of ids) release.get(id)!();
+      await tick();
+      await tick();
+    };
+    await tick();
+    assert.deepEqual([...release.keys()], [0, 1, 2, 3]);
+    now = 10;
+    await finish(0, 1, 2); // jobs 4-6 start at 10
+    now = 15;
+    await finish(3); // the first window closes: 8 in flight from 15 on (jobs 4-6 from before, 7-11 new)
+    assert.deepEqual(changes, [8]);
+    assert.deepEqual([...release.keys()].slice(4), [4, 5, 6, 7, 8, 9, 10, 11]);
+    now = 20;
+    // three jobs of the old window and three of the new: six completions, three counted, a window needs four
+    await finish(4, 5, 6, 7, 8, 9);
+    assert.deepEqual(changes, [8], 'work started before the window opened does not count in it');
+    await finish(10);
+    assert.deepEqual(changes, [8, 16], 'the fourth job of the window closes it');
+    for (const id of release.keys()) release.get(id)!();
+    await tick();
+    for (const id of release.keys()) release.get(id)!();
+    await Promise.all(jobs);
+  });
+});
