@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   /** lib/copy: one image's copy, by what failed. */
   copy: ['SOURCE_NOT_FOUND', 'PLATFORM_NOT_FOUND', 'UNAUTHORIZED', 'NETWORK', 'REGISTRY_ERROR', 'ABORTED', 'SUSPENDED', 'INTERNAL'],
   /** A run's tasks that never ran to an end. */
-  run: ['INTERRUPTED', 'EXPIRED', 'VERIFY_MISMATCH', 'PLAN_FAILED', 'NO_MATCHING_TAGS', 'INVALID_NAME', 'NOT_ATTEMPTED'],
+  run: ['INTERRUPTED', 'EXPIRED', 'NOT_RECORDED', 'VERIFY_MISMATCH', 'PLAN_FAILED', 'NO_MATCHING_TAGS', 'INVALID_NAME', 'NOT_ATTEMPTED'],
   /** Bad input: exit 2 in the CLI, 400 in the HTTP API. */
   input: ['CONFIG_INVALID', 'CREDENTIAL_HELPER', 'USAGE', 'BAD_REQUEST'],
   /** The serverless API's own refusals. */

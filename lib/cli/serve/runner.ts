@@ -35,8 +35,11 @@ export interface RunnerDeps {
 /** A run this process is working on: tasks queued and finished, and whether planning is complete. */
 interface ActiveRun {
   queued: number;
+  /** Tasks ended in this process, with or without a recorded result. */
   done: number;
   planned: boolean;
+  /** Tasks whose result could not be written: the report fails them with NOT_RECORDED. */
+  unrecorded?: number;
 }
 
 /** After the drain deadline, uploads stop at their next checkpoint; this long after (at most the drain time), transfers are aborted. */
@@ -179,6 +182,7 @@ export class Runner {
         await this.finished(item.task.runId, result);
       } catch (err) {
         this.deps.logger.error(`run ${item.task.runId}: the result of ${item.task.rule.source} could not be recorded: ${messageOf(err)}`);
+        await this.unrecorded(item.task.runId);
       } finally {
         this.running -= 1;
         this.deps.metrics.inFlight.dec();
@@ -193,6 +197,15 @@ export class Runner {
     const run = this.runs.get(runId);
     if (!run) return;
     run.done += 1;
+    await this.maybeReport(runId);
+  }
+
+  /** A task ended without a recorded result: it still ends its run, whose report then fails it (NOT_RECORDED). */
+  private async unrecorded(runId: string): Promise<void> {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    run.done += 1;
+    run.unrecorded = (run.unrecorded ?? 0) + 1;
     await this.maybeReport(runId);
   }
 
@@ -211,7 +224,10 @@ export class Runner {
     if (!run?.planned || run.done < run.queued) return;
     this.runs.delete(runId);
     try {
-      const outcome = await aggregateRun(this.deps.store, runId, this.deps.version);
+      const missing = run.unrecorded
+        ? { code: 'NOT_RECORDED' as const, message: 'its result could not be recorded (see the log); a new run copies it again' }
+        : undefined;
+      const outcome = await aggregateRun(this.deps.store, runId, this.deps.version, new Date(), missing);
       if (outcome.state !== 'reported') return this.deps.logger.warn(`run ${runId}: not reported (${outcome.state})`);
       this.deps.metrics.runReported(outcome.failed);
       this.deps.logger.info(

@@ -3,6 +3,7 @@ import { runKeys, type ObjectStore } from '../../store/index.js';
 import { writeRunReport } from '../report/write-report.js';
 import { formatRuleFile } from '../../rules/index.js';
 import { notRunResult } from '../transfer/transfer-one.js';
+import type { ErrorCode } from '../../util/errors.js';
 import { PlanManifest, PlanSlice, readJson, readResults } from './run-state.js';
 
 export type AggregateOutcome =
@@ -12,9 +13,16 @@ export type AggregateOutcome =
 
 /**
  * Writes the run's report when every task has a result, or when the run expired (missing results
- * then count as failed with EXPIRED). Idempotent: a later call rewrites the same report.
+ * then count as failed with EXPIRED), or when `missing` says why the results that are missing will not
+ * come (they count as failed with it). Idempotent: a later call rewrites the same report.
  */
-export async function aggregateRun(store: ObjectStore, runId: string, version: string, now = new Date()): Promise<AggregateOutcome> {
+export async function aggregateRun(
+  store: ObjectStore,
+  runId: string,
+  version: string,
+  now = new Date(),
+  missing?: { readonly code: ErrorCode; readonly message: string },
+): Promise<AggregateOutcome> {
   const manifest = await readJson(store, runKeys.plan(runId), PlanManifest);
   if (!manifest) return { state: (await store.list(runKeys.slices(runId))).length ? 'planning' : 'unknown', runId };
   const slices = (await Promise.all((await store.list(runKeys.slices(runId))).map((k) => readJson(store, k, PlanSlice)))).filter((s) => s !== undefined);
@@ -22,12 +30,9 @@ export async function aggregateRun(store: ObjectStore, runId: string, version: s
   const results = await readResults(store, runId);
   const expired = now.toISOString() > manifest.expiresAt;
   const done = [...tasks.keys()].filter((id) => results.has(id)).length;
-  if (done < tasks.size && !expired) return { state: 'running', runId, done, tasks: tasks.size };
-  const all: TaskResult[] = [...tasks.values()].map(
-    (t) =>
-      results.get(t.taskId) ??
-      notRunResult(t, { code: 'EXPIRED', message: `no result before the run expired at ${manifest.expiresAt}` }, 0, manifest.createdAt),
-  );
+  if (done < tasks.size && !expired && !missing) return { state: 'running', runId, done, tasks: tasks.size };
+  const why = expired || !missing ? { code: 'EXPIRED' as const, message: `no result before the run expired at ${manifest.expiresAt}` } : missing;
+  const all: TaskResult[] = [...tasks.values()].map((t) => results.get(t.taskId) ?? notRunResult(t, why, 0, manifest.createdAt));
   const finishedAt =
     [...results.values()]
       .map((r) => new Date(Date.parse(r.startedAt) + r.durationMs).toISOString())
