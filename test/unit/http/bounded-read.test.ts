@@ -73,6 +73,12 @@ describe('readBounded', () => {
     assert.ok(body.destroyed);
   });
 
+  it('takes the first of repeated Content-Length values', async () => {
+    const { body, reads } = counted('abcdefgh');
+    await assert.rejects(readBounded({ body, url: URL, headers: { 'content-length': ['8', '8'] } }, 7, 'manifest', { fail: capture }));
+    assert.equal(reads(), 0);
+  });
+
   it('accepts a body of exactly the cap, declared or streamed in several chunks', async () => {
     const declared = await readBounded({ body: chunks('abc', 'def', 'g'), url: URL, headers: { 'content-length': ['7'] } }, 7, 'manifest');
     assert.equal(declared.toString(), 'abcdefg');

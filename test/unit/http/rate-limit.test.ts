@@ -78,6 +78,16 @@ describe('RateLimiter', () => {
     assert.equal(next(), 1);
   });
 
+  it('never waits less than the rate allows: at 3 qps the 4th take waits 334 ms (333.3 rounded up)', async () => {
+    const done = start(new RateLimiter(3), 4);
+    await settle();
+    assert.equal(done(), 3);
+    await after(333);
+    assert.equal(done(), 3);
+    await after(1);
+    assert.equal(done(), 4);
+  });
+
   it('queued takes go one token apart, in order', async () => {
     const limiter = new RateLimiter(1);
     const order: number[] = [];
