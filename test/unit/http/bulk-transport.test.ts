@@ -18,8 +18,20 @@ describe('BulkTransport', () => {
   let hangOrigin: string;
   let ca: string;
   const sockets = new Set<Socket>();
+  /** The server side of each connection a request came in on. */
+  const served: Socket[] = [];
+  /** Held until a second connection comes in (or 300 ms pass): shows whether the client opened one. */
+  let held: (() => void) | undefined;
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
     '/blob': (_req, res) => res.end('bytes'),
+    '/held': (_req, res) => {
+      const timer = setTimeout(() => held?.(), 300);
+      held = () => {
+        clearTimeout(timer);
+        held = undefined;
+        res.end('held');
+      };
+    },
     '/silent': () => {},
     '/trickle': (_req, res) => {
       res.writeHead(200, { 'content-length': '1000' });
@@ -34,8 +46,15 @@ describe('BulkTransport', () => {
   before(async () => {
     const pki = await ensurePki();
     ca = readFileSync(pki.caCert, 'utf8');
-    tls = createTlsServer({ key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert) }, (req, res) => routes[req.url ?? '']?.(req, res));
-    tls.on('connection', (s: Socket) => sockets.add(s));
+    tls = createTlsServer({ key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert) }, (req, res) => {
+      served.push(req.socket);
+      routes[req.url ?? '']?.(req, res);
+    });
+    tls.keepAliveTimeout = 0; // no Keep-Alive hint: the client's own keepAliveMs decides
+    tls.on('connection', (s: Socket) => {
+      sockets.add(s);
+      held?.();
+    });
     // accepts TCP and never says a word: a TLS handshake against it never completes
     hang = createNetServer((s) => sockets.add(s));
     for (const s of [tls, hang]) await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
@@ -81,6 +100,29 @@ describe('BulkTransport', () => {
     const t = transport({ ca, bodyIdleMs: 200 });
     const res = await get(t, '/trickle');
     await assert.rejects(res.body.text(), (err: Coded) => err.code === 'UND_ERR_BODY_TIMEOUT');
+    await t.close();
+  });
+
+  it('keeps to `connections` per origin: a second request waits for the busy connection', LIMIT, async () => {
+    const t = transport({ ca, connections: 1 });
+    served.length = 0;
+    const both = await Promise.all([text(t, '/held'), text(t, '/blob')]);
+    assert.deepEqual(both, ['held', 'bytes']);
+    assert.equal(new Set(served).size, 1);
+    await t.close();
+  });
+
+  it('an idle pooled connection is closed after keepAliveMs', LIMIT, async () => {
+    const t = transport({ ca, keepAliveMs: 200 });
+    served.length = 0;
+    assert.equal(await text(t, '/blob'), 'bytes');
+    const socket = served[0] as Socket;
+    // undici's own default is 4 s: 3 s tells them apart with room for a slow machine
+    const closed = await Promise.race([
+      new Promise((resolve) => socket.once('close', () => resolve(true))),
+      new Promise((resolve) => setTimeout(() => resolve(false), 3000).unref()),
+    ]);
+    assert.equal(closed, true);
     await t.close();
   });
 

@@ -136,10 +136,19 @@ describe('HttpTransport bounds', () => {
     await t.close();
   });
 
-  it('the connect timer stops at the connection: a response later than connectMs arrives (http and https)', LIMIT, async () => {
+  it('the connect timer stops at the connection: a response later than connectMs arrives (http and https, fresh sockets)', LIMIT, async () => {
     const t = transport({ connectMs: 300, ca });
     assert.equal(await (await get(t, '/late')).body.text(), 'late');
     assert.equal(await (await get(t, '/late', tlsOrigin)).body.text(), 'late');
+    await t.close();
+  });
+
+  it('a pooled connection gets no connect timer: a slow response on a reused socket arrives', LIMIT, async () => {
+    const t = transport({ connectMs: 300 });
+    served.length = 0;
+    await (await get(t, '/json')).body.text();
+    assert.equal(await (await get(t, '/late')).body.text(), 'late');
+    assert.equal(new Set(served).size, 1, 'the second request reused the connection');
     await t.close();
   });
 
