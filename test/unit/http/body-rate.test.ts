@@ -142,4 +142,14 @@ describe('guardBodyRate', () => {
     advance(10_000);
     assert.equal(made(), 0);
   });
+
+  it('the guard never keeps the process alive (its timer is unref’d)', async () => {
+    mock.timers.reset(); // real timers: only a ref’d one shows up in the active resources
+    const refd = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = refd();
+    const body = new Readable({ read() {} });
+    guardBodyRate(body, { windowMs: 60_000, minBytes: 1 }, () => new Error('too slow'));
+    assert.equal(refd(), before);
+    body.destroy();
+  });
 });
