@@ -92,7 +92,7 @@ describe('BulkTransport', () => {
   it('a body below the minimum rate fails with BODY_TOO_SLOW (the rate guard is on undici bodies too)', LIMIT, async () => {
     const t = transport({ ca, bodyRate: { windowMs: 200, minBytes: 100 } });
     const res = await get(t, '/trickle');
-    await assert.rejects(res.body.text(), (err: Coded) => err.code === 'BODY_TOO_SLOW');
+    await assert.rejects(res.body.text(), (err: Coded) => err.code === 'BODY_TOO_SLOW' && err.message === 'body slower than 100 bytes per 200 ms');
     await t.close();
   });
 

@@ -92,7 +92,9 @@ describe('HttpTransport bounds', () => {
 
   it('https: verifies against `ca`, refuses an unknown CA, and `insecure` skips verification', LIMIT, async () => {
     const trusted = transport({ ca });
-    assert.deepEqual(await (await get(trusted, '/json', tlsOrigin)).body.json(), { ok: true });
+    const res = await get(trusted, '/json', tlsOrigin);
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(await res.body.json(), { ok: true });
     const strict = transport();
     await assert.rejects(get(strict, '/json', tlsOrigin), (err: Error & { code?: string }) => /CERT|SIGNATURE|ISSUER/.test(err.code ?? ''));
     const insecure = transport({ insecure: true });
@@ -162,6 +164,16 @@ describe('HttpTransport bounds', () => {
     await t.close();
   });
 
+  it('a body below bodyRate: BODY_TOO_SLOW naming the rate, as the cause of the body error', LIMIT, async () => {
+    const t = transport({ bodyRate: { windowMs: 200, minBytes: 100 } });
+    const res = await get(t, '/stall');
+    await assert.rejects(res.body.text(), (err: Error & { cause?: TransportError }) => {
+      assert.deepEqual([err.cause?.code, err.cause?.message], ['BODY_TOO_SLOW', 'body slower than 100 bytes per 200 ms']);
+      return true;
+    });
+    await t.close();
+  });
+
   it('dump() returns at once for a body already read or destroyed', LIMIT, async () => {
     const t = transport();
     const read = await get(t, '/json');
@@ -187,7 +199,7 @@ describe('HttpTransport bounds', () => {
   });
 
   it('dump() cuts off a body longer than the error-body cap (it never ends here) by destroying it', LIMIT, async () => {
-    const t = transport();
+    const t = transport({ bodyIdleMs: 60_000 }); // only the cap can end this dump within the test's limit
     const res = await get(t, '/endless');
     await res.body.dump();
     assert.ok(res.body.destroyed);
