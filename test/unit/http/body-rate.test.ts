@@ -63,26 +63,22 @@ describe('guardBodyRate', () => {
     assert.equal(body.errored, stalled);
   });
 
-  it('exactly minBytes resets the window: the next stall is counted from that tick', async () => {
-    const { body, stalled } = guarded(1000, 100);
-    body.push(Buffer.alloc(100));
-    await settle();
-    advance(1099);
-    assert.equal(body.destroyed, false);
-    advance(1);
-    assert.equal(body.errored, stalled);
-  });
-
-  it('bytes arriving mid-window reset the wait: silent 900 ms, then 100 bytes, stalls a whole window after that tick', async () => {
-    const { body, stalled } = guarded(1000, 100);
-    advance(950);
-    body.push(Buffer.alloc(100));
-    await settle();
-    advance(1049); // the tick at 1000 ms saw the bytes: the next window ends at 2000 ms
-    assert.equal(body.destroyed, false);
-    advance(1);
-    assert.equal(body.errored, stalled);
-  });
+  // minBytes seen at a tick start a new window: the body stalls a whole window after that tick
+  for (const [pushAt, stallAt, why] of [
+    [0, 1100, 'exactly minBytes resets the window'],
+    [950, 2000, 'bytes arriving after 950 silent ms reset the wait'],
+  ] as const) {
+    it(`${why}: 100 bytes at ${pushAt} ms, stalled at ${stallAt} ms`, async () => {
+      const { body, stalled } = guarded(1000, 100);
+      advance(pushAt);
+      body.push(Buffer.alloc(100));
+      await settle();
+      advance(stallAt - pushAt - 1);
+      assert.equal(body.destroyed, false);
+      advance(1);
+      assert.equal(body.errored, stalled);
+    });
+  }
 
   it('a body whose consumer is not reading (data buffered) is not counted as stalled', async () => {
     const { body, made } = guarded(1000, 100, { flowing: false });
@@ -94,29 +90,20 @@ describe('guardBodyRate', () => {
     body.destroy();
   });
 
-  it('ticks every windowMs / 10: a 250 ms window stalls at 250 ms', async () => {
-    const { body } = guarded(250, 100);
-    advance(249);
-    assert.equal(body.destroyed, false);
-    advance(1);
-    assert.ok(body.destroyed);
-  });
-
-  it('the tick is at least 10 ms: a 25 ms window stalls at 30 ms, not 26', async () => {
-    const { body } = guarded(25, 100);
-    advance(29);
-    assert.equal(body.destroyed, false);
-    advance(1);
-    assert.ok(body.destroyed);
-  });
-
-  it('the tick is at most 1000 ms: a 15.5 s window stalls at 16 s, not 15.5 s', async () => {
-    const { body } = guarded(15_500, 100);
-    advance(15_999);
-    assert.equal(body.destroyed, false);
-    advance(1);
-    assert.ok(body.destroyed);
-  });
+  // the tick is windowMs / 10 clamped to [10, 1000] ms, so a window ends on the first tick at or past it
+  for (const [windowMs, stallAt, why] of [
+    [250, 250, 'ticks every windowMs / 10'],
+    [25, 30, 'the tick is at least 10 ms (not 26 ms)'],
+    [15_500, 16_000, 'the tick is at most 1000 ms (not 15.5 s)'],
+  ] as const) {
+    it(`${why}: a ${windowMs} ms window stalls at ${stallAt} ms`, async () => {
+      const { body } = guarded(windowMs, 100);
+      advance(stallAt - 1);
+      assert.equal(body.destroyed, false);
+      advance(1);
+      assert.ok(body.destroyed);
+    });
+  }
 
   it('stops at the end of the body (no stalled() afterwards, even without autoDestroy)', async () => {
     const { body, made } = guarded(1000, 100, { autoDestroy: false });

@@ -28,25 +28,22 @@ describe('RateLimiter', () => {
     }
   });
 
-  it('bursts ceil(qps) requests at once: 2.5 qps lets 3 through, the 4th waits', async () => {
-    const done = start(new RateLimiter(2.5), 4);
-    await settle();
-    assert.equal(done(), 3);
-    await after(399); // 1 token / 2.5 qps = 400 ms
-    assert.equal(done(), 3);
-    await after(1);
-    assert.equal(done(), 4);
-  });
-
-  it('a burst is at least 1: at 0.5 qps the first goes at once and the second waits 2 s', async () => {
-    const done = start(new RateLimiter(0.5), 2);
-    await settle();
-    assert.equal(done(), 1);
-    await after(1999);
-    assert.equal(done(), 1);
-    await after(1);
-    assert.equal(done(), 2);
-  });
+  // burst = max(1, ceil(qps)) go at once; the next waits 1 / qps seconds, rounded up to the ms
+  for (const [qps, burst, waitMs, why] of [
+    [2.5, 3, 400, 'bursts ceil(qps) at once'],
+    [0.5, 1, 2000, 'a burst is at least 1'],
+    [3, 3, 334, 'never waits less than the rate allows (333.3 rounded up)'],
+  ] as const) {
+    it(`${why}: at ${qps} qps ${burst} go at once, the next waits ${waitMs} ms`, async () => {
+      const done = start(new RateLimiter(qps), burst + 1);
+      await settle();
+      assert.equal(done(), burst);
+      await after(waitMs - 1);
+      assert.equal(done(), burst);
+      await after(1);
+      assert.equal(done(), burst + 1);
+    });
+  }
 
   it('refills at qps tokens per second, never above the burst', async () => {
     const limiter = new RateLimiter(2);
@@ -76,16 +73,6 @@ describe('RateLimiter', () => {
     assert.equal(next(), 0);
     await after(1);
     assert.equal(next(), 1);
-  });
-
-  it('never waits less than the rate allows: at 3 qps the 4th take waits 334 ms (333.3 rounded up)', async () => {
-    const done = start(new RateLimiter(3), 4);
-    await settle();
-    assert.equal(done(), 3);
-    await after(333);
-    assert.equal(done(), 3);
-    await after(1);
-    assert.equal(done(), 4);
   });
 
   it('queued takes go one token apart, in order', async () => {
