@@ -12,6 +12,7 @@ import { until } from '../../support/until.js';
 
 type Options = ConstructorParameters<typeof HttpTransport>[0];
 const LIMIT = { timeout: 10_000 };
+const SLOW = 1500;
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
@@ -32,11 +33,12 @@ describe('HttpTransport', () => {
       res.writeHead(200, { 'content-length': '100' });
       res.write('x'.repeat(10));
     },
-    '/late': (_req, res) => void setTimeout(() => res.end('late'), 700),
+    // SLOW is well past the 800 ms bounds below, which a busy machine still connects and answers within
+    '/late': (_req, res) => void setTimeout(() => res.end('late'), SLOW),
     '/slow-body': (_req, res) => {
       res.writeHead(200, { 'content-length': '4' });
       res.write('sl');
-      setTimeout(() => res.end('ow'), 500);
+      setTimeout(() => res.end('ow'), SLOW);
     },
     '/upload': (req, res) => {
       const chunks: Buffer[] = [];
@@ -158,7 +160,7 @@ describe('HttpTransport', () => {
   });
 
   it('the headers deadline ends at the response: a body slower than headersMs is read whole', LIMIT, async () => {
-    const t = transport({ headersMs: 200 });
+    const t = transport({ headersMs: 800 });
     assert.equal(await (await get(t, '/slow-body')).body.text(), 'slow');
     await t.close();
   });
@@ -173,14 +175,14 @@ describe('HttpTransport', () => {
   });
 
   it('the connect timer stops at the connection: a response later than connectMs arrives (http and https, fresh sockets)', LIMIT, async () => {
-    const t = transport({ connectMs: 300, ca });
-    assert.equal(await (await get(t, '/late')).body.text(), 'late');
-    assert.equal(await (await get(t, '/late', tlsOrigin)).body.text(), 'late');
+    const t = transport({ connectMs: 800, ca });
+    const late = async (at: string): Promise<string> => (await get(t, '/late', at)).body.text();
+    assert.deepEqual(await Promise.all([late(origin), late(tlsOrigin)]), ['late', 'late']);
     await t.close();
   });
 
   it('a pooled connection gets no connect timer: a slow response on a reused socket arrives', LIMIT, async () => {
-    const t = transport({ connectMs: 300 });
+    const t = transport({ connectMs: 800 });
     served.length = 0;
     await (await get(t, '/json')).body.text();
     assert.equal(await (await get(t, '/late')).body.text(), 'late');
