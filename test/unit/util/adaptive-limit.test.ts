@@ -95,6 +95,24 @@ describe('AdaptiveLimit', { timeout: 20_000 }, () => {
     limiter.pushback();
     assert.deepEqual(changes, ['8 push-back']);
     assert.equal(limiter.limit, 8);
+    // at the floor a push-back changes nothing, and says nothing
+    const low = new AdaptiveLimit({ initial: 1, max: 4, now: () => 0, onChange: () => assert.fail('no change at the floor') });
+    low.pushback();
+  });
+
+  it('takes a push-back again once the next window has closed', async () => {
+    const changes: string[] = [];
+    const limiter = new AdaptiveLimit({ initial: 16, max: 16, now: () => 0, onChange: (l, why) => changes.push(`${l} ${why}`) });
+    limiter.pushback();
+    const release: Array<() => void> = [];
+    const jobs = Array.from({ length: 8 }, () => limiter.run(() => new Promise<void>((r) => release.push(r))));
+    await tick();
+    for (const r of release.splice(0, 4)) r();
+    await tick();
+    limiter.pushback();
+    assert.deepEqual(changes, ['8 push-back', '4 push-back']);
+    for (const r of release.splice(0)) r();
+    await Promise.all(jobs);
   });
 
   it('holds after a push-back instead of climbing straight back', async () => {
@@ -140,5 +158,34 @@ describe('AdaptiveLimit', { timeout: 20_000 }, () => {
     await tick();
     for (const id of release.keys()) release.get(id)!();
     await Promise.all(jobs);
+  });
+
+  // invariant: a settled limit tries one step up after exactly REPROBE_WINDOWS (8) windows, never at its ceiling
+  it('re-probes a settled limit after exactly eight windows, and never at the ceiling', async () => {
+    /** Steps of a pipe of capacity 4: every step ends all work in flight, in 10 units per 4 jobs or fewer. */
+    async function steps(max: number, count: number) {
+      let now = 0;
+      let step = 0;
+      const changes: string[] = [];
+      const limiter = new AdaptiveLimit({ initial: 4, max, now: () => now, onChange: (l, why) => changes.push(`${l} ${why} @${step}`) });
+      const inFlight: Array<() => void> = [];
+      const jobs = Array.from({ length: 400 }, () => limiter.run(() => new Promise<void>((r) => inFlight.push(r))));
+      for (step = 1; step <= count; step++) {
+        await tick();
+        now += 10 * Math.max(1, inFlight.length / 4);
+        for (const done of inFlight.splice(0)) done();
+        await tick();
+      }
+      for (let guard = 0; guard < 1000 && inFlight.length; guard++) {
+        for (const done of inFlight.splice(0)) done();
+        await tick();
+      }
+      await Promise.all(jobs);
+      return changes;
+    }
+    // one window a step: 8 gains nothing at a capacity of 4, then 4 holds for 8 windows, then 5 is tried
+    assert.deepEqual((await steps(64, 12)).slice(0, 3), ['8 faster @1', '4 no gain @2', '5 probe @10']);
+    // at a ceiling of 4 the first window settles, and no probe ever goes above it
+    assert.deepEqual(await steps(4, 12), []);
   });
 });
