@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
+import { DEFAULT_ROUTINES, MAX_ADAPTIVE_ROUTINES } from '../util/limits.js';
 import { UsageError } from './usage-error.js';
 
 /** Everything the flat (original-compatible) command line accepts, validated. */
@@ -92,7 +93,11 @@ export function buildProgram(version: string): Command {
     .version(version, '-v, --version')
     .option('--securityFile <path>', 'registry credentials (yaml, yml or json); falls back to ~/.docker/config.json')
     .option('--ruleFile <path>', 'rules: "source: target" map or a list of {source, target}')
-    .option('--routines <n>', 'most images copied in parallel (default: starts at 5 and adapts to the link, up to 32)', int('routines'))
+    .option(
+      '--routines <n>',
+      `most images copied in parallel (default: starts at ${DEFAULT_ROUTINES} and adapts to the link, up to ${MAX_ADAPTIVE_ROUTINES})`,
+      int('routines'),
+    )
     .option('--retry <n>', 'extra passes over failed images', int('retry'), 2)
     .option('--qps <n>', 'requests per second per registry (default: not limited, as in the original)', int('qps'))
     .option('--registry <host>', 'default target registry for rules with an empty target')
