@@ -17,6 +17,9 @@ export interface RunContext {
   stdout(text: string): void;
 }
 
+/** Requests in flight while planning: `--routines`, or the adaptive limit's start. */
+export const planningConcurrency = (options: Pick<CliOptions, 'routines'>): number => options.routines ?? DEFAULT_ROUTINES;
+
 /** Without `--routines`: from DEFAULT_ROUTINES up to MAX_ADAPTIVE_ROUTINES; with it: that many, less only on push-back. */
 export function imagesInFlight(routines: number | undefined, logger: Logger): AdaptiveLimit {
   return new AdaptiveLimit({

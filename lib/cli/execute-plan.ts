@@ -17,9 +17,8 @@ import type { CredentialStore } from '../credentials/index.js';
 import { FsObjectStore, localRunKeys } from '../store/index.js';
 import { estimatePlan, failedRulesV2, runTasks, transferSources, writeRunReport, type PlanEstimate } from '../usecases/index.js';
 import { escapeControl } from '../util/escape-control.js';
-import { DEFAULT_ROUTINES } from '../util/limits.js';
 import type { Logger } from '../util/logger.js';
-import type { RunContext } from './context.js';
+import { planningConcurrency, type RunContext } from './context.js';
 import type { TtyProgress } from './progress.js';
 
 // A plan in hand, from a rule file or from the CCR inventory: copy it (or print it) and report.
@@ -143,7 +142,7 @@ async function printPlan(ctx: RunContext, pool: RegistryPool, tasks: TransferTas
   const mode = ctx.options.estimate;
   const estimate = mode
     ? await estimatePlan({ repository: (r, repo) => pool.repository(r, repo) }, tasks, mode, {
-        concurrency: ctx.options.routines ?? DEFAULT_ROUTINES,
+        concurrency: planningConcurrency(ctx.options),
         signal: ctx.signal,
       })
     : undefined;

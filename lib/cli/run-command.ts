@@ -2,9 +2,8 @@ import { ConfigError, loadRuleFile, type Rule, type RuleV2 } from '../rules/inde
 import { CredentialHelperError, loadSecurityFile, type CredentialStore } from '../credentials/index.js';
 import { checkPlanFailures, checkRegistryAccess, newRunId, planRun, planSources, type AccessCheckFailure } from '../usecases/index.js';
 import { hintText } from '../report/index.js';
-import { DEFAULT_ROUTINES } from '../util/limits.js';
 import type { Logger } from '../util/logger.js';
-import type { RunContext } from './context.js';
+import { planningConcurrency, type RunContext } from './context.js';
 import { executePlan, poolFor } from './execute-plan.js';
 import { UsageError } from './usage-error.js';
 
@@ -25,7 +24,7 @@ export async function runCommand(ctx: RunContext): Promise<number> {
     const check = await checkRegistryAccess(
       { checkAccess: (r, repo, signal) => pool.client(r, repo).checkAccess(signal), credentialSource: (r, repo) => pool.credentialSource(r, repo) },
       rules,
-      { signal: ctx.signal, concurrency: options.routines ?? DEFAULT_ROUTINES },
+      { signal: ctx.signal, concurrency: planningConcurrency(options) },
     );
     for (const f of check.failed) logCheckFailure(logger, f);
     const plan = await planRun(
@@ -35,7 +34,7 @@ export async function runCommand(ctx: RunContext): Promise<number> {
         runId,
         tagExistOverridden: options.tagExistOverridden,
         signal: ctx.signal,
-        concurrency: options.routines ?? DEFAULT_ROUTINES,
+        concurrency: planningConcurrency(options),
       },
     );
     const rulesV2 = rules.filter((r): r is RuleV2 => 'version' in r);

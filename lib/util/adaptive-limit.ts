@@ -5,6 +5,8 @@ const REPROBE_WINDOWS = 8;
 /** A window is at least this many completions, however low the limit. */
 const MIN_WINDOW = 4;
 
+export type LimitChange = 'faster' | 'no gain' | 'push-back' | 'probe';
+
 export interface AdaptiveLimitOptions {
   readonly initial: number;
   /** Never more work in flight than this (the user's `--routines` when given). */
@@ -14,7 +16,7 @@ export interface AdaptiveLimitOptions {
   /** @default performance.now */
   readonly now?: () => number;
   /** Every change of the limit, with its reason. */
-  readonly onChange?: (limit: number, reason: 'faster' | 'no gain' | 'push-back' | 'probe') => void;
+  readonly onChange?: (limit: number, reason: LimitChange) => void;
 }
 
 /**
@@ -66,9 +68,7 @@ export class AdaptiveLimit {
   /** The registry or the link pushed back: halve the work in flight, at most once a window. */
   pushback(): void {
     if (this.window.pushedBack) return;
-    this.probing = false;
-    this.probe = undefined;
-    this.settledWindows = 0;
+    this.settle();
     this.change(Math.floor(this.value / 2), 'push-back');
     this.window.pushedBack = true;
   }
@@ -108,7 +108,7 @@ export class AdaptiveLimit {
     this.settledWindows = 0;
   }
 
-  private change(next: number, reason: 'faster' | 'no gain' | 'push-back' | 'probe'): void {
+  private change(next: number, reason: LimitChange): void {
     const value = clamp(next, this.min, this.options.max);
     if (value === this.value) return;
     this.value = value;

@@ -182,7 +182,7 @@ export class Runner {
         await this.finished(item.task.runId, result);
       } catch (err) {
         this.deps.logger.error(`run ${item.task.runId}: the result of ${item.task.rule.source} could not be recorded: ${messageOf(err)}`);
-        await this.unrecorded(item.task.runId);
+        await this.ended(item.task.runId, true);
       } finally {
         this.running -= 1;
         this.deps.metrics.inFlight.dec();
@@ -194,18 +194,15 @@ export class Runner {
   private async finished(runId: string, result: TaskResult): Promise<void> {
     if (isUnfinished(result)) return;
     this.deps.metrics.taskDone(result);
-    const run = this.runs.get(runId);
-    if (!run) return;
-    run.done += 1;
-    await this.maybeReport(runId);
+    await this.ended(runId, false);
   }
 
-  /** A task ended without a recorded result: it still ends its run, whose report then fails it (NOT_RECORDED). */
-  private async unrecorded(runId: string): Promise<void> {
+  /** A task ends its run's share of work; one `unrecorded` (no result written) is failed by the report (NOT_RECORDED). */
+  private async ended(runId: string, unrecorded: boolean): Promise<void> {
     const run = this.runs.get(runId);
     if (!run) return;
     run.done += 1;
-    run.unrecorded = (run.unrecorded ?? 0) + 1;
+    if (unrecorded) run.unrecorded = (run.unrecorded ?? 0) + 1;
     await this.maybeReport(runId);
   }
 

@@ -43,9 +43,7 @@ const UNREACHABLE: ReadonlySet<string> = new Set<FailureKind>(['CONNECTION_REFUS
  * reported once per registry through onRegistryDown instead of each after its own retries.
  */
 export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[], options: RunTasksOptions): Promise<TaskResult[]> {
-  const { routines } = options;
-  const fixed = typeof routines === 'number' ? pLimit(Math.max(1, routines)) : undefined;
-  const limit = <T>(fn: () => Promise<T>): Promise<T> => (fixed ? fixed(fn) : (routines as ConcurrencyLimit).run(fn));
+  const limit: ConcurrencyLimit = typeof options.routines === 'number' ? { run: pLimit(Math.max(1, options.routines)) } : options.routines;
   const final = new Map<string, TaskResult>();
   const down = new Map<string, { failure: TaskResult; notAttempted: number }>();
   const passes = 1 + Math.max(0, options.retry);
@@ -54,7 +52,7 @@ export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[
     if (pass > 1) options.onRetryPass?.(pass, passes, pending.length);
     const results = await Promise.all(
       pending.map((task) =>
-        limit(async () => {
+        limit.run(async () => {
           if (options.signal?.aborted) return interrupted(task, pass);
           const blocked = [task.source.registry, task.target.registry].find((r) => down.has(r));
           if (blocked) return notAttempted(task, blocked, down.get(blocked)!, pass);
