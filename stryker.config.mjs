@@ -5,11 +5,13 @@
 export default {
   mutate: ['lib/{oci,copy,http,registry,util,planner,rules,credentials}/**/*.ts', '!lib/**/index.ts', '!lib/**/*.d.ts'],
   // node:test files run one process each (node prints TAP when its output is not a terminal); with
-  // per-test coverage each mutant runs only the test files that load or reach its code
+  // per-test coverage each mutant runs only the test files that load or reach its code. The sandbox is
+  // transpiled once (scripts/mutate-build.mjs), so each file runs on plain node, without tsx.
   testRunner: 'tap',
+  buildCommand: 'node scripts/mutate-build.mjs',
   tap: {
     testFiles: ['test/unit/**/*.test.ts'],
-    nodeArgs: ['--import', 'tsx', '-r', '{{hookFile}}', '{{testFile}}'],
+    nodeArgs: ['-r', '{{hookFile}}', '{{testFile}}'],
     forceBail: true,
   },
   coverageAnalysis: 'perTest',
