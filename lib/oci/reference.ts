@@ -33,8 +33,9 @@ export function isValidTag(tag: string): boolean {
 }
 
 /**
- * True when the first path component names a registry host: it contains a dot or a port, or is
- * `localhost` (the Docker rule; the original tool treated `localhost:5000/x` as a Docker Hub namespace).
+ * True when the first path component names a registry host: it contains a dot or a port, is
+ * `localhost` (the Docker rule; the original tool treated `localhost:5000/x` as a Docker Hub namespace),
+ * or opens with `[` (an IPv6 literal, then validated as a host).
  */
 export function looksLikeRegistry(component: string): boolean {
   return component.includes('.') || component.includes(':') || component === 'localhost' || component.startsWith('[');
@@ -79,7 +80,10 @@ export function parseReference(input: string): Reference {
   let registry = DOCKER_HUB;
   if (parts.length > 1 && looksLikeRegistry(parts[0]!)) {
     const host = parts.shift()!;
-    if (!DOMAIN.test(host)) throw new InvalidReferenceError(input, `"${host}" is not a valid registry host[:port]`);
+    // the grammar alone lets through what no URL can hold: a port above 65535, brackets without an IPv6 address
+    if (!DOMAIN.test(host) || !URL.canParse(`https://${host}/`)) {
+      throw new InvalidReferenceError(input, `"${host}" is not a valid registry host[:port]`);
+    }
     registry = normaliseRegistry(host);
   }
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');

@@ -89,3 +89,84 @@ describe('DigestVerifier', () => {
     }
   });
 });
+
+describe('parseManifest: what the body is taken for', () => {
+  const image = { schemaVersion: 2, config: desc(1), layers: [desc(2)] };
+
+  it('reads a known Content-Type through its parameters and spaces', () => {
+    for (const header of [`${MediaType.dockerManifest}; charset=utf-8`, `${MediaType.dockerManifest} ; charset=utf-8`, ` ${MediaType.dockerManifest}`]) {
+      assert.equal(parseManifest(bytes(image), header).mediaType, MediaType.dockerManifest, header);
+    }
+    const list = parseManifest(bytes({ schemaVersion: 2, manifests: [desc(4)] }), `${MediaType.dockerList} ;charset=utf-8`);
+    assert.deepEqual([list.kind, list.mediaType], ['index', MediaType.dockerList]);
+  });
+
+  it('without a Content-Type: schema 1 signed or not by its signatures, an index by its manifests array, else an OCI image', () => {
+    const fsLayers = [{ blobSum: desc(6).digest }];
+    const signed = parseManifest(bytes({ schemaVersion: 1, fsLayers, signatures: [{ header: {} }] }));
+    assert.deepEqual([signed.kind, signed.mediaType], ['schema1', MediaType.dockerSchema1Signed]);
+    const unsigned = parseManifest(bytes({ schemaVersion: 1, fsLayers }), 'application/json');
+    assert.deepEqual([unsigned.kind, unsigned.mediaType], ['schema1', MediaType.dockerSchema1]);
+    const index = parseManifest(bytes({ schemaVersion: 2, manifests: [] }));
+    assert.deepEqual([index.kind, index.mediaType], ['index', MediaType.ociIndex]);
+    const img = parseManifest(bytes(image), 'application/json');
+    assert.deepEqual([img.kind, img.mediaType], ['image', MediaType.ociManifest]);
+  });
+
+  it('takes a body with a config for an image even when its media type is unknown (kept as declared)', () => {
+    const m = parseManifest(bytes({ ...image, mediaType: 'application/vnd.example.image+json' }));
+    assert.deepEqual([m.kind, m.mediaType], ['image', 'application/vnd.example.image+json']);
+    assert.deepEqual(manifestBlobs(m), [desc(1), desc(2)]);
+  });
+
+  it('refuses a body of an unknown media type with neither config nor manifests, naming the type', () => {
+    assert.throws(() => parseManifest(bytes({ schemaVersion: 2, mediaType: 'application/vnd.example+json', blobs: [] })), {
+      name: 'ManifestError',
+      code: 'MANIFEST_INVALID',
+      message: 'unsupported manifest media type "application/vnd.example+json"',
+    });
+  });
+});
+
+describe('parseManifest: bodies that are not manifests', () => {
+  it('invalid JSON: a ManifestError naming it, with the parser error as cause', () => {
+    assert.throws(
+      () => parseManifest(Buffer.from('{"schemaVersion": 2,')),
+      (err: unknown) => {
+        assert.ok(err instanceof ManifestError);
+        assert.equal(err.name, 'ManifestError');
+        assert.equal(err.message, 'manifest is not valid JSON');
+        assert.ok(err.cause instanceof SyntaxError);
+        return true;
+      },
+    );
+  });
+
+  it('JSON that is not an object (a number, a string, true, null): "not a JSON object"', () => {
+    for (const body of ['42', '"manifest"', 'true', 'null']) {
+      assert.throws(() => parseManifest(Buffer.from(body), MediaType.ociManifest), { name: 'ManifestError', message: 'manifest is not a JSON object' }, body);
+    }
+  });
+
+  it('a JSON array: malformed for the media type it was served as', () => {
+    assert.throws(() => parseManifest(Buffer.from('[]'), MediaType.ociManifest), {
+      name: 'ManifestError',
+      message: /^manifest \(application\/vnd\.oci\.image\.manifest\.v1\+json\) is malformed: /,
+    });
+  });
+});
+
+describe('manifestBlobs', () => {
+  it('schema 1: each blobSum once, in order, as an octet-stream of unknown size (-1)', () => {
+    const [a, b] = [desc(6).digest, desc(7).digest];
+    const m = parseManifest(bytes({ schemaVersion: 1, fsLayers: [{ blobSum: a }, { blobSum: b }, { blobSum: a }] }), MediaType.dockerSchema1);
+    assert.deepStrictEqual(manifestBlobs(m), [
+      { mediaType: 'application/octet-stream', digest: a, size: -1 },
+      { mediaType: 'application/octet-stream', digest: b, size: -1 },
+    ]);
+  });
+
+  it('an index has no blobs of its own', () => {
+    assert.deepStrictEqual(manifestBlobs(parseManifest(bytes({ schemaVersion: 2, manifests: [desc(4)] }))), []);
+  });
+});
