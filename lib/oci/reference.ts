@@ -89,6 +89,11 @@ export function parseReference(input: string): Reference {
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   for (const part of parts) {
     if (part === '.' || part === '..') throw new InvalidReferenceError(input, 'path components "." and ".." are not allowed');
+    if (part === '')
+      throw new InvalidReferenceError(
+        input,
+        'the repository name is missing or has an empty component (nothing before "@" or ":", or a "/" doubled or at an end)',
+      );
     if (!COMPONENT.test(part)) {
       throw new InvalidReferenceError(input, `repository component "${part}" must be lowercase letters, digits and single separators (. _ __ -)`);
     }
