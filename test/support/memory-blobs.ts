@@ -22,12 +22,6 @@ import {
 /** What one `fetchBlob` answers instead of the stored blob: a refusal, other bytes, or a body that breaks off. */
 export type FetchFault = { readonly reject: unknown } | { readonly bytes: Buffer } | { readonly breakAfter: number; readonly error: unknown };
 
-export const descriptorOf = (bytes: Buffer, size = bytes.length): Descriptor => ({
-  mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-  digest: sha256Digest(bytes),
-  size,
-});
-
 interface Call {
   readonly what: string;
   readonly signal: AbortSignal | undefined;
@@ -76,8 +70,9 @@ export class BlobSource implements ImageSource {
 
   /** Stores `bytes` in this repository and returns its descriptor. */
   add(bytes: Buffer): Descriptor {
-    this.reg.blobs(this.repository).set(sha256Digest(bytes), bytes);
-    return descriptorOf(bytes);
+    const digest = sha256Digest(bytes);
+    this.reg.blobs(this.repository).set(digest, bytes);
+    return { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest, size: bytes.length };
   }
 
   resolve(): Promise<ManifestHead | undefined> {
@@ -94,7 +89,7 @@ export class BlobSource implements ImageSource {
     if (fault && 'reject' in fault) throw fault.reject;
     const bytes = fault && 'bytes' in fault ? fault.bytes : this.reg.blobs(this.repository).get(descriptor.digest);
     if (!bytes) throw new Error(`blob unknown: ${descriptor.digest}`);
-    const body = fault && 'breakAfter' in fault ? breaking(bytes.subarray(0, fault.breakAfter), fault.error) : Readable.from(pieces(bytes, 3));
+    const body = fault && 'breakAfter' in fault ? breaking(bytes.subarray(0, fault.breakAfter), fault.error) : httpBody(pieces(bytes, 3));
     this.bodies.push(body);
     return body;
   }
@@ -106,6 +101,19 @@ function pieces(bytes: Buffer, n: number): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += step) out.push(bytes.subarray(i, i + step));
   return out;
+}
+
+/** Like undici's response body: destroyed before its end, it fails with an abort error that someone must handle. */
+function httpBody(chunks: Buffer[]): Readable {
+  const queue = [...chunks];
+  return new Readable({
+    read() {
+      this.push(queue.shift() ?? null);
+    },
+    destroy(err, done) {
+      done(err ?? (this.readableEnded ? null : new Error('Request aborted')));
+    },
+  });
 }
 
 /** A body that yields `head`, then fails with `error` (a connection reset mid-blob). */
@@ -151,7 +159,10 @@ export class BlobTarget implements ImageTarget {
   async pushBlob(descriptor: Descriptor, body: Readable, options?: CallOptions): Promise<void> {
     this.reg.log(`PUSH ${this.repository}@${descriptor.digest}`, options);
     this.pushed.push(descriptor);
-    if (this.pushFault) return this.pushFault(body);
+    if (this.pushFault) {
+      body.once('error', () => undefined); // as the registry adapter does: the stream's error is reported by the push
+      return this.pushFault(body);
+    }
     const chunks: Buffer[] = [];
     try {
       for await (const c of body) chunks.push(c as Buffer);
