@@ -1,0 +1,448 @@
+import assert from 'node:assert/strict';
+import type { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { BlobCoordinator, CopyError, type BlobOutcome, type CopyEvent } from '../../../lib/copy/index.js';
+import { transferBlob, type BlobTransferContext } from '../../../lib/copy/blob-transfer.js';
+import { PushAbandoned, type Descriptor, type ImageTarget } from '../../../lib/oci/index.js';
+import { CodedError } from '../../../lib/util/errors.js';
+import { BlobRegistry, BlobSource, BlobTarget, ChunkedTarget, MemoryCheckpoints, MountingTarget } from '../../support/memory-blobs.js';
+
+const bytes = Buffer.from('a layer of twenty-eight byte');
+const sysErr = (code: string) => Object.assign(new Error(`stream failed: ${code}`), { code });
+
+interface Run {
+  readonly src: BlobSource;
+  readonly dst: BlobRegistry;
+  readonly desc: Descriptor;
+  readonly events: CopyEvent[];
+  readonly ctx: (target: ImageTarget, extra?: Partial<BlobTransferContext>) => BlobTransferContext;
+}
+
+/** A source repository holding `blob` on src.io (or on `registry`), and a context factory recording events. */
+function setup(blob: Buffer = bytes, registry?: BlobRegistry): Run {
+  const src = new BlobSource(registry ?? new BlobRegistry('src.io'), 'lib/app');
+  const desc = src.add(blob);
+  const events: CopyEvent[] = [];
+  const coordinator = new BlobCoordinator();
+  const ctx = (target: ImageTarget, extra: Partial<BlobTransferContext> = {}): BlobTransferContext => ({
+    source: src,
+    target,
+    coordinator,
+    streamRetries: 2,
+    observer: (e) => events.push(e),
+    ...extra,
+  });
+  return { src, dst: registry ?? new BlobRegistry('dst.io'), desc, events, ctx };
+}
+
+const ofType = <T extends CopyEvent['type']>(events: CopyEvent[], type: T) => events.filter((e): e is Extract<CopyEvent, { type: T }> => e.type === type);
+
+function deferred(): { promise: Promise<BlobOutcome>; resolve: () => void; reject: () => void } {
+  let resolve!: () => void;
+  let reject!: () => void;
+  const promise = new Promise<BlobOutcome>((res, rej) => {
+    resolve = () => res('copied');
+    reject = () => rej(new Error('failed'));
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+describe('BlobCoordinator', () => {
+  it('offers every other repository of the registry known to hold a digest as a mount candidate', () => {
+    const c = new BlobCoordinator();
+    c.remember('r.io', 'a', 'sha256:1');
+    c.remember('r.io', 'b', 'sha256:1');
+    c.remember('r.io', 'a', 'sha256:2');
+    c.remember('other.io', 'c', 'sha256:1');
+    assert.deepEqual(c.mountCandidates('r.io', 'c', 'sha256:1'), ['a', 'b']);
+    assert.deepEqual(c.mountCandidates('r.io', 'a', 'sha256:1'), ['b'], 'never the repository that asks');
+    assert.deepEqual(c.mountCandidates('r.io', 'a', 'sha256:3'), []);
+  });
+
+  it('forgets a transfer once it settles, keeping the others in flight (run-long memory stays bounded)', async () => {
+    const c = new BlobCoordinator();
+    const one = deferred();
+    const two = deferred();
+    const first = { repository: 'a', done: one.promise };
+    const second = { repository: 'b', done: two.promise };
+    c.track('r.io', 'sha256:1', first);
+    c.track('r.io', 'sha256:1', second);
+    assert.deepEqual(c.inFlight('r.io', 'sha256:1'), [first, second]);
+    one.resolve();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(c.inFlight('r.io', 'sha256:1'), [second]);
+    two.reject();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(c.inFlight('r.io', 'sha256:1'), []);
+    assert.equal((c as unknown as { inflight: Map<string, unknown> }).inflight.size, 0);
+  });
+});
+
+describe('transferBlob: exists, mount, stream', () => {
+  it('skips a blob the target already has: no GET, no push; the event carries its size', async () => {
+    const { src, dst, desc, events, ctx } = setup();
+    const target = new BlobTarget(dst, 'team/app');
+    dst.blobs('team/app').set(desc.digest, bytes);
+    assert.equal(await transferBlob(ctx(target), desc), 'skipped');
+    assert.deepEqual(src.reg.called('GET'), []);
+    assert.deepEqual(dst.called('PUSH'), []);
+    assert.deepEqual(events, [{ type: 'blob', action: 'skipped', digest: desc.digest, size: bytes.length }]);
+  });
+
+  it('copies a missing blob byte for byte, pushed under its exact size, progress adding up to it', async () => {
+    const { dst, desc, events, ctx } = setup();
+    const target = new BlobTarget(dst, 'team/app');
+    assert.equal(await transferBlob(ctx(target), desc), 'copied');
+    assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+    assert.deepEqual(target.pushed, [desc]);
+    assert.equal(
+      ofType(events, 'bytes').reduce((n, e) => n + e.bytes, 0),
+      bytes.length,
+    );
+    assert.deepEqual(ofType(events, 'blob'), [{ type: 'blob', action: 'copied', digest: desc.digest, size: bytes.length }]);
+  });
+
+  it('pushes an empty blob with size 0 and a blob of unknown size (-1) with -1, verified by digest alone', async () => {
+    const empty = setup(Buffer.alloc(0));
+    const t0 = new BlobTarget(empty.dst, 'team/app');
+    assert.equal(await transferBlob(empty.ctx(t0), empty.desc), 'copied');
+    assert.equal(t0.pushed[0]?.size, 0);
+    const unknown = setup();
+    const t1 = new BlobTarget(unknown.dst, 'team/app');
+    const desc = { ...unknown.desc, size: -1 };
+    assert.equal(await transferBlob(unknown.ctx(t1), desc), 'copied');
+    assert.equal(t1.pushed[0]?.size, -1);
+    assert.deepEqual(unknown.dst.blobs('team/app').get(desc.digest), bytes);
+    assert.equal(ofType(unknown.events, 'blob')[0]?.size, 0, 'an unknown size is reported as 0, never negative');
+  });
+
+  it('passes the caller signal to HEAD, mount, GET and push', async () => {
+    const shared = new BlobRegistry('r.io');
+    const { ctx, desc } = setup(bytes, shared);
+    const signal = new AbortController().signal;
+    const target = new MountingTarget(shared, 'team/app');
+    target.refuse = true;
+    await transferBlob(ctx(target, { signal }), desc);
+    assert.deepEqual(
+      shared.calls.map((c) => c.what.split(' ')[0]),
+      ['MOUNT', 'HEAD', 'PUSH', 'GET'],
+    );
+    assert.ok(shared.calls.every((c) => c.signal === signal));
+  });
+
+  it('awaits a blob already in flight to the same repository instead of pushing it twice', async () => {
+    const { src, dst, desc, ctx } = setup();
+    const target = new BlobTarget(dst, 'team/app');
+    const c = ctx(target);
+    assert.deepEqual(await Promise.all([transferBlob(c, desc), transferBlob(c, desc)]), ['copied', 'skipped']);
+    assert.equal(dst.called('PUSH').length, 1);
+    assert.equal(src.reg.called('GET').length, 1);
+  });
+
+  it('tries on its own when the push it waited for fails', async () => {
+    const { src, dst, desc, ctx } = setup();
+    const target = new BlobTarget(dst, 'team/app');
+    const c = ctx(target);
+    src.faults.push({ reject: new Error('refused once') });
+    const [first, second] = await Promise.allSettled([transferBlob(c, desc), transferBlob(c, desc)]);
+    assert.equal(first.status, 'rejected');
+    assert.deepEqual(second, { status: 'fulfilled', value: 'copied' });
+    assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+  });
+});
+
+describe('transferBlob: cross-repository mounts', () => {
+  it('mounts from the source repository when source and target share a registry: no GET, no push', async () => {
+    const shared = new BlobRegistry('r.io');
+    const { desc, ctx } = setup(bytes, shared);
+    const target = new MountingTarget(shared, 'team/app');
+    assert.equal(await transferBlob(ctx(target), desc), 'mounted');
+    assert.deepEqual(shared.called(), [`MOUNT team/app@${desc.digest} from lib/app`]);
+  });
+
+  it('never asks for a mount from the source across registries, nor from the repository itself', async () => {
+    const { dst, desc, ctx } = setup();
+    const target = new MountingTarget(dst, 'team/app');
+    assert.equal(await transferBlob(ctx(target), desc), 'copied');
+    assert.deepEqual(dst.called('MOUNT'), []);
+    const shared = new BlobRegistry('r.io');
+    const same = setup(bytes, shared);
+    const self = new MountingTarget(shared, 'lib/app');
+    assert.equal(await transferBlob(same.ctx(self), same.desc), 'skipped');
+    assert.deepEqual(shared.called('MOUNT'), []);
+  });
+
+  it('mounts from another repository of the run that holds the blob', async () => {
+    const { dst, desc, ctx } = setup();
+    dst.blobs('team/base').set(desc.digest, bytes);
+    const target = new MountingTarget(dst, 'team/app');
+    const c = ctx(target);
+    c.coordinator.remember('dst.io', 'team/base', desc.digest);
+    assert.equal(await transferBlob(c, desc), 'mounted');
+    assert.deepEqual(dst.called(), [`MOUNT team/app@${desc.digest} from team/base`]);
+  });
+
+  it('copies when the mount is declined (202) or fails: a mount is an optimisation, not a requirement', async () => {
+    for (const refuse of [false, true]) {
+      const { dst, desc, ctx } = setup();
+      const target = new MountingTarget(dst, 'team/app');
+      target.refuse = refuse;
+      const c = ctx(target);
+      c.coordinator.remember('dst.io', 'team/gone', desc.digest); // the run saw it there, the registry no longer has it
+      assert.equal(await transferBlob(c, desc), 'copied', `refuse=${refuse}`);
+      assert.deepEqual(dst.called(), [`MOUNT team/app@${desc.digest} from team/gone`, `HEAD team/app@${desc.digest}`, `PUSH team/app@${desc.digest}`]);
+    }
+  });
+
+  it('waits for a transfer of the blob to another repository of the registry, then mounts from it', async () => {
+    const { src, dst, desc, ctx } = setup();
+    const outcomes = await Promise.all([transferBlob(ctx(new MountingTarget(dst, 'a')), desc), transferBlob(ctx(new MountingTarget(dst, 'b')), desc)]);
+    assert.deepEqual(outcomes, ['copied', 'mounted']);
+    assert.equal(src.reg.called('GET').length, 1);
+  });
+});
+
+describe('transferBlob: failures and retries of a streamed blob', () => {
+  const transient: [string, unknown][] = [
+    ...['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_BODY_TIMEOUT', 'ERR_STREAM_PREMATURE_CLOSE'].map((c): [string, unknown] => [c, sysErr(c)]),
+    ['BODY_TIMEOUT', new CodedError('BODY_TIMEOUT', 'no byte for 30 s')],
+    ['BODY_TOO_SLOW', new CodedError('BODY_TOO_SLOW', 'below 1 KiB/s')],
+    ['a retryable coded error', new CodedError('REGISTRY_HTTP', '503', { retryable: true })],
+    ['an error flagged retryable', Object.assign(new Error('flaky'), { retryable: true })],
+  ];
+  for (const [name, error] of transient) {
+    it(`re-reads the source after a transient break (${name}) and reports the retry`, async () => {
+      const { src, dst, desc, events, ctx } = setup();
+      src.faults.push({ breakAfter: 5, error });
+      assert.equal(await transferBlob(ctx(new BlobTarget(dst, 'team/app')), desc), 'copied');
+      assert.equal(src.reg.called('GET').length, 2);
+      assert.deepEqual(ofType(events, 'retry'), [{ type: 'retry', digest: desc.digest, attempt: 1, reason: (error as Error).message }]);
+      assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+    });
+  }
+
+  it('re-reads the source after a digest mismatch, and never stores the bad bytes', async () => {
+    const { src, dst, desc, ctx } = setup();
+    src.faults.push({ bytes: Buffer.from('A LAYER OF TWENTY-EIGHT BYTE') });
+    assert.equal(await transferBlob(ctx(new BlobTarget(dst, 'team/app')), desc), 'copied');
+    assert.equal(src.reg.called('GET').length, 2);
+    assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+  });
+
+  it('gives up after 1 + streamRetries reads with a NETWORK error of the source, nothing stored', async () => {
+    for (const streamRetries of [0, 2]) {
+      const { src, dst, desc, events, ctx } = setup();
+      for (let i = 0; i < 4; i++) src.faults.push({ breakAfter: 3, error: sysErr('ECONNRESET') });
+      await assert.rejects(transferBlob(ctx(new BlobTarget(dst, 'team/app'), { streamRetries }), desc), (err: unknown) => {
+        assert.ok(err instanceof CopyError);
+        assert.deepEqual([err.code, err.origin, err.ref, err.digest], ['NETWORK', 'source', 'lib/app', desc.digest]);
+        return true;
+      });
+      assert.equal(src.reg.called('GET').length, 1 + streamRetries);
+      assert.deepEqual(
+        ofType(events, 'retry').map((e) => e.attempt),
+        [1, 2].slice(0, streamRetries),
+      );
+      assert.equal(dst.blobs('team/app').size, 0);
+    }
+  });
+
+  it("fails at once on a source refusal that is not transient, with the source's own error as the cause", async () => {
+    for (const refusal of [new CodedError('REGISTRY_HTTP', 'GET blob: 404'), new Error('boom')]) {
+      const { src, dst, desc, ctx } = setup();
+      src.faults.push({ reject: refusal });
+      await assert.rejects(transferBlob(ctx(new BlobTarget(dst, 'team/app')), desc), (err: unknown) => {
+        assert.ok(err instanceof CopyError);
+        assert.equal(err.origin, 'source');
+        assert.equal(err.ref, 'lib/app');
+        assert.equal(err.cause, refusal);
+        return true;
+      });
+      assert.equal(src.reg.called('GET').length, 1);
+    }
+  });
+
+  it('wraps a port that rejects with no error at all (null) into an INTERNAL CopyError, not a TypeError', async () => {
+    const { src, dst, desc, ctx } = setup();
+    src.faults.push({ reject: null });
+    await assert.rejects(transferBlob(ctx(new BlobTarget(dst, 'team/app')), desc), (err: unknown) => {
+      assert.ok(err instanceof CopyError);
+      assert.equal(err.code, 'INTERNAL');
+      assert.equal(err.message, `copying blob ${desc.digest} (source): null`);
+      return true;
+    });
+    assert.equal(src.reg.called('GET').length, 1);
+  });
+
+  it('does not retry once the run is aborted', async () => {
+    const { src, dst, desc, ctx } = setup();
+    const abort = new AbortController();
+    abort.abort();
+    src.faults.push({ breakAfter: 3, error: sysErr('ECONNRESET') });
+    await assert.rejects(transferBlob(ctx(new BlobTarget(dst, 'team/app'), { signal: abort.signal }), desc), { code: 'NETWORK' });
+    assert.equal(src.reg.called('GET').length, 1);
+  });
+
+  it('a push the target refuses after reading the body is the destination’s error, naming the target repository', async () => {
+    const { src, dst, desc, ctx } = setup();
+    const target = new BlobTarget(dst, 'team/app');
+    const refusal = new CodedError('REGISTRY_HTTP', 'PUT blob: 400');
+    target.pushFault = async (body) => {
+      for await (const _ of body);
+      throw refusal;
+    };
+    await assert.rejects(transferBlob(ctx(target), desc), (err: unknown) => {
+      assert.ok(err instanceof CopyError);
+      assert.deepEqual([err.code, err.origin, err.ref, err.cause], ['REGISTRY_ERROR', 'destination', 'team/app', refusal]);
+      return true;
+    });
+    assert.equal(src.reg.called('GET').length, 1);
+  });
+
+  it("a target that gives up (before or while the source answers): the target's error, the source body destroyed", async () => {
+    for (const readFirst of [false, true]) {
+      const { src, dst, desc, ctx } = setup();
+      const target = new BlobTarget(dst, 'team/app');
+      const denied = new CodedError('REGISTRY_UNAUTHORIZED', 'POST upload: 401');
+      target.pushFault = async (body: Readable) => {
+        if (readFirst) await new Promise((r) => body.once('data', r));
+        body.destroy(new PushAbandoned(denied));
+        throw denied;
+      };
+      await assert.rejects(transferBlob(ctx(target), desc), (err: unknown) => {
+        assert.ok(err instanceof CopyError);
+        assert.deepEqual([err.code, err.origin, err.ref, err.cause], ['UNAUTHORIZED', 'destination', 'team/app', denied], `readFirst=${readFirst}`);
+        return true;
+      });
+      assert.equal(src.reg.called('GET').length, 1);
+      assert.ok(src.bodies[0]?.destroyed, 'the source body is closed, not left hanging');
+    }
+  });
+
+  it('a target that closed the stream without a reason before the body came: says so, names the digest', async () => {
+    const { src, dst, desc, ctx } = setup();
+    const target = new BlobTarget(dst, 'team/app');
+    target.pushFault = async (body) => {
+      body.destroy();
+    };
+    await assert.rejects(transferBlob(ctx(target), desc), { message: new RegExp(`upload of ${desc.digest} ended before its body$`) });
+    assert.ok(src.bodies[0]?.destroyed);
+  });
+});
+
+describe('transferBlob: checkpointed uploads of big blobs', () => {
+  it('takes the checkpointed path from thresholdBytes on; below it, by default, or without chunked uploads, one push', async () => {
+    const cases: [string, Buffer, number | undefined, boolean, string][] = [
+      ['at the threshold', bytes, bytes.length, true, 'PATCH'],
+      ['one byte below', bytes, bytes.length + 1, true, 'PUSH'],
+      ['300 KiB under the 256 MiB default', Buffer.alloc(300 * 1024, 1), undefined, true, 'PUSH'],
+      ['a target without chunked uploads', bytes, 1, false, 'PUSH'],
+    ];
+    for (const [name, blob, thresholdBytes, chunked, verb] of cases) {
+      const { dst, desc, ctx } = setup(blob);
+      const target = chunked ? new ChunkedTarget(dst, 'team/app') : new BlobTarget(dst, 'team/app');
+      const store = new MemoryCheckpoints();
+      assert.equal(await transferBlob(ctx(target, { resumable: { store, thresholdBytes, chunkBytes: 10 } }), desc), 'copied', name);
+      assert.deepEqual(
+        dst.called().map((c) => c.split(' ')[0]),
+        verb === 'PATCH' ? ['HEAD', 'OPEN', 'PATCH', 'PATCH', 'PATCH', 'COMMIT'] : ['HEAD', 'PUSH'],
+        name,
+      );
+      assert.deepEqual(dst.blobs('team/app').get(desc.digest), blob, name);
+    }
+  });
+
+  it('after a transient failure, continues from the last checkpoint and reports the retry', async () => {
+    const { dst, desc, events, ctx } = setup();
+    const target = new ChunkedTarget(dst, 'team/app');
+    const store = new MemoryCheckpoints();
+    let failed = false;
+    target.chunkFault = (n) => {
+      if (n === 1 && !failed) {
+        failed = true;
+        throw sysErr('ECONNRESET');
+      }
+    };
+    assert.equal(await transferBlob(ctx(target, { resumable: { store, thresholdBytes: 1, chunkBytes: 10 } }), desc), 'copied');
+    assert.deepEqual(dst.called('OPEN'), [`OPEN team/app@${desc.digest} at none`, `OPEN team/app@${desc.digest} at 10`]);
+    assert.deepEqual(ofType(events, 'retry'), [{ type: 'retry', digest: desc.digest, attempt: 1, reason: 'stream failed: ECONNRESET' }]);
+    assert.deepEqual(target.chunks, [10, 10, 8]);
+  });
+
+  it('after a digest mismatch, discards the checkpoint and starts over; bad bytes are never committed', async () => {
+    const { src, dst, desc, ctx } = setup();
+    const target = new ChunkedTarget(dst, 'team/app');
+    const store = new MemoryCheckpoints();
+    src.faults.push({ bytes: Buffer.from('A LAYER OF TWENTY-EIGHT BYTE') });
+    assert.equal(await transferBlob(ctx(target, { resumable: { store, thresholdBytes: 1, chunkBytes: 10 } }), desc), 'copied');
+    assert.deepEqual(dst.called('OPEN'), [`OPEN team/app@${desc.digest} at none`, `OPEN team/app@${desc.digest} at none`]);
+    // the whole small blob is verified before its first chunk leaves: the mismatch costs no PATCH
+    assert.deepEqual(store.log, ['put 0', 'delete', 'put 0', 'put 10', 'put 20', 'put 28', 'delete']);
+    assert.equal(dst.called('COMMIT').length, 1);
+    assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+  });
+
+  it('gives up after 1 + streamRetries attempts: a lasting mismatch is the source’s, a lasting reset the destination’s', async () => {
+    const { src, dst, desc, events, ctx } = setup();
+    const store = new MemoryCheckpoints();
+    const resumable = { store, thresholdBytes: 1, chunkBytes: 10 };
+    for (let i = 0; i < 3; i++) src.faults.push({ bytes: Buffer.from('A LAYER OF TWENTY-EIGHT BYTE') });
+    await assert.rejects(transferBlob(ctx(new ChunkedTarget(dst, 'one'), { resumable, streamRetries: 1 }), desc), (err: unknown) => {
+      assert.ok(err instanceof CopyError);
+      assert.deepEqual([err.code, err.origin, err.ref], ['DIGEST_MISMATCH', 'source', 'lib/app']);
+      return true;
+    });
+    assert.equal(dst.called('OPEN one@').length, 2);
+    assert.deepEqual(
+      ofType(events, 'retry').map((e) => e.attempt),
+      [1],
+    );
+    src.faults.length = 0;
+    const target = new ChunkedTarget(dst, 'two');
+    target.chunkFault = () => {
+      throw sysErr('ECONNRESET');
+    };
+    await assert.rejects(transferBlob(ctx(target, { resumable, streamRetries: 2 }), desc), (err: unknown) => {
+      assert.ok(err instanceof CopyError);
+      assert.deepEqual([err.code, err.origin, err.ref], ['NETWORK', 'destination', 'two']);
+      return true;
+    });
+    assert.equal(dst.called('OPEN two@').length, 3);
+    assert.deepEqual(dst.called('COMMIT'), []);
+  });
+
+  it('does not retry a suspended upload, an aborted run, or an error that is not transient', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    const abort = new AbortController();
+    abort.abort();
+    const cases: [string, Partial<BlobTransferContext>, (() => void) | undefined, string][] = [
+      ['suspended', {}, undefined, 'SUSPENDED'],
+      [
+        'aborted',
+        { signal: abort.signal },
+        () => {
+          throw sysErr('ECONNRESET');
+        },
+        'NETWORK',
+      ],
+      [
+        'not transient',
+        {},
+        () => {
+          throw new CodedError('REGISTRY_HTTP', 'PATCH: 416');
+        },
+        'REGISTRY_ERROR',
+      ],
+    ];
+    for (const [name, extra, fault, code] of cases) {
+      const { dst, desc, ctx } = setup();
+      const target = new ChunkedTarget(dst, 'team/app');
+      target.chunkFault = fault;
+      const resumable = { store: new MemoryCheckpoints(), thresholdBytes: 1, chunkBytes: 10, stopSignal: name === 'suspended' ? stop.signal : undefined };
+      await assert.rejects(transferBlob(ctx(target, { ...extra, resumable }), desc), { code }, name);
+      assert.equal(dst.called('OPEN').length, 1, name);
+    }
+  });
+});
