@@ -37,31 +37,37 @@ export async function streamBlobResumable(
   if (checkpoint.offset > 0) options.observer?.({ type: 'resumed', digest: blob.digest, offset: checkpoint.offset });
   await store.put(key, checkpoint);
   const body = await source.fetchBlob(blob, { signal });
-  const verifier = new DigestVerifier({ digest: blob.digest, size: blob.size });
-  const feeding = pipeline(body, verifier);
-  feeding.catch(() => undefined);
-  const reader = new ByteReader(verifier);
-  await reader.skip(checkpoint.offset);
-  const chunk = options.chunkBytes ?? DEFAULT_CHUNK;
-  while (checkpoint.offset < blob.size) {
-    if (options.stopSignal?.aborted) {
-      body.destroy();
-      throw new CopyError(
-        'SUSPENDED',
-        'copy-blob',
-        'destination',
-        key,
-        `upload of ${blob.digest} suspended at ${checkpoint.offset} of ${blob.size} bytes; it resumes from there`,
-        blob.digest,
-      );
+  // contract: an attempt that fails after the GET (a refused chunk, a mismatch, a suspension) closes the
+  // source body, so a retry never leaves the previous connection held until its body times out
+  try {
+    const verifier = new DigestVerifier({ digest: blob.digest, size: blob.size });
+    const feeding = pipeline(body, verifier);
+    feeding.catch(() => undefined);
+    const reader = new ByteReader(verifier);
+    await reader.skip(checkpoint.offset);
+    const chunk = options.chunkBytes ?? DEFAULT_CHUNK;
+    while (checkpoint.offset < blob.size) {
+      if (options.stopSignal?.aborted) {
+        throw new CopyError(
+          'SUSPENDED',
+          'copy-blob',
+          'destination',
+          key,
+          `upload of ${blob.digest} suspended at ${checkpoint.offset} of ${blob.size} bytes; it resumes from there`,
+          blob.digest,
+        );
+      }
+      const length = Math.min(chunk, blob.size - checkpoint.offset);
+      checkpoint = await target.appendChunk(checkpoint, reader.take(length), length, { signal });
+      options.observer?.({ type: 'bytes', bytes: length });
+      await store.put(key, checkpoint);
     }
-    const length = Math.min(chunk, blob.size - checkpoint.offset);
-    checkpoint = await target.appendChunk(checkpoint, reader.take(length), length, { signal });
-    options.observer?.({ type: 'bytes', bytes: length });
-    await store.put(key, checkpoint);
+    await reader.rest();
+    await feeding;
+  } catch (err) {
+    body.destroy();
+    throw err;
   }
-  await reader.rest();
-  await feeding;
   await target.commitUpload(checkpoint, blob.digest, { signal });
   await store.delete(key);
 }

@@ -94,6 +94,18 @@ describe('streamBlobResumable', () => {
     assert.deepEqual(reg.called('COMMIT'), []);
   });
 
+  it('closes the source body when a chunk is refused (a retry must not leave the previous GET open)', async () => {
+    const big = Buffer.alloc(4 * 1024 * 1024, 7);
+    const { src, reg, target, desc, store } = setup(big);
+    target.chunkFault = (n) => {
+      if (n === 1) throw new Error('PATCH refused: 503');
+    };
+    await assert.rejects(streamBlobResumable(src, target, desc, { store, chunkBytes: 64 * 1024 }), /PATCH refused/);
+    assert.deepEqual(target.chunks, [64 * 1024]);
+    assert.ok(src.bodies[0]?.destroyed, 'the source body is closed');
+    assert.deepEqual(reg.called('COMMIT'), []);
+  });
+
   it('commits nothing when the source bytes do not match the digest', async () => {
     const { src, reg, target, desc, store } = setup();
     src.faults.push({ bytes: Buffer.from('RESUMABLE BLOB BYTES') }); // same size, other bytes
