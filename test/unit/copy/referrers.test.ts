@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   COSIGN_ARTIFACT_TYPES,
+  CopyError,
   copyImage,
   copyReferrers,
   cosignArtifactTypes,
@@ -19,6 +20,9 @@ import {
   type RawManifest,
   type ReferrersCallOptions,
 } from '../../../lib/oci/index.js';
+import { discoverReferrers, type DiscoverContext } from '../../../lib/copy/referrers-discover.js';
+import { RegistryError } from '../../../lib/registry/index.js';
+import { spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, MemoryRepository } from '../../support/memory-store.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -272,5 +276,159 @@ describe('copyReferrers over in-memory stores', () => {
     assert.equal(again.referrers[0]?.status, 'present');
     assert.deepEqual(again.fallbackIndexes, []);
     assert.equal(dstReg.count('GET referrers'), 1); // one probe per call, and only when nothing was pushed
+  });
+});
+
+const failure = (status: number, what: string) =>
+  new RegistryError({ code: 'REGISTRY_HTTP', method: 'GET', url: `memory://${what}`, status, detail: `HTTP ${status} for ${what}` });
+
+/** The CopyError `err` must be, field by field. */
+const copyError = (expected: { code: string; op: string; origin: string; ref: string; digest?: string }) => (err: unknown) => {
+  assert.ok(err instanceof CopyError, String(err));
+  assert.deepEqual({ code: err.code, op: err.op, origin: err.origin, ref: err.ref, ...(expected.digest ? { digest: err.digest } : {}) }, expected);
+  return true;
+};
+
+/** A cosign `.sig`/`.sbom` style manifest (no subject) tagged `cosignTag(subject, suffix)`, one layer of `layerType`. */
+function seedCosign(repo: MemoryRepository, subject: string, suffix: 'sig' | 'att' | 'sbom', layerType: string): string {
+  const payload = Buffer.from(`${suffix} of ${subject}`);
+  const config = Buffer.from('{}');
+  return repo.seed(
+    cosignTag(subject, suffix),
+    raw({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(config), size: 2 },
+      layers: [{ mediaType: layerType, digest: sha256Digest(payload), size: payload.length }],
+    }),
+    [payload, config],
+  );
+}
+
+describe('discoverReferrers', () => {
+  it('asks a source without the API once, then reads tags only', async () => {
+    const reg = new MemoryRegistry('src');
+    let asked = 0;
+    const source = Object.assign(reg.repo('app'), { referrers: async () => void asked++ });
+    const one = seedArtifact(source, undefined, 'x', 'one');
+    const sbom = seedArtifact(source, one.digest, SBOM, 'sbom');
+    seedIndex(source, one.digest, [sbom]);
+    const ctx: DiscoverContext = { source };
+    assert.deepEqual(
+      (await discoverReferrers(ctx, one.digest)).listed.map((f) => [f.digest, f.via]),
+      [[sbom.digest, 'tag-fallback']],
+    );
+    await discoverReferrers(ctx, `sha256:${HEX}`);
+    assert.deepEqual([asked, ctx.sourceHasApi], [1, false]);
+  });
+
+  it('keeps using the API of a source that has it, with the signal and a lone filter type', async () => {
+    const src = new ApiRepository(new MemoryRegistry('src'), 'app');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const sbom = seedArtifact(src, image.digest, SBOM, 'sbom');
+    seedArtifact(src, image.digest, SIG, 'sig');
+    const options: Array<ReferrersCallOptions | undefined> = [];
+    const list = src.referrers.bind(src);
+    src.referrers = (digest, o) => {
+      options.push(o);
+      return list(digest, o);
+    };
+    const signal = new AbortController().signal;
+    const ctx: DiscoverContext = { source: src, signal, artifactTypes: [SBOM] };
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(
+        (await discoverReferrers(ctx, image.digest)).listed.map((f) => [f.digest, f.via]),
+        [[sbom.digest, 'api']],
+      );
+    }
+    assert.deepEqual(options, [
+      { signal, artifactType: SBOM },
+      { signal, artifactType: SBOM },
+    ]);
+    await discoverReferrers({ source: src, signal, artifactTypes: [SBOM, SIG] }, image.digest);
+    assert.deepEqual(options[2], { signal });
+  });
+
+  it('leaves out a subject listed among its own referrers and the types the filter does not name', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const sbom = seedArtifact(src, image.digest, SBOM, 'sbom');
+    const sig = seedArtifact(src, image.digest, SIG, 'sig');
+    seedIndex(src, image.digest, [image, sbom, sig]);
+    const all = await discoverReferrers({ source: src }, image.digest);
+    assert.deepEqual(all.listed.map((f) => f.digest).sort(), [sbom.digest, sig.digest].sort());
+    const some = await discoverReferrers({ source: src, artifactTypes: [SBOM] }, image.digest);
+    assert.deepEqual(
+      some.listed.map((f) => f.digest),
+      [sbom.digest],
+    );
+  });
+
+  it('selects cosign tags by suffix without reading them, by their content when the filter names other types', async () => {
+    const reg = new MemoryRegistry('src');
+    const src = reg.repo('app');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const sig = seedCosign(src, image.digest, 'sig', 'application/vnd.dev.cosign.simplesigning.v1+json');
+    const sbom = seedCosign(src, image.digest, 'sbom', 'text/spdx+json');
+    const calls: SpiedCall[] = [];
+    const signal = new AbortController().signal;
+    const found = async (artifactTypes?: string[]) => {
+      reg.calls.length = 0;
+      const r = await discoverReferrers({ source: spyCalls(src, calls), signal, ...(artifactTypes ? { artifactTypes } : {}) }, image.digest);
+      return r.cosign.map((f) => [f.digest, f.tag, f.artifactType]);
+    };
+    assert.deepEqual(await found(), [
+      [sig, cosignTag(image.digest, 'sig'), SIG],
+      [sbom, cosignTag(image.digest, 'sbom'), COSIGN_ARTIFACT_TYPES.sbom],
+    ]);
+    assert.deepEqual(
+      reg.calls.filter((c) => c.startsWith('GET')),
+      [],
+    );
+    assert.deepEqual(await found([SIG]), [[sig, cosignTag(image.digest, 'sig'), SIG]]);
+    assert.deepEqual(
+      reg.calls.filter((c) => c.startsWith('GET')),
+      [`GET manifest app:${sbom}`],
+      'the .sig is chosen by its suffix; only the .sbom is read',
+    );
+    assert.deepEqual(await found(['text/spdx+json']), [[sbom, cosignTag(image.digest, 'sbom'), COSIGN_ARTIFACT_TYPES.sbom]]);
+    assert.equal(reg.count('GET manifest'), 2, 'the .sig and the .sbom');
+    assert.ok(calls.every((c) => c.signal === signal));
+  });
+
+  it('names the request that failed: referrers API, referrers tag, cosign tag HEAD or GET', async () => {
+    const subject = `sha256:${HEX}`;
+    const api = Object.assign(new MemoryRegistry('src').repo('app'), { referrers: () => Promise.reject(failure(500, 'referrers')) });
+    await assert.rejects(
+      discoverReferrers({ source: api }, subject),
+      copyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app referrers of ${subject}`, digest: subject }),
+    );
+    const failing = (bad: (ref: string) => boolean) => {
+      const repo = new MemoryRegistry('src').repo('app');
+      const head = repo.resolve.bind(repo);
+      repo.resolve = (ref, o) => (bad(ref) ? Promise.reject(failure(500, ref)) : head(ref, o));
+      return repo;
+    };
+    await assert.rejects(
+      discoverReferrers({ source: failing((ref) => ref === referrersTag(subject)) }, subject),
+      copyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'source', ref: `src/app:${referrersTag(subject)}` }),
+    );
+    await assert.rejects(
+      discoverReferrers({ source: failing((ref) => ref.endsWith('.sig')) }, subject),
+      copyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app:${cosignTag(subject, 'sig')}` }),
+    );
+    const junk = new MemoryRegistry('src').repo('app');
+    junk.seed(referrersTag(subject), { bytes: Buffer.from('{not json'), mediaType: OCI_INDEX });
+    await assert.rejects(
+      discoverReferrers({ source: junk }, subject),
+      copyError({ code: 'MANIFEST_INVALID', op: 'fetch-manifest', origin: 'source', ref: `src/app:${referrersTag(subject)}` }),
+    );
+    const unreadable = new MemoryRegistry('src').repo('app');
+    const sig = seedCosign(unreadable, subject, 'sig', 'x/y');
+    unreadable.fetchManifest = () => Promise.reject(failure(500, 'sig'));
+    await assert.rejects(
+      discoverReferrers({ source: unreadable, artifactTypes: [SBOM] }, subject),
+      copyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'source', ref: `src/app:${cosignTag(subject, 'sig')}`, digest: sig }),
+    );
   });
 });
