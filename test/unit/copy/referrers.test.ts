@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  BlobCoordinator,
   COSIGN_ARTIFACT_TYPES,
   CopyError,
   copyImage,
@@ -22,7 +23,7 @@ import {
 } from '../../../lib/oci/index.js';
 import { discoverReferrers, type DiscoverContext } from '../../../lib/copy/referrers-discover.js';
 import { RegistryError } from '../../../lib/registry/index.js';
-import { spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
+import { seedPlainImage, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, MemoryRepository } from '../../support/memory-store.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -429,6 +430,146 @@ describe('discoverReferrers', () => {
     await assert.rejects(
       discoverReferrers({ source: unreadable, artifactTypes: [SBOM] }, subject),
       copyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'source', ref: `src/app:${cosignTag(subject, 'sig')}`, digest: sig }),
+    );
+  });
+});
+
+describe('copyReferrers: contracts', () => {
+  /** An image with an SBOM listed in its `sha256-<hex>` index, on the source repository `app`. */
+  function imageWithSbom(src: MemoryRepository, seed: string) {
+    const image = seedArtifact(src, undefined, 'x', seed);
+    const sbom = seedArtifact(src, image.digest, SBOM, `${seed}-sbom`);
+    seedIndex(src, image.digest, [sbom]);
+    return { image, sbom };
+  }
+
+  it('forwards the signal and the observer to every referrer copy and fallback index', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const dst = new MemoryRegistry('dst').repo('app');
+    const { image, sbom } = imageWithSbom(src, 'image');
+    const calls: SpiedCall[] = [];
+    const caller = new AbortController();
+    const events: CopyEvent[] = [];
+    await copyReferrers(spyCalls(src, calls), spyCalls(dst, calls), [image.digest], { signal: caller.signal, observer: (e) => events.push(e) });
+    assert.deepEqual(
+      events.flatMap((e) => (e.type === 'manifest' ? [e.reference] : [])),
+      [sbom.digest, referrersTag(image.digest)],
+    );
+    assert.deepEqual(
+      calls.filter((c) => !c.signal).map((c) => c.method),
+      [],
+    );
+    caller.abort();
+    assert.ok(calls.every((c) => c.signal?.aborted));
+  });
+
+  it('forwards blobConcurrency and the coordinator (a blob known elsewhere on the target is mounted)', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const dstReg = new MemoryRegistry('dst');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const layers = ['1', '2', '3', '4', '5'].map((s) => Buffer.alloc(50, s));
+    const referrer = seedPlainImage(src, undefined, 'ref', layers);
+    seedIndex(src, image.digest, [desc(referrer, SBOM)]);
+    dstReg.blobsOf('other').set(sha256Digest(layers[0]!), layers[0]!);
+    const coordinator = new BlobCoordinator();
+    coordinator.remember('dst', 'other', sha256Digest(layers[0]!));
+    const target = dstReg.repo('app');
+    const has = target.hasBlob.bind(target);
+    let now = 0;
+    let max = 0;
+    target.hasBlob = async (digest: string) => {
+      max = Math.max(max, ++now);
+      await new Promise((resolve) => setImmediate(resolve));
+      now--;
+      return has(digest);
+    };
+    await copyReferrers(src, target, [image.digest], { blobConcurrency: 2, coordinator });
+    assert.equal(max, 2);
+    assert.ok(dstReg.calls.includes(`MOUNT blob app@${sha256Digest(layers[0]!)} from other`));
+  });
+
+  it('does not look for referrers of a referrer the source lacks', async () => {
+    const src = new MemoryRegistry('src');
+    const dst = new MemoryRegistry('dst').repo('app');
+    const image = seedArtifact(src.repo('app'), undefined, 'x', 'image');
+    const ghost = `sha256:${'0'.repeat(64)}`;
+    seedIndex(src.repo('app'), image.digest, [desc(ghost, SIG)]);
+    const r = await copyReferrers(src.repo('app'), dst, [image.digest]);
+    assert.deepEqual(
+      r.referrers.map((x) => x.status),
+      ['missing'],
+    );
+    assert.deepEqual(
+      src.calls.filter((c) => c.includes(`sha256-${'0'.repeat(64)}`)),
+      [],
+    );
+  });
+
+  it('fails as a whole when a discovery fails, a cosign tag vanishes or a listed referrer cannot be read', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const { image } = imageWithSbom(src, 'image');
+    const head = src.resolve.bind(src);
+    src.resolve = (ref, o) => (ref.endsWith('.att') ? Promise.reject(failure(500, ref)) : head(ref, o));
+    await assert.rejects(
+      copyReferrers(src, new MemoryRegistry('dst').repo('app'), [image.digest]),
+      copyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app:${cosignTag(image.digest, 'att')}` }),
+    );
+
+    const vanishing = new MemoryRegistry('src').repo('app');
+    const subject = seedArtifact(vanishing, undefined, 'x', 'image').digest;
+    const sig = seedCosign(vanishing, subject, 'sig', 'x/y');
+    const resolve = vanishing.resolve.bind(vanishing);
+    // the tag still names the signature, but the source no longer has it by digest
+    vanishing.resolve = (ref, o) => (ref === sig ? Promise.resolve(undefined) : resolve(ref, o));
+    await assert.rejects(copyReferrers(vanishing, new MemoryRegistry('dst').repo('app'), [subject]), (err: unknown) => {
+      assert.ok(err instanceof CopyError);
+      assert.equal(err.code, 'SOURCE_NOT_FOUND');
+      return true;
+    });
+
+    const unreadable = new MemoryRegistry('src').repo('app');
+    const listed = imageWithSbom(unreadable, 'image');
+    const fetch = unreadable.fetchManifest.bind(unreadable);
+    unreadable.fetchManifest = (ref) => (ref === listed.sbom.digest ? Promise.reject(failure(500, ref)) : fetch(ref));
+    await assert.rejects(copyReferrers(unreadable, new MemoryRegistry('dst').repo('app'), [listed.image.digest]), (err: unknown) => {
+      assert.ok(err instanceof CopyError);
+      assert.deepEqual([err.code, err.origin], ['REGISTRY_ERROR', 'source']);
+      return true;
+    });
+  });
+
+  it('orders referrers by subject, then how found, then tag, then digest; fallback indexes by subject', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const one = imageWithSbom(src, 'one');
+    const two = imageWithSbom(src, 'two');
+    const [low, high] = [one, two].sort((a, b) => (a.image.digest < b.image.digest ? -1 : 1));
+    const extra = seedArtifact(src, high!.image.digest, SIG, 'high-sig');
+    const listed = [high!.sbom, extra].sort((a, b) => (a.digest < b.digest ? 1 : -1)); // descending on purpose
+    seedIndex(src, high!.image.digest, listed);
+    const sig = seedCosign(src, high!.image.digest, 'sig', 'x/y');
+    const att = seedCosign(src, high!.image.digest, 'att', 'x/y');
+    const r = await copyReferrers(src, new MemoryRegistry('dst').repo('app'), [high!.image.digest, low!.image.digest]);
+    assert.deepEqual(
+      r.referrers.map((x) => [x.subject, x.via, x.digest]),
+      [
+        [low!.image.digest, 'tag-fallback', low!.sbom.digest],
+        [high!.image.digest, 'cosign-tag', att],
+        [high!.image.digest, 'cosign-tag', sig],
+        ...[...listed].reverse().map((d) => [high!.image.digest, 'tag-fallback', d.digest]),
+      ],
+    );
+    assert.deepEqual(
+      r.fallbackIndexes.map((f) => f.subject),
+      [low!.image.digest, high!.image.digest],
+    );
+  });
+
+  it('names the manifest when the subjects of an image cannot be read', async () => {
+    const repo = new MemoryRegistry('r').repo('app');
+    const missing = `sha256:${HEX}`;
+    await assert.rejects(
+      referrerSubjects(repo, missing),
+      copyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'destination', ref: `r/app@${missing}`, digest: missing }),
     );
   });
 });
