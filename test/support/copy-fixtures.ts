@@ -97,3 +97,21 @@ export function seedWideIndex(repo: MemoryRepository, tag: string | undefined, c
     children,
   };
 }
+
+/**
+ * `fn` holding each call for one event-loop turn (setImmediate: no wall-clock timing), so that calls the
+ * code under test starts together overlap; `max()` is the most calls seen in flight at once.
+ */
+export function inFlight<A extends unknown[], R>(fn: (...args: A) => Promise<R>): { fn: (...args: A) => Promise<R>; max: () => number } {
+  let now = 0;
+  let max = 0;
+  return {
+    fn: async (...args: A) => {
+      max = Math.max(max, ++now);
+      await new Promise((resolve) => setImmediate(resolve));
+      now--;
+      return fn(...args);
+    },
+    max: () => max,
+  };
+}

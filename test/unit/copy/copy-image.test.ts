@@ -4,7 +4,7 @@ import { BlobCoordinator, CopyError, copyImage } from '../../../lib/copy/index.j
 import { MediaType, sha256Digest } from '../../../lib/oci/index.js';
 import { RegistryError } from '../../../lib/registry/index.js';
 import { MAX_INDEX_DEPTH, MAX_MANIFESTS_PER_IMAGE } from '../../../lib/util/limits.js';
-import { seedIndexOf, seedNestedIndexes, seedWideIndex, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
+import { inFlight, seedIndexOf, seedNestedIndexes, seedWideIndex, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
 
 const layer = (seed: string, size = 1000) => Buffer.alloc(size, seed);
@@ -54,7 +54,10 @@ describe('copyImage', () => {
     const pushes = dst.calls.filter((c) => c.startsWith('PUT manifest'));
     assert.equal(pushes.length, 3);
     assert.equal(pushes.at(-1), 'PUT manifest b/app:v1');
-    assert.ok(pushes.slice(0, 2).every((p) => p.includes(':sha256:')));
+    assert.ok(
+      pushes.slice(0, 2).every((p) => p.includes(':sha256:')),
+      'children are pushed by digest',
+    );
   });
 
   it('skips an up-to-date target with no GET on the source', async () => {
@@ -105,7 +108,7 @@ describe('copyImage', () => {
     seedImage(src.repo('a'), 'v1', [good]);
     src.blobsOf('a').set(sha256Digest(good), layer('evil'));
     await assert.rejects(copyImage(src.repo('a'), 'v1', dst.repo('b'), 'v1', { streamRetries: 1 }), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.equal(err.code, 'DIGEST_MISMATCH');
       assert.equal(err.origin, 'source');
       return true;
@@ -159,7 +162,10 @@ describe('copyImage: contracts', () => {
       [],
     );
     caller.abort();
-    assert.ok(calls.every((c) => c.signal?.aborted));
+    assert.ok(
+      calls.every((c) => c.signal?.aborted),
+      'aborting the caller aborts every request',
+    );
   });
 
   it('a failed HEAD names its side and reference', async () => {
@@ -313,7 +319,7 @@ describe('copyImage: contracts', () => {
     assert.equal((await copyImage(src.repo('a'), 'ok', dst.repo('b'), 'ok')).status, 'copied');
     seedNestedIndexes(src.repo('a'), 'deep', MAX_INDEX_DEPTH);
     await assert.rejects(copyImage(src.repo('a'), 'deep', dst.repo('c'), 'deep'), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.op, err.origin], ['MANIFEST_INVALID', 'fetch-manifest', 'source']);
       assert.equal(err.message, `${err.ref}: indexes nested more than ${MAX_INDEX_DEPTH} deep`);
       assert.equal(err.ref, `src/a@${err.digest}`);
@@ -334,7 +340,7 @@ describe('copyImage: contracts', () => {
     }
     assert.equal((await copyImage(src.repo('a'), 'v1', dst.repo('a'), 'v1')).status, 'copied');
     await assert.rejects(copyImage(src.repo('big'), 'v1', dst.repo('big'), 'v1'), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.equal(err.code, 'MANIFEST_INVALID');
       assert.equal(err.message, `${err.ref}: more than ${MAX_MANIFESTS_PER_IMAGE} manifests in one image`);
       return true;
@@ -381,7 +387,7 @@ describe('copyImage: contracts', () => {
     const head = target.resolve.bind(target);
     target.resolve = (ref, o) => (ref.startsWith('sha256:') ? Promise.reject(httpError(500, ref)) : head(ref, o));
     await assert.rejects(copyImage(src.repo('a'), 'v1', target, 'v1'), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.op, err.origin], ['REGISTRY_ERROR', 'check-target', 'destination']);
       assert.match(err.ref, /^dst\/b@sha256:[0-9a-f]{64}$/);
       return true;
@@ -402,7 +408,7 @@ describe('copyImage: contracts', () => {
   });
 
   it('keeps blobConcurrency blobs in flight (default 4, at least 1)', async () => {
-    const inFlight = async (blobConcurrency?: number): Promise<number> => {
+    const maxInFlight = async (blobConcurrency?: number): Promise<number> => {
       const src = new MemoryRegistry('src');
       seedImage(
         src.repo('a'),
@@ -410,20 +416,13 @@ describe('copyImage: contracts', () => {
         ['1', '2', '3', '4', '5', '6'].map((s) => layer(s)),
       );
       const target = new MemoryRegistry('dst').repo('b');
-      const has = target.hasBlob.bind(target);
-      let now = 0;
-      let max = 0;
-      target.hasBlob = async (digest: string) => {
-        max = Math.max(max, ++now);
-        await new Promise((resolve) => setImmediate(resolve));
-        now--;
-        return has(digest);
-      };
+      const gate = inFlight(target.hasBlob.bind(target));
+      target.hasBlob = gate.fn;
       await copyImage(src.repo('a'), 'v1', target, 'v1', blobConcurrency === undefined ? {} : { blobConcurrency });
-      return max;
+      return gate.max();
     };
-    assert.equal(await inFlight(), 4);
-    assert.equal(await inFlight(2), 2);
-    assert.equal(await inFlight(0), 1);
+    assert.equal(await maxInFlight(), 4);
+    assert.equal(await maxInFlight(2), 2);
+    assert.equal(await maxInFlight(0), 1);
   });
 });

@@ -55,7 +55,10 @@ describe('imageCreated', () => {
     const calls: SpiedCall[] = [];
     const signal = new AbortController().signal;
     assert.deepEqual(await imageCreated(spyCalls(repo, calls), 'multi', signal), new Date('2003-01-01T00:00:00Z'));
-    assert.ok(calls.every((c) => c.signal === signal));
+    assert.ok(
+      calls.every((c) => c.signal === signal),
+      'every request carries the signal',
+    );
     assert.equal(calls.length, 3);
     // nothing but attestations: the first entry
     seedIndexOf(repo, 'odd', [{ digest: bare }, { digest: att, platform: 'unknown/unknown' }]);

@@ -43,7 +43,7 @@ describe('platform filter', () => {
   it('names the platforms the image has, entries without one left out, when none is wanted', () => {
     const refuse = (manifests: object[]) => () => filterPlatforms(indexOf(manifests), ['windows/amd64', 'linux/s390x'], 'src/a:v1');
     const has = (list: string) => (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.op, err.origin, err.ref], ['PLATFORM_NOT_FOUND', 'resolve', 'source', 'src/a:v1']);
       assert.equal(err.message, `src/a:v1 has none of the platforms windows/amd64, linux/s390x (it has: ${list})`);
       return true;

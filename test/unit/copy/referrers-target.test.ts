@@ -110,7 +110,7 @@ describe('referrers on the target', () => {
     refusing.pushManifest = () =>
       Promise.reject(new RegistryError({ code: 'REGISTRY_HTTP', method: 'PUT', url: 'memory://app', status: 400, detail: 'tag invalid' }));
     await assert.rejects(updateFallbackIndex(refusing, SUBJECT, [desc(3)], undefined, {}), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.op, err.origin, err.ref], ['REGISTRY_ERROR', 'push-manifest', 'destination', `dst/app:${referrersTag(SUBJECT)}`]);
       return true;
     });

@@ -23,7 +23,7 @@ import {
 } from '../../../lib/oci/index.js';
 import { discoverReferrers, type DiscoverContext } from '../../../lib/copy/referrers-discover.js';
 import { RegistryError } from '../../../lib/registry/index.js';
-import { seedPlainImage, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
+import { inFlight, seedPlainImage, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, MemoryRepository } from '../../support/memory-store.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -182,7 +182,10 @@ describe('copyReferrers over in-memory stores', () => {
       deep.referrers.map((r) => [r.digest, r.status]),
       [[r1.digest, 'present'], [r2.digest, 'present'], ...deepest],
     );
-    assert.ok(deep.referrers.every((r) => r.via === 'tag-fallback'));
+    assert.ok(
+      deep.referrers.every((r) => r.via === 'tag-fallback'),
+      'all found through the tag schema',
+    );
     assert.deepEqual(
       deep.fallbackIndexes.map((f) => [f.subject, f.status]).sort(),
       [
@@ -271,7 +274,7 @@ describe('copyReferrers over in-memory stores', () => {
     );
     assert.deepEqual(result.fallbackIndexes, []);
     assert.equal(dstReg.tagsOf('app').size, 0);
-    assert.ok(srcReg.calls.includes(`GET referrers ${image.digest}`));
+    assert.ok(srcReg.calls.includes(`GET referrers ${image.digest}`), 'the source API was asked');
     // present already: the target's own API (asked once) says it indexes referrers
     const again = await copyReferrers(src, dst, [image.digest], { artifactTypes: [SBOM] });
     assert.equal(again.referrers[0]?.status, 'present');
@@ -394,7 +397,10 @@ describe('discoverReferrers', () => {
     );
     assert.deepEqual(await found(['text/spdx+json']), [[sbom, cosignTag(image.digest, 'sbom'), COSIGN_ARTIFACT_TYPES.sbom]]);
     assert.equal(reg.count('GET manifest'), 2, 'the .sig and the .sbom');
-    assert.ok(calls.every((c) => c.signal === signal));
+    assert.ok(
+      calls.every((c) => c.signal === signal),
+      'every request carries the signal',
+    );
   });
 
   it('names the request that failed: referrers API, referrers tag, cosign tag HEAD or GET', async () => {
@@ -460,7 +466,10 @@ describe('copyReferrers: contracts', () => {
       [],
     );
     caller.abort();
-    assert.ok(calls.every((c) => c.signal?.aborted));
+    assert.ok(
+      calls.every((c) => c.signal?.aborted),
+      'aborting the caller aborts every request',
+    );
   });
 
   it('forwards blobConcurrency and the coordinator (a blob known elsewhere on the target is mounted)', async () => {
@@ -474,18 +483,11 @@ describe('copyReferrers: contracts', () => {
     const coordinator = new BlobCoordinator();
     coordinator.remember('dst', 'other', sha256Digest(layers[0]!));
     const target = dstReg.repo('app');
-    const has = target.hasBlob.bind(target);
-    let now = 0;
-    let max = 0;
-    target.hasBlob = async (digest: string) => {
-      max = Math.max(max, ++now);
-      await new Promise((resolve) => setImmediate(resolve));
-      now--;
-      return has(digest);
-    };
+    const gate = inFlight(target.hasBlob.bind(target));
+    target.hasBlob = gate.fn;
     await copyReferrers(src, target, [image.digest], { blobConcurrency: 2, coordinator });
-    assert.equal(max, 2);
-    assert.ok(dstReg.calls.includes(`MOUNT blob app@${sha256Digest(layers[0]!)} from other`));
+    assert.equal(gate.max(), 2);
+    assert.ok(dstReg.calls.includes(`MOUNT blob app@${sha256Digest(layers[0]!)} from other`), 'the shared coordinator offered the mount');
   });
 
   it('does not look for referrers of a referrer the source lacks', async () => {
@@ -522,7 +524,7 @@ describe('copyReferrers: contracts', () => {
     // the tag still names the signature, but the source no longer has it by digest
     vanishing.resolve = (ref, o) => (ref === sig ? Promise.resolve(undefined) : resolve(ref, o));
     await assert.rejects(copyReferrers(vanishing, new MemoryRegistry('dst').repo('app'), [subject]), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.equal(err.code, 'SOURCE_NOT_FOUND');
       return true;
     });
@@ -532,7 +534,7 @@ describe('copyReferrers: contracts', () => {
     const fetch = unreadable.fetchManifest.bind(unreadable);
     unreadable.fetchManifest = (ref) => (ref === listed.sbom.digest ? Promise.reject(failure(500, ref)) : fetch(ref));
     await assert.rejects(copyReferrers(unreadable, new MemoryRegistry('dst').repo('app'), [listed.image.digest]), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.origin], ['REGISTRY_ERROR', 'source']);
       return true;
     });

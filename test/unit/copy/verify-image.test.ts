@@ -7,7 +7,7 @@ import { RegistryError } from '../../../lib/registry/index.js';
 import { TaskResult } from '../../../lib/report/index.js';
 import { transferOne } from '../../../lib/usecases/index.js';
 import { MAX_INDEX_DEPTH, MAX_MANIFESTS_PER_IMAGE } from '../../../lib/util/limits.js';
-import { seedIndexOf, seedNestedIndexes, seedPlainImage, seedWideIndex, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
+import { inFlight, seedIndexOf, seedNestedIndexes, seedPlainImage, seedWideIndex, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
 
 const d = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
@@ -67,7 +67,7 @@ describe('verifyImage', () => {
       dst.calls.filter((c) => c.startsWith('GET')),
       ['GET manifest b:v1'],
     );
-    for (const child of image.children) assert.ok(dst.calls.includes(`HEAD manifest b:${child.digest}`));
+    for (const child of image.children) assert.ok(dst.calls.includes(`HEAD manifest b:${child.digest}`), child.digest);
   });
 
   it('deep: also reads the children (hash checked) and HEADs every blob once', async () => {
@@ -158,7 +158,7 @@ describe('verifyImage', () => {
     target.hasBlob = () =>
       Promise.reject(new RegistryError({ code: 'REGISTRY_NETWORK', method: 'HEAD', url: 'memory://b/blobs', detail: 'connection reset', retryable: true }));
     await assert.rejects(verifyImage(src.repo('a'), 'v1', target, 'v1', { deep: true }), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.equal(err.code, 'NETWORK');
       assert.equal(err.origin, 'destination');
       return true;
@@ -248,7 +248,10 @@ describe('verifyImage: contracts', () => {
     assert.equal(r.status, 'verified');
     assert.deepEqual([...new Set(calls.map((c) => c.method))].sort(), ['fetchManifest', 'hasBlob', 'resolve']);
     caller.abort();
-    assert.ok(calls.every((c) => c.signal?.aborted));
+    assert.ok(
+      calls.every((c) => c.signal?.aborted),
+      'aborting the caller aborts every request',
+    );
   });
 
   it('a failed source HEAD throws naming the source tag', async () => {
@@ -256,7 +259,7 @@ describe('verifyImage: contracts', () => {
     const source = src.repo('a');
     source.resolve = () => Promise.reject(failure(500, 'src'));
     await assert.rejects(verifyImage(source, 'v1', dst.repo('b'), 'v1'), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.op, err.origin, err.ref], ['REGISTRY_ERROR', 'resolve', 'source', 'src/a:v1']);
       return true;
     });
@@ -274,14 +277,14 @@ describe('verifyImage: contracts', () => {
     const target = dst.repo('b');
     target.fetchManifest = () => Promise.reject(failure(500, 'dst'));
     await assert.rejects(verifyImage(src.repo('a'), 'v1', target, 'v1'), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.op, err.origin, err.ref, err.digest], ['REGISTRY_ERROR', 'check-target', 'destination', 'dst/b:v1', image.digest]);
       return true;
     });
     const junk = Buffer.from('{"schemaVersion":2}');
     const digest = dst.repo('b').seed('junk', { bytes: junk, mediaType: MediaType.ociIndex });
     await assert.rejects(verifyImage(src.repo('a'), 'v1', dst.repo('b'), 'junk', { expectedDigest: digest }), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.op, err.origin, err.ref, err.digest], ['check-target', 'destination', 'dst/b:junk', digest]);
       return true;
     });
@@ -292,7 +295,7 @@ describe('verifyImage: contracts', () => {
     assert.equal((await verifyImage(ok.src.repo('a'), 'v1', ok.dst.repo('b'), 'v1', { deep: true })).status, 'verified');
     const deep = both((repo) => seedNestedIndexes(repo, 'v1', MAX_INDEX_DEPTH));
     await assert.rejects(verifyImage(deep.src.repo('a'), 'v1', deep.dst.repo('b'), 'v1', { deep: true }), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.op, err.origin], ['MANIFEST_INVALID', 'check-target', 'destination']);
       assert.equal(err.ref, `dst/b@${err.digest}`);
       assert.equal(err.message, `${err.ref}: indexes nested more than ${MAX_INDEX_DEPTH} deep`);
@@ -306,7 +309,7 @@ describe('verifyImage: contracts', () => {
     assert.deepEqual([r.status, r.checked], ['verified', 2 + MAX_MANIFESTS_PER_IMAGE + 2]);
     const big = both((repo) => seedWideIndex(repo, 'v1', MAX_MANIFESTS_PER_IMAGE + 1));
     await assert.rejects(verifyImage(big.src.repo('a'), 'v1', big.dst.repo('b'), 'v1', { deep: true }), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.equal(err.code, 'MANIFEST_INVALID');
       assert.equal(err.message, `${err.ref}: more than ${MAX_MANIFESTS_PER_IMAGE} manifests in one image`);
       return true;
@@ -350,24 +353,16 @@ describe('verifyImage: contracts', () => {
   });
 
   it('keeps `concurrency` requests in flight (default 8, at least 1)', async () => {
-    const inFlight = async (concurrency?: number): Promise<number> => {
+    const maxInFlight = async (concurrency?: number): Promise<number> => {
       const { src, dst } = both((repo) => seedWideIndex(repo, 'v1', 12));
       const target = dst.repo('b');
-      const head = target.resolve.bind(target);
-      let now = 0;
-      let max = 0;
-      target.resolve = async (ref, o) => {
-        if (!ref.startsWith('sha256:')) return head(ref, o);
-        max = Math.max(max, ++now);
-        await new Promise((resolve) => setImmediate(resolve));
-        now--;
-        return head(ref, o);
-      };
+      const gate = inFlight(target.resolve.bind(target));
+      target.resolve = gate.fn;
       await verifyImage(src.repo('a'), 'v1', target, 'v1', concurrency === undefined ? {} : { concurrency });
-      return max;
+      return gate.max();
     };
-    assert.equal(await inFlight(), 8);
-    assert.equal(await inFlight(3), 3);
-    assert.equal(await inFlight(0), 1);
+    assert.equal(await maxInFlight(), 8);
+    assert.equal(await maxInFlight(3), 3);
+    assert.equal(await maxInFlight(0), 1);
   });
 });
