@@ -549,7 +549,9 @@ describe('copyReferrers: contracts', () => {
     const listed = [high!.sbom, extra].sort((a, b) => (a.digest < b.digest ? 1 : -1)); // descending on purpose
     seedIndex(src, high!.image.digest, listed);
     const sig = seedCosign(src, high!.image.digest, 'sig', 'x/y');
-    const att = seedCosign(src, high!.image.digest, 'att', 'x/y');
+    // the .att's digest sorts after the .sig's: only the tag puts it first
+    let att = seedCosign(src, high!.image.digest, 'att', 'x/y');
+    for (let n = 0; att < sig; n++) att = seedCosign(src, high!.image.digest, 'att', `x/y${n}`);
     const r = await copyReferrers(src, new MemoryRegistry('dst').repo('app'), [high!.image.digest, low!.image.digest]);
     assert.deepEqual(
       r.referrers.map((x) => [x.subject, x.via, x.digest]),
