@@ -1,4 +1,7 @@
+import assert from 'node:assert/strict';
+import { CopyError } from '../../lib/copy/index.js';
 import { MediaType, sha256Digest, type RawManifest } from '../../lib/oci/index.js';
+import { RegistryError } from '../../lib/registry/index.js';
 import type { MemoryRepository } from './memory-store.js';
 
 /** One call a spied store received: the method and the AbortSignal of its options (if any). */
@@ -114,4 +117,41 @@ export function inFlight<A extends unknown[], R>(fn: (...args: A) => Promise<R>)
     },
     max: () => max,
   };
+}
+
+/** What a registry answering `status` to a GET of `what` throws. */
+export const httpFailure = (status: number, what: string): RegistryError =>
+  new RegistryError({ code: 'REGISTRY_HTTP', method: 'GET', url: `memory://${what}`, status, detail: `HTTP ${status} for ${what}` });
+
+/** An assert.rejects/throws check: the CopyError must have these fields (message and digest when given). */
+export function isCopyError(expected: { code: string; op: string; origin: string; ref: string; digest?: string; message?: string }) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof CopyError, String(err));
+    assert.deepEqual(
+      {
+        code: err.code,
+        op: err.op,
+        origin: err.origin,
+        ref: err.ref,
+        ...(expected.digest ? { digest: err.digest } : {}),
+        ...(expected.message ? { message: err.message } : {}),
+      },
+      expected,
+    );
+    return true;
+  };
+}
+
+/** Every spied call carried a signal, and aborting `caller` aborted each of them. */
+export function assertSignalsFollow(calls: readonly SpiedCall[], caller: AbortController): void {
+  assert.deepEqual(
+    calls.filter((c) => !c.signal).map((c) => c.method),
+    [],
+    'calls without a signal',
+  );
+  caller.abort();
+  assert.ok(
+    calls.every((c) => c.signal?.aborted),
+    'aborting the caller aborts every request',
+  );
 }

@@ -2,9 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BlobCoordinator, CopyError, copyImage } from '../../../lib/copy/index.js';
 import { MediaType, sha256Digest } from '../../../lib/oci/index.js';
-import { RegistryError } from '../../../lib/registry/index.js';
 import { MAX_INDEX_DEPTH, MAX_MANIFESTS_PER_IMAGE } from '../../../lib/util/limits.js';
-import { inFlight, seedIndexOf, seedNestedIndexes, seedWideIndex, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
+import {
+  assertSignalsFollow,
+  httpFailure,
+  inFlight,
+  isCopyError,
+  seedIndexOf,
+  seedNestedIndexes,
+  seedWideIndex,
+  spyCalls,
+  type SpiedCall,
+} from '../../support/copy-fixtures.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
 
 const layer = (seed: string, size = 1000) => Buffer.alloc(size, seed);
@@ -123,28 +132,6 @@ describe('copyImage', () => {
   });
 });
 
-const httpError = (status: number, what: string) =>
-  new RegistryError({ code: 'REGISTRY_HTTP', method: 'GET', url: `memory://${what}`, status, detail: `HTTP ${status} for ${what}` });
-
-/** The CopyError `err` must be, field by field (message too when given). */
-function isCopyError(expected: { code: string; op: string; origin: string; ref: string; digest?: string; message?: string }) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof CopyError, String(err));
-    assert.deepEqual(
-      {
-        code: err.code,
-        op: err.op,
-        origin: err.origin,
-        ref: err.ref,
-        ...(expected.digest ? { digest: err.digest } : {}),
-        ...(expected.message ? { message: err.message } : {}),
-      },
-      expected,
-    );
-    return true;
-  };
-}
-
 describe('copyImage: contracts', () => {
   it('every request on both sides carries a signal that follows the caller', async () => {
     const src = new MemoryRegistry('src');
@@ -157,15 +144,7 @@ describe('copyImage: contracts', () => {
     assert.equal(r.status, 'copied');
     const methods = new Set(calls.map((c) => c.method));
     for (const m of ['resolve', 'fetchManifest', 'fetchBlob', 'hasBlob', 'pushBlob', 'pushManifest']) assert.ok(methods.has(m), m);
-    assert.deepEqual(
-      calls.filter((c) => !c.signal).map((c) => c.method),
-      [],
-    );
-    caller.abort();
-    assert.ok(
-      calls.every((c) => c.signal?.aborted),
-      'aborting the caller aborts every request',
-    );
+    assertSignalsFollow(calls, caller);
   });
 
   it('a failed HEAD names its side and reference', async () => {
@@ -173,7 +152,7 @@ describe('copyImage: contracts', () => {
     const dst = new MemoryRegistry('dst');
     seedImage(src.repo('a'), 'v1', [layer('x')]);
     const source = src.repo('a');
-    source.resolve = () => Promise.reject(httpError(500, 'src'));
+    source.resolve = () => Promise.reject(httpFailure(500, 'src'));
     await assert.rejects(
       copyImage(source, 'v1', dst.repo('b'), 'v2'),
       isCopyError({
@@ -185,7 +164,7 @@ describe('copyImage: contracts', () => {
       }),
     );
     const target = dst.repo('b');
-    target.resolve = () => Promise.reject(httpError(503, 'dst'));
+    target.resolve = () => Promise.reject(httpFailure(503, 'dst'));
     await assert.rejects(
       copyImage(src.repo('a'), 'v1', target, 'v2'),
       isCopyError({ code: 'REGISTRY_ERROR', op: 'check-target', origin: 'destination', ref: 'dst/b:v2' }),
@@ -283,7 +262,7 @@ describe('copyImage: contracts', () => {
       }),
     );
     const failing = dst.repo('b');
-    failing.fetchManifest = () => Promise.reject(httpError(500, 'dst'));
+    failing.fetchManifest = () => Promise.reject(httpFailure(500, 'dst'));
     await assert.rejects(
       copyImage(src.repo('a'), 'v1', failing, 'v1', { backupTag: 'bk' }),
       isCopyError({ code: 'REGISTRY_ERROR', op: 'backup', origin: 'destination', ref: 'dst/b:bk', digest: old.digest }),
@@ -385,7 +364,7 @@ describe('copyImage: contracts', () => {
     seedIndex(src.repo('a'), 'v1');
     const target = dst.repo('b');
     const head = target.resolve.bind(target);
-    target.resolve = (ref, o) => (ref.startsWith('sha256:') ? Promise.reject(httpError(500, ref)) : head(ref, o));
+    target.resolve = (ref, o) => (ref.startsWith('sha256:') ? Promise.reject(httpFailure(500, ref)) : head(ref, o));
     await assert.rejects(copyImage(src.repo('a'), 'v1', target, 'v1'), (err: unknown) => {
       assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.op, err.origin], ['REGISTRY_ERROR', 'check-target', 'destination']);
@@ -400,7 +379,7 @@ describe('copyImage: contracts', () => {
     const dst = new MemoryRegistry('dst');
     const img = seedImage(src.repo('a'), 'v1', [layer('x')]);
     const target = dst.repo('b');
-    target.pushManifest = () => Promise.reject(httpError(400, 'manifest'));
+    target.pushManifest = () => Promise.reject(httpFailure(400, 'manifest'));
     await assert.rejects(
       copyImage(src.repo('a'), 'v1', target, 'v1'),
       isCopyError({ code: 'REGISTRY_ERROR', op: 'push-manifest', origin: 'destination', ref: 'dst/b:v1', digest: img.digest }),

@@ -22,8 +22,7 @@ import {
   type ReferrersCallOptions,
 } from '../../../lib/oci/index.js';
 import { discoverReferrers, type DiscoverContext } from '../../../lib/copy/referrers-discover.js';
-import { RegistryError } from '../../../lib/registry/index.js';
-import { inFlight, seedPlainImage, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
+import { assertSignalsFollow, httpFailure, inFlight, isCopyError, seedPlainImage, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, MemoryRepository } from '../../support/memory-store.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -283,16 +282,6 @@ describe('copyReferrers over in-memory stores', () => {
   });
 });
 
-const failure = (status: number, what: string) =>
-  new RegistryError({ code: 'REGISTRY_HTTP', method: 'GET', url: `memory://${what}`, status, detail: `HTTP ${status} for ${what}` });
-
-/** The CopyError `err` must be, field by field. */
-const copyError = (expected: { code: string; op: string; origin: string; ref: string; digest?: string }) => (err: unknown) => {
-  assert.ok(err instanceof CopyError, String(err));
-  assert.deepEqual({ code: err.code, op: err.op, origin: err.origin, ref: err.ref, ...(expected.digest ? { digest: err.digest } : {}) }, expected);
-  return true;
-};
-
 /** A cosign `.sig`/`.sbom` style manifest (no subject) tagged `cosignTag(subject, suffix)`, one layer of `layerType`. */
 function seedCosign(repo: MemoryRepository, subject: string, suffix: 'sig' | 'att' | 'sbom', layerType: string): string {
   const payload = Buffer.from(`${suffix} of ${subject}`);
@@ -405,37 +394,37 @@ describe('discoverReferrers', () => {
 
   it('names the request that failed: referrers API, referrers tag, cosign tag HEAD or GET', async () => {
     const subject = `sha256:${HEX}`;
-    const api = Object.assign(new MemoryRegistry('src').repo('app'), { referrers: () => Promise.reject(failure(500, 'referrers')) });
+    const api = Object.assign(new MemoryRegistry('src').repo('app'), { referrers: () => Promise.reject(httpFailure(500, 'referrers')) });
     await assert.rejects(
       discoverReferrers({ source: api }, subject),
-      copyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app referrers of ${subject}`, digest: subject }),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app referrers of ${subject}`, digest: subject }),
     );
     const failing = (bad: (ref: string) => boolean) => {
       const repo = new MemoryRegistry('src').repo('app');
       const head = repo.resolve.bind(repo);
-      repo.resolve = (ref, o) => (bad(ref) ? Promise.reject(failure(500, ref)) : head(ref, o));
+      repo.resolve = (ref, o) => (bad(ref) ? Promise.reject(httpFailure(500, ref)) : head(ref, o));
       return repo;
     };
     await assert.rejects(
       discoverReferrers({ source: failing((ref) => ref === referrersTag(subject)) }, subject),
-      copyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'source', ref: `src/app:${referrersTag(subject)}` }),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'source', ref: `src/app:${referrersTag(subject)}` }),
     );
     await assert.rejects(
       discoverReferrers({ source: failing((ref) => ref.endsWith('.sig')) }, subject),
-      copyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app:${cosignTag(subject, 'sig')}` }),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app:${cosignTag(subject, 'sig')}` }),
     );
     const junk = new MemoryRegistry('src').repo('app');
     junk.seed(referrersTag(subject), { bytes: Buffer.from('{not json'), mediaType: OCI_INDEX });
     await assert.rejects(
       discoverReferrers({ source: junk }, subject),
-      copyError({ code: 'MANIFEST_INVALID', op: 'fetch-manifest', origin: 'source', ref: `src/app:${referrersTag(subject)}` }),
+      isCopyError({ code: 'MANIFEST_INVALID', op: 'fetch-manifest', origin: 'source', ref: `src/app:${referrersTag(subject)}` }),
     );
     const unreadable = new MemoryRegistry('src').repo('app');
     const sig = seedCosign(unreadable, subject, 'sig', 'x/y');
-    unreadable.fetchManifest = () => Promise.reject(failure(500, 'sig'));
+    unreadable.fetchManifest = () => Promise.reject(httpFailure(500, 'sig'));
     await assert.rejects(
       discoverReferrers({ source: unreadable, artifactTypes: [SBOM] }, subject),
-      copyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'source', ref: `src/app:${cosignTag(subject, 'sig')}`, digest: sig }),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'source', ref: `src/app:${cosignTag(subject, 'sig')}`, digest: sig }),
     );
   });
 });
@@ -461,15 +450,7 @@ describe('copyReferrers: contracts', () => {
       events.flatMap((e) => (e.type === 'manifest' ? [e.reference] : [])),
       [sbom.digest, referrersTag(image.digest)],
     );
-    assert.deepEqual(
-      calls.filter((c) => !c.signal).map((c) => c.method),
-      [],
-    );
-    caller.abort();
-    assert.ok(
-      calls.every((c) => c.signal?.aborted),
-      'aborting the caller aborts every request',
-    );
+    assertSignalsFollow(calls, caller);
   });
 
   it('forwards blobConcurrency and the coordinator (a blob known elsewhere on the target is mounted)', async () => {
@@ -511,10 +492,10 @@ describe('copyReferrers: contracts', () => {
     const src = new MemoryRegistry('src').repo('app');
     const { image } = imageWithSbom(src, 'image');
     const head = src.resolve.bind(src);
-    src.resolve = (ref, o) => (ref.endsWith('.att') ? Promise.reject(failure(500, ref)) : head(ref, o));
+    src.resolve = (ref, o) => (ref.endsWith('.att') ? Promise.reject(httpFailure(500, ref)) : head(ref, o));
     await assert.rejects(
       copyReferrers(src, new MemoryRegistry('dst').repo('app'), [image.digest]),
-      copyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app:${cosignTag(image.digest, 'att')}` }),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app:${cosignTag(image.digest, 'att')}` }),
     );
 
     const vanishing = new MemoryRegistry('src').repo('app');
@@ -532,7 +513,7 @@ describe('copyReferrers: contracts', () => {
     const unreadable = new MemoryRegistry('src').repo('app');
     const listed = imageWithSbom(unreadable, 'image');
     const fetch = unreadable.fetchManifest.bind(unreadable);
-    unreadable.fetchManifest = (ref) => (ref === listed.sbom.digest ? Promise.reject(failure(500, ref)) : fetch(ref));
+    unreadable.fetchManifest = (ref) => (ref === listed.sbom.digest ? Promise.reject(httpFailure(500, ref)) : fetch(ref));
     await assert.rejects(copyReferrers(unreadable, new MemoryRegistry('dst').repo('app'), [listed.image.digest]), (err: unknown) => {
       assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.origin], ['REGISTRY_ERROR', 'source']);
@@ -573,7 +554,7 @@ describe('copyReferrers: contracts', () => {
     const missing = `sha256:${HEX}`;
     await assert.rejects(
       referrerSubjects(repo, missing),
-      copyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'destination', ref: `r/app@${missing}`, digest: missing }),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'destination', ref: `r/app@${missing}`, digest: missing }),
     );
   });
 });

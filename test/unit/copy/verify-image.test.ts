@@ -7,7 +7,17 @@ import { RegistryError } from '../../../lib/registry/index.js';
 import { TaskResult } from '../../../lib/report/index.js';
 import { transferOne } from '../../../lib/usecases/index.js';
 import { MAX_INDEX_DEPTH, MAX_MANIFESTS_PER_IMAGE } from '../../../lib/util/limits.js';
-import { inFlight, seedIndexOf, seedNestedIndexes, seedPlainImage, seedWideIndex, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
+import {
+  assertSignalsFollow,
+  httpFailure,
+  inFlight,
+  seedIndexOf,
+  seedNestedIndexes,
+  seedPlainImage,
+  seedWideIndex,
+  spyCalls,
+  type SpiedCall,
+} from '../../support/copy-fixtures.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
 
 const d = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
@@ -222,9 +232,6 @@ describe('transferOne with verify', () => {
   });
 });
 
-const failure = (status: number, what: string) =>
-  new RegistryError({ code: 'REGISTRY_HTTP', method: 'GET', url: `memory://${what}`, status, detail: `HTTP ${status} for ${what}` });
-
 /** The same image under a:v1 on the source and b:v1 on the target, seeded by `seed` on both. */
 function both(seed: (repo: MemoryRepository) => unknown) {
   const src = new MemoryRegistry('src');
@@ -247,17 +254,13 @@ describe('verifyImage: contracts', () => {
     });
     assert.equal(r.status, 'verified');
     assert.deepEqual([...new Set(calls.map((c) => c.method))].sort(), ['fetchManifest', 'hasBlob', 'resolve']);
-    caller.abort();
-    assert.ok(
-      calls.every((c) => c.signal?.aborted),
-      'aborting the caller aborts every request',
-    );
+    assertSignalsFollow(calls, caller);
   });
 
   it('a failed source HEAD throws naming the source tag', async () => {
     const { src, dst } = await copied();
     const source = src.repo('a');
-    source.resolve = () => Promise.reject(failure(500, 'src'));
+    source.resolve = () => Promise.reject(httpFailure(500, 'src'));
     await assert.rejects(verifyImage(source, 'v1', dst.repo('b'), 'v1'), (err: unknown) => {
       assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.op, err.origin, err.ref], ['REGISTRY_ERROR', 'resolve', 'source', 'src/a:v1']);
@@ -275,7 +278,7 @@ describe('verifyImage: contracts', () => {
   it('a failed GET of the target root throws; a root that is no manifest throws too', async () => {
     const { src, dst, image } = await copied();
     const target = dst.repo('b');
-    target.fetchManifest = () => Promise.reject(failure(500, 'dst'));
+    target.fetchManifest = () => Promise.reject(httpFailure(500, 'dst'));
     await assert.rejects(verifyImage(src.repo('a'), 'v1', target, 'v1'), (err: unknown) => {
       assert.ok(err instanceof CopyError, String(err));
       assert.deepEqual([err.code, err.op, err.origin, err.ref, err.digest], ['REGISTRY_ERROR', 'check-target', 'destination', 'dst/b:v1', image.digest]);
