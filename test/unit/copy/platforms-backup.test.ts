@@ -98,7 +98,7 @@ describe('platform subsets', () => {
     const src = new MemoryRegistry('src');
     seedIndex(src.repo('a'), 'v1');
     await assert.rejects(copyImage(src.repo('a'), 'v1', new MemoryRegistry('dst').repo('b'), 'v1', { platforms: ['windows/amd64'] }), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.equal(err.code, 'PLATFORM_NOT_FOUND');
       assert.match(err.message, /linux\/arm64\/v8/);
       return true;
@@ -141,6 +141,6 @@ describe('overwrite and backup', () => {
     const repaired = await copyImage(src.repo('a'), 'v1', dst.repo('b'), 'v1', { overwrite: 'always' });
     assert.equal(repaired.status, 'copied');
     assert.equal(dst.blobsOf('b').has(lost), true);
-    assert.ok(children.amd64);
+    assert.ok(children.amd64, 'the amd64 child exists');
   });
 });

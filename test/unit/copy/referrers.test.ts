@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  BlobCoordinator,
   COSIGN_ARTIFACT_TYPES,
+  CopyError,
   copyImage,
   copyReferrers,
   cosignArtifactTypes,
@@ -19,6 +21,8 @@ import {
   type RawManifest,
   type ReferrersCallOptions,
 } from '../../../lib/oci/index.js';
+import { discoverReferrers, type DiscoverContext } from '../../../lib/copy/referrers-discover.js';
+import { assertSignalsFollow, httpFailure, inFlight, isCopyError, seedPlainImage, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, MemoryRepository } from '../../support/memory-store.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -177,7 +181,10 @@ describe('copyReferrers over in-memory stores', () => {
       deep.referrers.map((r) => [r.digest, r.status]),
       [[r1.digest, 'present'], [r2.digest, 'present'], ...deepest],
     );
-    assert.ok(deep.referrers.every((r) => r.via === 'tag-fallback'));
+    assert.ok(
+      deep.referrers.every((r) => r.via === 'tag-fallback'),
+      'all found through the tag schema',
+    );
     assert.deepEqual(
       deep.fallbackIndexes.map((f) => [f.subject, f.status]).sort(),
       [
@@ -266,11 +273,288 @@ describe('copyReferrers over in-memory stores', () => {
     );
     assert.deepEqual(result.fallbackIndexes, []);
     assert.equal(dstReg.tagsOf('app').size, 0);
-    assert.ok(srcReg.calls.includes(`GET referrers ${image.digest}`));
+    assert.ok(srcReg.calls.includes(`GET referrers ${image.digest}`), 'the source API was asked');
     // present already: the target's own API (asked once) says it indexes referrers
     const again = await copyReferrers(src, dst, [image.digest], { artifactTypes: [SBOM] });
     assert.equal(again.referrers[0]?.status, 'present');
     assert.deepEqual(again.fallbackIndexes, []);
     assert.equal(dstReg.count('GET referrers'), 1); // one probe per call, and only when nothing was pushed
+  });
+});
+
+/** A cosign `.sig`/`.sbom` style manifest (no subject) tagged `cosignTag(subject, suffix)`, one layer of `layerType`. */
+function seedCosign(repo: MemoryRepository, subject: string, suffix: 'sig' | 'att' | 'sbom', layerType: string): string {
+  const payload = Buffer.from(`${suffix} of ${subject}`);
+  const config = Buffer.from('{}');
+  return repo.seed(
+    cosignTag(subject, suffix),
+    raw({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(config), size: 2 },
+      layers: [{ mediaType: layerType, digest: sha256Digest(payload), size: payload.length }],
+    }),
+    [payload, config],
+  );
+}
+
+describe('discoverReferrers', () => {
+  it('asks a source without the API once, then reads tags only', async () => {
+    const reg = new MemoryRegistry('src');
+    let asked = 0;
+    const source = Object.assign(reg.repo('app'), { referrers: async () => void asked++ });
+    const one = seedArtifact(source, undefined, 'x', 'one');
+    const sbom = seedArtifact(source, one.digest, SBOM, 'sbom');
+    seedIndex(source, one.digest, [sbom]);
+    const ctx: DiscoverContext = { source };
+    assert.deepEqual(
+      (await discoverReferrers(ctx, one.digest)).listed.map((f) => [f.digest, f.via]),
+      [[sbom.digest, 'tag-fallback']],
+    );
+    await discoverReferrers(ctx, `sha256:${HEX}`);
+    assert.deepEqual([asked, ctx.sourceHasApi], [1, false]);
+  });
+
+  it('keeps using the API of a source that has it, with the signal and a lone filter type', async () => {
+    const src = new ApiRepository(new MemoryRegistry('src'), 'app');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const sbom = seedArtifact(src, image.digest, SBOM, 'sbom');
+    seedArtifact(src, image.digest, SIG, 'sig');
+    const options: Array<ReferrersCallOptions | undefined> = [];
+    const list = src.referrers.bind(src);
+    src.referrers = (digest, o) => {
+      options.push(o);
+      return list(digest, o);
+    };
+    const signal = new AbortController().signal;
+    const ctx: DiscoverContext = { source: src, signal, artifactTypes: [SBOM] };
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(
+        (await discoverReferrers(ctx, image.digest)).listed.map((f) => [f.digest, f.via]),
+        [[sbom.digest, 'api']],
+      );
+    }
+    assert.deepEqual(options, [
+      { signal, artifactType: SBOM },
+      { signal, artifactType: SBOM },
+    ]);
+    await discoverReferrers({ source: src, signal, artifactTypes: [SBOM, SIG] }, image.digest);
+    assert.deepEqual(options[2], { signal });
+  });
+
+  it('leaves out a subject listed among its own referrers and the types the filter does not name', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const sbom = seedArtifact(src, image.digest, SBOM, 'sbom');
+    const sig = seedArtifact(src, image.digest, SIG, 'sig');
+    seedIndex(src, image.digest, [image, sbom, sig]);
+    const all = await discoverReferrers({ source: src }, image.digest);
+    assert.deepEqual(all.listed.map((f) => f.digest).sort(), [sbom.digest, sig.digest].sort());
+    const some = await discoverReferrers({ source: src, artifactTypes: [SBOM] }, image.digest);
+    assert.deepEqual(
+      some.listed.map((f) => f.digest),
+      [sbom.digest],
+    );
+  });
+
+  it('selects cosign tags by suffix without reading them, by their content when the filter names other types', async () => {
+    const reg = new MemoryRegistry('src');
+    const src = reg.repo('app');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const sig = seedCosign(src, image.digest, 'sig', 'application/vnd.dev.cosign.simplesigning.v1+json');
+    const sbom = seedCosign(src, image.digest, 'sbom', 'text/spdx+json');
+    const calls: SpiedCall[] = [];
+    const signal = new AbortController().signal;
+    const found = async (artifactTypes?: string[]) => {
+      reg.calls.length = 0;
+      const r = await discoverReferrers({ source: spyCalls(src, calls), signal, ...(artifactTypes ? { artifactTypes } : {}) }, image.digest);
+      return r.cosign.map((f) => [f.digest, f.tag, f.artifactType]);
+    };
+    assert.deepEqual(await found(), [
+      [sig, cosignTag(image.digest, 'sig'), SIG],
+      [sbom, cosignTag(image.digest, 'sbom'), COSIGN_ARTIFACT_TYPES.sbom],
+    ]);
+    assert.deepEqual(
+      reg.calls.filter((c) => c.startsWith('GET')),
+      [],
+    );
+    assert.deepEqual(await found([SIG]), [[sig, cosignTag(image.digest, 'sig'), SIG]]);
+    assert.deepEqual(
+      reg.calls.filter((c) => c.startsWith('GET')),
+      [`GET manifest app:${sbom}`],
+      'the .sig is chosen by its suffix; only the .sbom is read',
+    );
+    assert.deepEqual(await found(['text/spdx+json']), [[sbom, cosignTag(image.digest, 'sbom'), COSIGN_ARTIFACT_TYPES.sbom]]);
+    assert.equal(reg.count('GET manifest'), 2, 'the .sig and the .sbom');
+    assert.ok(
+      calls.every((c) => c.signal === signal),
+      'every request carries the signal',
+    );
+  });
+
+  it('names the request that failed: referrers API, referrers tag, cosign tag HEAD or GET', async () => {
+    const subject = `sha256:${HEX}`;
+    const api = Object.assign(new MemoryRegistry('src').repo('app'), { referrers: () => Promise.reject(httpFailure(500, 'referrers')) });
+    await assert.rejects(
+      discoverReferrers({ source: api }, subject),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app referrers of ${subject}`, digest: subject }),
+    );
+    const failing = (bad: (ref: string) => boolean) => {
+      const repo = new MemoryRegistry('src').repo('app');
+      const head = repo.resolve.bind(repo);
+      repo.resolve = (ref, o) => (bad(ref) ? Promise.reject(httpFailure(500, ref)) : head(ref, o));
+      return repo;
+    };
+    await assert.rejects(
+      discoverReferrers({ source: failing((ref) => ref === referrersTag(subject)) }, subject),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'source', ref: `src/app:${referrersTag(subject)}` }),
+    );
+    await assert.rejects(
+      discoverReferrers({ source: failing((ref) => ref.endsWith('.sig')) }, subject),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app:${cosignTag(subject, 'sig')}` }),
+    );
+    const junk = new MemoryRegistry('src').repo('app');
+    junk.seed(referrersTag(subject), { bytes: Buffer.from('{not json'), mediaType: OCI_INDEX });
+    await assert.rejects(
+      discoverReferrers({ source: junk }, subject),
+      isCopyError({ code: 'MANIFEST_INVALID', op: 'fetch-manifest', origin: 'source', ref: `src/app:${referrersTag(subject)}` }),
+    );
+    const unreadable = new MemoryRegistry('src').repo('app');
+    const sig = seedCosign(unreadable, subject, 'sig', 'x/y');
+    unreadable.fetchManifest = () => Promise.reject(httpFailure(500, 'sig'));
+    await assert.rejects(
+      discoverReferrers({ source: unreadable, artifactTypes: [SBOM] }, subject),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'source', ref: `src/app:${cosignTag(subject, 'sig')}`, digest: sig }),
+    );
+  });
+});
+
+describe('copyReferrers: contracts', () => {
+  /** An image with an SBOM listed in its `sha256-<hex>` index, on the source repository `app`. */
+  function imageWithSbom(src: MemoryRepository, seed: string) {
+    const image = seedArtifact(src, undefined, 'x', seed);
+    const sbom = seedArtifact(src, image.digest, SBOM, `${seed}-sbom`);
+    seedIndex(src, image.digest, [sbom]);
+    return { image, sbom };
+  }
+
+  it('forwards the signal and the observer to every referrer copy and fallback index', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const dst = new MemoryRegistry('dst').repo('app');
+    const { image, sbom } = imageWithSbom(src, 'image');
+    const calls: SpiedCall[] = [];
+    const caller = new AbortController();
+    const events: CopyEvent[] = [];
+    await copyReferrers(spyCalls(src, calls), spyCalls(dst, calls), [image.digest], { signal: caller.signal, observer: (e) => events.push(e) });
+    assert.deepEqual(
+      events.flatMap((e) => (e.type === 'manifest' ? [e.reference] : [])),
+      [sbom.digest, referrersTag(image.digest)],
+    );
+    assertSignalsFollow(calls, caller);
+  });
+
+  it('forwards blobConcurrency and the coordinator (a blob known elsewhere on the target is mounted)', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const dstReg = new MemoryRegistry('dst');
+    const image = seedArtifact(src, undefined, 'x', 'image');
+    const layers = ['1', '2', '3', '4', '5'].map((s) => Buffer.alloc(50, s));
+    const referrer = seedPlainImage(src, undefined, 'ref', layers);
+    seedIndex(src, image.digest, [desc(referrer, SBOM)]);
+    dstReg.blobsOf('other').set(sha256Digest(layers[0]!), layers[0]!);
+    const coordinator = new BlobCoordinator();
+    coordinator.remember('dst', 'other', sha256Digest(layers[0]!));
+    const target = dstReg.repo('app');
+    const gate = inFlight(target.hasBlob.bind(target));
+    target.hasBlob = gate.fn;
+    await copyReferrers(src, target, [image.digest], { blobConcurrency: 2, coordinator });
+    assert.equal(gate.max(), 2);
+    assert.ok(dstReg.calls.includes(`MOUNT blob app@${sha256Digest(layers[0]!)} from other`), 'the shared coordinator offered the mount');
+  });
+
+  it('does not look for referrers of a referrer the source lacks', async () => {
+    const src = new MemoryRegistry('src');
+    const dst = new MemoryRegistry('dst').repo('app');
+    const image = seedArtifact(src.repo('app'), undefined, 'x', 'image');
+    const ghost = `sha256:${'0'.repeat(64)}`;
+    seedIndex(src.repo('app'), image.digest, [desc(ghost, SIG)]);
+    const r = await copyReferrers(src.repo('app'), dst, [image.digest]);
+    assert.deepEqual(
+      r.referrers.map((x) => x.status),
+      ['missing'],
+    );
+    assert.deepEqual(
+      src.calls.filter((c) => c.includes(`sha256-${'0'.repeat(64)}`)),
+      [],
+    );
+  });
+
+  it('fails as a whole when a discovery fails, a cosign tag vanishes or a listed referrer cannot be read', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const { image } = imageWithSbom(src, 'image');
+    const head = src.resolve.bind(src);
+    src.resolve = (ref, o) => (ref.endsWith('.att') ? Promise.reject(httpFailure(500, ref)) : head(ref, o));
+    await assert.rejects(
+      copyReferrers(src, new MemoryRegistry('dst').repo('app'), [image.digest]),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'resolve', origin: 'source', ref: `src/app:${cosignTag(image.digest, 'att')}` }),
+    );
+
+    const vanishing = new MemoryRegistry('src').repo('app');
+    const subject = seedArtifact(vanishing, undefined, 'x', 'image').digest;
+    const sig = seedCosign(vanishing, subject, 'sig', 'x/y');
+    const resolve = vanishing.resolve.bind(vanishing);
+    // the tag still names the signature, but the source no longer has it by digest
+    vanishing.resolve = (ref, o) => (ref === sig ? Promise.resolve(undefined) : resolve(ref, o));
+    await assert.rejects(copyReferrers(vanishing, new MemoryRegistry('dst').repo('app'), [subject]), (err: unknown) => {
+      assert.ok(err instanceof CopyError, String(err));
+      assert.equal(err.code, 'SOURCE_NOT_FOUND');
+      return true;
+    });
+
+    const unreadable = new MemoryRegistry('src').repo('app');
+    const listed = imageWithSbom(unreadable, 'image');
+    const fetch = unreadable.fetchManifest.bind(unreadable);
+    unreadable.fetchManifest = (ref) => (ref === listed.sbom.digest ? Promise.reject(httpFailure(500, ref)) : fetch(ref));
+    await assert.rejects(copyReferrers(unreadable, new MemoryRegistry('dst').repo('app'), [listed.image.digest]), (err: unknown) => {
+      assert.ok(err instanceof CopyError, String(err));
+      assert.deepEqual([err.code, err.origin], ['REGISTRY_ERROR', 'source']);
+      return true;
+    });
+  });
+
+  it('orders referrers by subject, then how found, then tag, then digest; fallback indexes by subject', async () => {
+    const src = new MemoryRegistry('src').repo('app');
+    const one = imageWithSbom(src, 'one');
+    const two = imageWithSbom(src, 'two');
+    const [low, high] = [one, two].sort((a, b) => (a.image.digest < b.image.digest ? -1 : 1));
+    const extra = seedArtifact(src, high!.image.digest, SIG, 'high-sig');
+    const listed = [high!.sbom, extra].sort((a, b) => (a.digest < b.digest ? 1 : -1)); // descending on purpose
+    seedIndex(src, high!.image.digest, listed);
+    const sig = seedCosign(src, high!.image.digest, 'sig', 'x/y');
+    // the .att's digest sorts after the .sig's: only the tag puts it first
+    let att = seedCosign(src, high!.image.digest, 'att', 'x/y');
+    for (let n = 0; att < sig; n++) att = seedCosign(src, high!.image.digest, 'att', `x/y${n}`);
+    const r = await copyReferrers(src, new MemoryRegistry('dst').repo('app'), [high!.image.digest, low!.image.digest]);
+    assert.deepEqual(
+      r.referrers.map((x) => [x.subject, x.via, x.digest]),
+      [
+        [low!.image.digest, 'tag-fallback', low!.sbom.digest],
+        [high!.image.digest, 'cosign-tag', att],
+        [high!.image.digest, 'cosign-tag', sig],
+        ...[...listed].reverse().map((d) => [high!.image.digest, 'tag-fallback', d.digest]),
+      ],
+    );
+    assert.deepEqual(
+      r.fallbackIndexes.map((f) => f.subject),
+      [low!.image.digest, high!.image.digest],
+    );
+  });
+
+  it('names the manifest when the subjects of an image cannot be read', async () => {
+    const repo = new MemoryRegistry('r').repo('app');
+    const missing = `sha256:${HEX}`;
+    await assert.rejects(
+      referrerSubjects(repo, missing),
+      isCopyError({ code: 'REGISTRY_ERROR', op: 'fetch-manifest', origin: 'destination', ref: `r/app@${missing}`, digest: missing }),
+    );
   });
 });

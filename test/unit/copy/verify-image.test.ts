@@ -6,6 +6,18 @@ import type { TransferTask } from '../../../lib/planner/index.js';
 import { RegistryError } from '../../../lib/registry/index.js';
 import { TaskResult } from '../../../lib/report/index.js';
 import { transferOne } from '../../../lib/usecases/index.js';
+import { MAX_INDEX_DEPTH, MAX_MANIFESTS_PER_IMAGE } from '../../../lib/util/limits.js';
+import {
+  assertSignalsFollow,
+  httpFailure,
+  inFlight,
+  seedIndexOf,
+  seedNestedIndexes,
+  seedPlainImage,
+  seedWideIndex,
+  spyCalls,
+  type SpiedCall,
+} from '../../support/copy-fixtures.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
 
 const d = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
@@ -65,7 +77,7 @@ describe('verifyImage', () => {
       dst.calls.filter((c) => c.startsWith('GET')),
       ['GET manifest b:v1'],
     );
-    for (const child of image.children) assert.ok(dst.calls.includes(`HEAD manifest b:${child.digest}`));
+    for (const child of image.children) assert.ok(dst.calls.includes(`HEAD manifest b:${child.digest}`), child.digest);
   });
 
   it('deep: also reads the children (hash checked) and HEADs every blob once', async () => {
@@ -156,7 +168,7 @@ describe('verifyImage', () => {
     target.hasBlob = () =>
       Promise.reject(new RegistryError({ code: 'REGISTRY_NETWORK', method: 'HEAD', url: 'memory://b/blobs', detail: 'connection reset', retryable: true }));
     await assert.rejects(verifyImage(src.repo('a'), 'v1', target, 'v1', { deep: true }), (err: unknown) => {
-      assert.ok(err instanceof CopyError);
+      assert.ok(err instanceof CopyError, String(err));
       assert.equal(err.code, 'NETWORK');
       assert.equal(err.origin, 'destination');
       return true;
@@ -217,5 +229,143 @@ describe('transferOne with verify', () => {
     seedImage(dst.repo('b'), 'v1', 'kept');
     const r = await transferOne(deps(src, dst, 'deep'), { ...task, overwrite: 'never' });
     assert.deepEqual([r.status, r.reason, r.verification], ['skipped', 'tag-exists', undefined]);
+  });
+});
+
+/** The same image under a:v1 on the source and b:v1 on the target, seeded by `seed` on both. */
+function both(seed: (repo: MemoryRepository) => unknown) {
+  const src = new MemoryRegistry('src');
+  const dst = new MemoryRegistry('dst');
+  seed(src.repo('a'));
+  seed(dst.repo('b'));
+  return { src, dst };
+}
+
+describe('verifyImage: contracts', () => {
+  it('every request carries a signal that follows the caller', async () => {
+    const { src, dst } = await copied();
+    const extra = seedImage(dst.repo('b'), undefined, 'sig').digest;
+    const calls: SpiedCall[] = [];
+    const caller = new AbortController();
+    const r = await verifyImage(spyCalls(src.repo('a'), calls), 'v1', spyCalls(dst.repo('b'), calls), 'v1', {
+      deep: true,
+      extraDigests: [extra],
+      signal: caller.signal,
+    });
+    assert.equal(r.status, 'verified');
+    assert.deepEqual([...new Set(calls.map((c) => c.method))].sort(), ['fetchManifest', 'hasBlob', 'resolve']);
+    assertSignalsFollow(calls, caller);
+  });
+
+  it('a failed source HEAD throws naming the source tag', async () => {
+    const { src, dst } = await copied();
+    const source = src.repo('a');
+    source.resolve = () => Promise.reject(httpFailure(500, 'src'));
+    await assert.rejects(verifyImage(source, 'v1', dst.repo('b'), 'v1'), (err: unknown) => {
+      assert.ok(err instanceof CopyError, String(err));
+      assert.deepEqual([err.code, err.op, err.origin, err.ref], ['REGISTRY_ERROR', 'resolve', 'source', 'src/a:v1']);
+      return true;
+    });
+  });
+
+  it('reports a source tag that is gone as expected present', async () => {
+    const { src, dst } = await copied();
+    src.tagsOf('a').delete('v1');
+    const r = await verifyImage(src.repo('a'), 'v1', dst.repo('b'), 'v1');
+    assert.deepEqual(r, { status: 'mismatch', checked: 2, mismatches: [{ reference: 'src/a:v1', expected: 'present', what: 'tag' }] });
+  });
+
+  it('a failed GET of the target root throws; a root that is no manifest throws too', async () => {
+    const { src, dst, image } = await copied();
+    const target = dst.repo('b');
+    target.fetchManifest = () => Promise.reject(httpFailure(500, 'dst'));
+    await assert.rejects(verifyImage(src.repo('a'), 'v1', target, 'v1'), (err: unknown) => {
+      assert.ok(err instanceof CopyError, String(err));
+      assert.deepEqual([err.code, err.op, err.origin, err.ref, err.digest], ['REGISTRY_ERROR', 'check-target', 'destination', 'dst/b:v1', image.digest]);
+      return true;
+    });
+    const junk = Buffer.from('{"schemaVersion":2}');
+    const digest = dst.repo('b').seed('junk', { bytes: junk, mediaType: MediaType.ociIndex });
+    await assert.rejects(verifyImage(src.repo('a'), 'v1', dst.repo('b'), 'junk', { expectedDigest: digest }), (err: unknown) => {
+      assert.ok(err instanceof CopyError, String(err));
+      assert.deepEqual([err.op, err.origin, err.ref, err.digest], ['check-target', 'destination', 'dst/b:junk', digest]);
+      return true;
+    });
+  });
+
+  it(`deep: walks indexes nested ${MAX_INDEX_DEPTH} deep and refuses one level more`, async () => {
+    const ok = both((repo) => seedNestedIndexes(repo, 'v1', MAX_INDEX_DEPTH - 1));
+    assert.equal((await verifyImage(ok.src.repo('a'), 'v1', ok.dst.repo('b'), 'v1', { deep: true })).status, 'verified');
+    const deep = both((repo) => seedNestedIndexes(repo, 'v1', MAX_INDEX_DEPTH));
+    await assert.rejects(verifyImage(deep.src.repo('a'), 'v1', deep.dst.repo('b'), 'v1', { deep: true }), (err: unknown) => {
+      assert.ok(err instanceof CopyError, String(err));
+      assert.deepEqual([err.code, err.op, err.origin], ['MANIFEST_INVALID', 'check-target', 'destination']);
+      assert.equal(err.ref, `dst/b@${err.digest}`);
+      assert.equal(err.message, `${err.ref}: indexes nested more than ${MAX_INDEX_DEPTH} deep`);
+      return true;
+    });
+  });
+
+  it(`deep: reads ${MAX_MANIFESTS_PER_IMAGE} child manifests and refuses one more`, async () => {
+    const ok = both((repo) => seedWideIndex(repo, 'v1', MAX_MANIFESTS_PER_IMAGE));
+    const r = await verifyImage(ok.src.repo('a'), 'v1', ok.dst.repo('b'), 'v1', { deep: true });
+    assert.deepEqual([r.status, r.checked], ['verified', 2 + MAX_MANIFESTS_PER_IMAGE + 2]);
+    const big = both((repo) => seedWideIndex(repo, 'v1', MAX_MANIFESTS_PER_IMAGE + 1));
+    await assert.rejects(verifyImage(big.src.repo('a'), 'v1', big.dst.repo('b'), 'v1', { deep: true }), (err: unknown) => {
+      assert.ok(err instanceof CopyError, String(err));
+      assert.equal(err.code, 'MANIFEST_INVALID');
+      assert.equal(err.message, `${err.ref}: more than ${MAX_MANIFESTS_PER_IMAGE} manifests in one image`);
+      return true;
+    });
+  });
+
+  it('an image root is checked with no blob HEAD unless deep', async () => {
+    const { src, dst } = both((repo) => seedImage(repo, 'v1', 'solo'));
+    const r = await verifyImage(src.repo('a'), 'v1', dst.repo('b'), 'v1');
+    assert.deepEqual(r, { status: 'verified', checked: 2, mismatches: [] });
+    assert.equal(dst.count('HEAD blob'), 0);
+    assert.equal((await verifyImage(src.repo('a'), 'v1', dst.repo('b'), 'v1', { deep: true })).checked, 4);
+  });
+
+  it('checks a blob or child manifest listed twice once', async () => {
+    const { src, dst } = both((repo) => {
+      const shared = Buffer.alloc(400, 'shared');
+      const one = seedPlainImage(repo, undefined, 'one', [shared]);
+      const two = seedPlainImage(repo, undefined, 'two', [shared]);
+      seedIndexOf(repo, 'v1', [{ digest: one }, { digest: two }, { digest: one }]);
+    });
+    const deep = await verifyImage(src.repo('a'), 'v1', dst.repo('b'), 'v1', { deep: true });
+    assert.deepEqual([deep.status, deep.checked], ['verified', 2 + 2 + 3]);
+    assert.equal(dst.count('HEAD blob'), 3, 'two configs and the shared layer');
+    assert.equal(dst.count('GET manifest'), 3, 'the root and two children');
+    dst.calls.length = 0;
+    const shallow = await verifyImage(src.repo('a'), 'v1', dst.repo('b'), 'v1');
+    assert.deepEqual([shallow.status, shallow.checked], ['verified', 2 + 2]);
+    assert.equal(dst.count('HEAD manifest b:sha256:'), 2);
+  });
+
+  it('reports what a HEAD by digest answered when it names another manifest', async () => {
+    const { src, dst, image } = await copied();
+    const target = dst.repo('b');
+    const head = target.resolve.bind(target);
+    const child = image.children[0]!.digest;
+    const other = image.children[1]!.digest;
+    target.resolve = (ref, o) => head(ref === child ? other : ref, o);
+    const r = await verifyImage(src.repo('a'), 'v1', target, 'v1');
+    assert.deepEqual(r.mismatches, [{ reference: `dst/b@${child}`, expected: child, actual: other, what: 'manifest' }]);
+  });
+
+  it('keeps `concurrency` requests in flight (default 8, at least 1)', async () => {
+    const maxInFlight = async (concurrency?: number): Promise<number> => {
+      const { src, dst } = both((repo) => seedWideIndex(repo, 'v1', 12));
+      const target = dst.repo('b');
+      const gate = inFlight(target.resolve.bind(target));
+      target.resolve = gate.fn;
+      await verifyImage(src.repo('a'), 'v1', target, 'v1', concurrency === undefined ? {} : { concurrency });
+      return gate.max();
+    };
+    assert.equal(await maxInFlight(), 8);
+    assert.equal(await maxInFlight(3), 3);
+    assert.equal(await maxInFlight(0), 1);
   });
 });
