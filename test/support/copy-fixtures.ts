@@ -73,22 +73,27 @@ export function seedNestedIndexes(repo: MemoryRepository, tag: string, levels: n
   return seedIndexOf(repo, tag, [{ digest, platform: 'linux/amd64' }]);
 }
 
+/** The bytes of an OCI image manifest of one config and one layer, with `annotations` when given. */
+export function imageManifestBytes(config: Buffer, layer: Buffer, annotations?: Record<string, string>): Buffer {
+  const blob = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: blob(config, 'application/vnd.oci.image.config.v1+json'),
+      layers: [blob(layer, 'application/vnd.oci.image.layer.v1.tar+gzip')],
+      ...(annotations ? { annotations } : {}),
+    }),
+  );
+}
+
 /** An index under `tag` with `count` distinct image manifests (one shared config and layer). */
 export function seedWideIndex(repo: MemoryRepository, tag: string | undefined, count: number): { digest: string; children: string[] } {
   const config = Buffer.from('{"os":"linux","architecture":"amd64"}');
   const layer = Buffer.alloc(100, 'w');
-  const blob = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
   const children: string[] = [];
   for (let i = 0; i < count; i++) {
-    const bytes = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.ociManifest,
-        config: blob(config, 'application/vnd.oci.image.config.v1+json'),
-        layers: [blob(layer, 'application/vnd.oci.image.layer.v1.tar+gzip')],
-        annotations: { n: String(i) },
-      }),
-    );
+    const bytes = imageManifestBytes(config, layer, { n: String(i) });
     children.push(repo.seed(undefined, { bytes, mediaType: MediaType.ociManifest }, i ? [] : [config, layer]));
   }
   return {

@@ -3,21 +3,13 @@ import { describe, it } from 'node:test';
 import { CopyError, copyImage } from '../../../lib/copy/index.js';
 import { platformMatches } from '../../../lib/copy/platform-filter.js';
 import { MediaType, sha256Digest } from '../../../lib/oci/index.js';
+import { imageManifestBytes } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
-
-const d = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
 
 function seedImage(repo: MemoryRepository, tag: string | undefined, seed: string): { digest: string; bytes: Buffer } {
   const config = Buffer.from(JSON.stringify({ os: 'linux', seed }));
   const layer = Buffer.alloc(500, seed);
-  const bytes = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: d(config, 'application/vnd.oci.image.config.v1+json'),
-      layers: [d(layer, 'application/vnd.oci.image.layer.v1.tar+gzip')],
-    }),
-  );
+  const bytes = imageManifestBytes(config, layer);
   return { digest: repo.seed(tag, { bytes, mediaType: MediaType.ociManifest }, [config, layer]), bytes };
 }
 

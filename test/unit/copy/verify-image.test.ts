@@ -10,6 +10,7 @@ import { MAX_INDEX_DEPTH, MAX_MANIFESTS_PER_IMAGE } from '../../../lib/util/limi
 import {
   assertSignalsFollow,
   httpFailure,
+  imageManifestBytes,
   inFlight,
   seedIndexOf,
   seedNestedIndexes,
@@ -20,20 +21,11 @@ import {
 } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
 
-const d = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
-
 /** One config and one layer: `blobs` are [config, layer]. */
 function seedImage(repo: MemoryRepository, tag: string | undefined, seed: string): { digest: string; bytes: Buffer; blobs: string[] } {
   const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: seed }));
   const layer = Buffer.alloc(700, seed);
-  const bytes = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: d(config, 'application/vnd.oci.image.config.v1+json'),
-      layers: [d(layer, 'application/vnd.oci.image.layer.v1.tar+gzip')],
-    }),
-  );
+  const bytes = imageManifestBytes(config, layer);
   const digest = repo.seed(tag, { bytes, mediaType: MediaType.ociManifest }, [config, layer]);
   return { digest, bytes, blobs: [sha256Digest(config), sha256Digest(layer)] };
 }
