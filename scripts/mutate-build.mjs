@@ -16,8 +16,9 @@ if (!process.cwd().includes('.stryker-tmp')) {
 const ROOTS = ['lib', 'test/unit', 'test/support', 'functions', 'serverless.ts'];
 
 function collect(path) {
-  if (!statSync(path, { throwIfNoEntry: false })) return [];
-  if (!statSync(path).isDirectory()) return [path];
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return [];
+  if (!stat.isDirectory()) return [path];
   return readdirSync(path).flatMap((name) => collect(join(path, name)));
 }
 
