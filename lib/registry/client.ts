@@ -29,6 +29,12 @@ export interface RegistryOptions {
   readonly timeouts?: { connectMs?: number; headersMs?: number; bodyIdleMs?: number; bodyRate?: { windowMs: number; minBytes: number } };
   /** Connections per origin. @default 16 */
   readonly connections?: number;
+  /**
+   * Connections of each pool opened beside the ping, for a run's first wave of requests (capped at
+   * `connections`; none when `qps` paces the registry): each carries one unauthenticated `GET /v2/`,
+   * whose answer is ignored. @default 0
+   */
+  readonly warm?: number;
   readonly userAgent?: string;
   /** Pull budget (RateLimit headers, reserve, wait limit, shared gate): see PullQuota. */
   readonly quota?: QuotaOptions;
@@ -68,6 +74,7 @@ export interface RegistryResponse {
 }
 
 const MAX_REDIRECTS = 5;
+const DEFAULT_CONNECTIONS = 16;
 const BLOB_PATH = /^\/v2\/.+\/blobs\/[a-z0-9]+:[a-f0-9]+(\?|$)/;
 
 /** HTTP transport for one registry: pooled keep-alive connections, auth, retries, rate limit, redirects. */
@@ -86,7 +93,7 @@ export class RegistryClient {
     this.registry = options.registry;
     const t = options.timeouts ?? {};
     const transport: TransportOptions = {
-      connections: options.connections ?? 16,
+      connections: options.connections ?? DEFAULT_CONNECTIONS,
       connectMs: t.connectMs ?? 30_000,
       headersMs: t.headersMs ?? HEADERS_DEADLINE_MS,
       bodyIdleMs: t.bodyIdleMs ?? BODY_IDLE_MS,
@@ -121,22 +128,55 @@ export class RegistryClient {
   }
 
   private async doPing(signal?: AbortSignal): Promise<void> {
-    const tryOrigin = async (origin: string): Promise<void> => {
+    /** The challenge of a 401 (learnt only from the origin chosen); any other failure rejects. */
+    const tryOrigin = async (origin: string): Promise<{ challenge?: string | string[] }> => {
       const res = await this.send(origin, '/v2/', 'GET', {}, undefined, signal);
       await res.body.dump();
-      if (res.statusCode === 401) this.auth.learn(pickChallenge(res.headers['www-authenticate']));
-      else if (res.statusCode >= 400) throw this.httpError('GET', `${origin}/v2/`, res.statusCode, '');
+      if (res.statusCode === 401) return { challenge: res.headers['www-authenticate'] };
+      if (res.statusCode >= 400) throw this.httpError('GET', `${origin}/v2/`, res.statusCode, '');
+      return {};
     };
+    const use = (origin: string, answer: { challenge?: string | string[] }): void => {
+      this.origin = origin;
+      if (answer.challenge !== undefined) this.auth.learn(pickChallenge(answer.challenge));
+    };
+    if (!this.options.insecure) this.warmUp(this.origin, true);
     if (this.options.insecure) {
+      // both schemes at once: a plain-http registry answers while https fails its handshake (two round
+      // trips saved); https wins whenever it answers, and the ping carries no credentials either way
+      const plain = `http://${apiHost(this.registry)}`;
+      const plainAnswer = tryOrigin(plain).catch(() => undefined);
       try {
-        await tryOrigin(this.origin);
-        return;
+        use(this.origin, await tryOrigin(this.origin));
+        return this.warmUp(this.origin, false);
       } catch (err) {
         if (err instanceof RegistryError && err.status !== undefined) throw err;
-        this.origin = `http://${apiHost(this.registry)}`;
       }
+      const answer = await plainAnswer;
+      if (answer) {
+        use(plain, answer);
+        return this.warmUp(plain, false);
+      }
+      this.origin = plain;
     }
-    await this.withRetry('GET', `${this.origin}/v2/`, true, () => tryOrigin(this.origin), signal);
+    use(this.origin, await this.withRetry('GET', `${this.origin}/v2/`, true, () => tryOrigin(this.origin), signal));
+  }
+
+  /**
+   * Opens `warm` connections ahead of need: the blob pool's always (its first request comes round trips
+   * after the ping), the request pool's only beside the ping itself (after it, they would delay the
+   * first wave instead of serving it). Failures are left to the requests that follow.
+   */
+  private warmUp(origin: string, beside: boolean): void {
+    const count = Math.min(this.options.warm ?? 0, this.options.connections ?? DEFAULT_CONNECTIONS);
+    if (this.options.qps) return;
+    const headers = { 'user-agent': this.options.userAgent ?? 'image-transfer' };
+    const ignore = (res: TransportResponse) => res.body.dump();
+    for (let i = 0; i < count; i++) {
+      this.bulk.request({ origin, path: '/v2/', method: 'GET', headers }).then(ignore, () => undefined);
+      // the ping takes one connection of the request pool
+      if (beside && i > 0) this.transport.request({ origin, path: '/v2/', method: 'GET', headers }).then(ignore, () => undefined);
+    }
   }
 
   /**
