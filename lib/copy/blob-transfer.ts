@@ -70,6 +70,12 @@ export interface BlobTransferContext {
   readonly streamRetries: number;
   readonly resumable?: ResumableOptions;
   readonly signal?: AbortSignal;
+  /**
+   * The blob is probably absent at the target (its manifest is): the source GET and the upload start
+   * beside the HEAD instead of after it, one round trip less per blob. When the HEAD finds the blob after
+   * all, the transfer is cancelled (its upload deleted) and its bytes are not reported.
+   */
+  readonly speculate?: boolean;
 }
 
 /** Ensures one blob exists at the target: exists -> mount -> stream, deduplicated across the run. */
@@ -112,20 +118,54 @@ async function ensureBlob(ctx: BlobTransferContext, blob: Descriptor, earlier: r
       }
     }
   }
-  let exists: boolean;
-  try {
-    exists = await target.hasBlob(blob.digest, opts);
-  } catch (err) {
-    throw toCopyError(err, 'copy-blob', 'destination', target.repository, blob.digest);
-  }
-  if (exists) return 'skipped';
   const { resumable } = ctx;
-  if (resumable && canResume(target) && blob.size >= (resumable.thresholdBytes ?? DEFAULT_THRESHOLD)) {
+  const checkpointed = resumable && canResume(target) && blob.size >= (resumable.thresholdBytes ?? DEFAULT_THRESHOLD);
+  if (ctx.speculate && !checkpointed) return speculativeBlob(ctx, blob);
+  if (await existsAtTarget(ctx, blob)) return 'skipped';
+  if (checkpointed) {
     await withBlobRetries(ctx, blob, () => streamBlobResumable(source, target, blob, { ...resumable, observer: ctx.observer, signal }));
   } else {
     await streamBlob(ctx, blob);
   }
   return 'copied';
+}
+
+function existsAtTarget(ctx: BlobTransferContext, blob: Descriptor): Promise<boolean> {
+  return ctx.target.hasBlob(blob.digest, { signal: ctx.signal }).catch((err: unknown) => {
+    throw toCopyError(err, 'copy-blob', 'destination', ctx.target.repository, blob.digest);
+  });
+}
+
+/** HEAD and transfer at once (BlobTransferContext.speculate); the HEAD decides, its failure fails the blob. */
+async function speculativeBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<BlobOutcome> {
+  const cancel = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, cancel.signal]) : cancel.signal;
+  // bytes are reported once the HEAD has said the blob is missing, never for a cancelled transfer
+  let held = 0;
+  let decided = false;
+  const observer = ctx.observer && ((e: Parameters<CopyObserver>[0]) => (e.type === 'bytes' && !decided ? void (held += e.bytes) : ctx.observer?.(e)));
+  const streaming = streamBlob({ ...ctx, observer, signal }, blob);
+  // settled below on every path; handled now, since it may fail while the HEAD is out
+  streaming.catch(() => undefined);
+  try {
+    const exists = await existsAtTarget(ctx, blob).catch((err: unknown) => {
+      cancel.abort(err);
+      throw err;
+    });
+    decided = true;
+    if (exists) {
+      cancel.abort(new Error(`${blob.digest} is already at the target`));
+      // the transfer may have finished first: either way the blob is there
+      await streaming.catch(() => undefined);
+      return 'skipped';
+    }
+    if (held > 0) ctx.observer?.({ type: 'bytes', bytes: held });
+    await streaming;
+    return 'copied';
+  } catch (err) {
+    await streaming.catch(() => undefined);
+    throw err;
+  }
 }
 
 async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<void> {

@@ -69,7 +69,8 @@ interface Walk {
  * Copies `sourceRef` (tag or digest) of `source` to `targetRef` (tag or digest) of `target`, byte for byte:
  * 1. HEAD both manifests; equal digests -> skipped with no GET on the source;
  * 2. GET the root manifest by digest (verified), walk indexes recursively (all platforms);
- * 3. blobs: exists -> mount -> stream (verified on the fly), children pushed by digest;
+ * 3. blobs: exists -> mount -> stream (verified on the fly), children pushed by digest; under a manifest
+ *    the target lacks, the HEAD and the stream start together (BlobTransferContext.speculate);
  * 4. the root manifest is pushed to `targetRef` last, so a tag never names an incomplete image.
  */
 export async function copyImage(
@@ -122,7 +123,8 @@ export async function copyImage(
     if (existing && existing.digest !== root.digest && options.overwrite === 'never') {
       return { status: 'skipped', reason: 'tag-exists', digest: existing.digest, mediaType: existing.mediaType, platforms: [] };
     }
-    await copyContent(walk, root, 0);
+    // a tag the target lacks: its blobs are probably missing too (BlobTransferContext.speculate)
+    await copyContent(walk, root, 0, !existing);
     const backedUp = existing && existing.digest !== root.digest && options.backupTag ? await backup(walk, options.backupTag, existing.digest) : undefined;
     await pushManifest(walk, targetRef, root);
     return {
@@ -167,7 +169,7 @@ async function fetchVerified(walk: Walk, digest: string): Promise<RawManifest> {
 }
 
 /** Everything a manifest `depth` indexes below the root references, pushed before the manifest itself. */
-async function copyContent(walk: Walk, manifest: Manifest, depth: number): Promise<void> {
+async function copyContent(walk: Walk, manifest: Manifest, depth: number, absent: boolean): Promise<void> {
   if (manifest.kind === 'index') {
     await Promise.all(manifest.manifests.map((child) => copyChild(walk, child.digest, platformOf(child), depth + 1)));
     return;
@@ -180,6 +182,7 @@ async function copyContent(walk: Walk, manifest: Manifest, depth: number): Promi
     streamRetries: walk.options.streamRetries ?? 2,
     resumable: walk.options.resumable,
     signal: walk.options.signal,
+    speculate: absent,
   };
   const outcomes: Promise<BlobOutcome>[] = manifestBlobs(manifest).map((blob) => walk.limit(() => transferBlob(ctx, blob)));
   await Promise.all(outcomes);
@@ -210,7 +213,7 @@ async function copyChildOnce(walk: Walk, digest: string, depth: number): Promise
   if (present && walk.options.overwrite !== 'always') return;
   const raw = await fetchVerified(walk, digest);
   const child = parseManifest(raw.bytes, raw.mediaType);
-  await copyContent(walk, child, depth);
+  await copyContent(walk, child, depth, !present);
   await pushManifest(walk, digest, child);
 }
 

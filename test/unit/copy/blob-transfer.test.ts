@@ -446,3 +446,112 @@ describe('transferBlob: checkpointed uploads of big blobs', () => {
     }
   });
 });
+
+/** A target whose HEAD answers only when `open` is called; its push waits for its signal when `waitForCancel`. */
+class GatedTarget extends BlobTarget {
+  private release: () => void = () => undefined;
+  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+  headAnswer: () => boolean = () => false;
+  waitForCancel = false;
+  readonly pushSignals: AbortSignal[] = [];
+
+  open(): void {
+    this.release();
+  }
+
+  override async hasBlob(digest: string, options?: { signal?: AbortSignal }): Promise<boolean> {
+    this.reg.log(`HEAD ${this.repository}@${digest}`, options);
+    await this.gate;
+    return this.headAnswer();
+  }
+
+  override async pushBlob(descriptor: Descriptor, body: Readable, options?: { signal?: AbortSignal }): Promise<void> {
+    if (options?.signal) this.pushSignals.push(options.signal);
+    if (!this.waitForCancel) return super.pushBlob(descriptor, body, options);
+    this.reg.log(`PUSH ${this.repository}@${descriptor.digest}`, options);
+    body.once('error', () => undefined);
+    body.resume();
+    await new Promise((_, reject) => options?.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true }));
+  }
+}
+
+/** Lets queued callbacks run (a bounded number of turns: no clock involved). */
+async function turns(n = 50): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe('transferBlob: speculative transfers under a manifest the target lacks (one round trip less per blob)', () => {
+  it('starts the GET and the push beside the HEAD; a missing blob is copied and its bytes reported once the HEAD says so', async () => {
+    const { src, dst, desc, events, ctx } = setup();
+    const target = new GatedTarget(dst, 'team/app');
+    const outcome = transferBlob(ctx(target, { speculate: true }), desc);
+    await turns();
+    assert.deepEqual([src.reg.called('GET').length, dst.called('PUSH').length, dst.called('HEAD').length], [1, 1, 1], 'all three out before the HEAD answers');
+    assert.deepEqual(ofType(events, 'bytes'), [], 'no progress before the HEAD has answered');
+    target.open();
+    assert.equal(await outcome, 'copied');
+    assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+    assert.equal(
+      ofType(events, 'bytes').reduce((n, e) => n + e.bytes, 0),
+      bytes.length,
+      'every byte reported, once',
+    );
+  });
+
+  it('a blob the HEAD finds after all: the transfer is cancelled through its signal, skipped, no bytes reported', async () => {
+    const { src, dst, desc, events, ctx } = setup();
+    const target = new GatedTarget(dst, 'team/app');
+    target.headAnswer = () => true;
+    target.waitForCancel = true;
+    const outcome = transferBlob(ctx(target, { speculate: true }), desc);
+    await turns();
+    target.open();
+    assert.equal(await outcome, 'skipped');
+    assert.equal(target.pushSignals[0]?.aborted, true, 'the upload was cancelled');
+    assert.ok(src.bodies[0]?.destroyed, 'the source body is closed');
+    assert.deepEqual(events, [{ type: 'blob', action: 'skipped', digest: desc.digest, size: bytes.length }]);
+  });
+
+  it("a HEAD that fails is the destination's error, and the transfer beside it is cancelled", async () => {
+    const { dst, desc, ctx } = setup();
+    const target = new GatedTarget(dst, 'team/app');
+    const refused = new CodedError('REGISTRY_UNAUTHORIZED', 'HEAD blob: 403');
+    target.headAnswer = () => {
+      throw refused;
+    };
+    target.waitForCancel = true;
+    const outcome = transferBlob(ctx(target, { speculate: true }), desc);
+    await turns();
+    target.open();
+    await assert.rejects(outcome, (err: unknown) => {
+      assert.ok(err instanceof CopyError, String(err));
+      assert.deepEqual([err.code, err.op, err.origin, err.cause], ['UNAUTHORIZED', 'copy-blob', 'destination', refused]);
+      return true;
+    });
+    assert.equal(target.pushSignals[0]?.aborted, true, 'the upload was cancelled');
+  });
+
+  it('aborting the caller aborts the speculative transfer', async () => {
+    const { dst, desc, ctx } = setup();
+    const target = new GatedTarget(dst, 'team/app');
+    target.waitForCancel = true;
+    const caller = new AbortController();
+    const outcome = transferBlob(ctx(target, { speculate: true, signal: caller.signal }), desc);
+    await turns();
+    caller.abort(new Error('stopped'));
+    target.open();
+    await assert.rejects(outcome);
+    assert.equal(target.pushSignals[0]?.aborted, true);
+  });
+
+  it('a checkpointed upload never speculates: HEAD first, then the session', async () => {
+    const { dst, desc, ctx } = setup();
+    const target = new ChunkedTarget(dst, 'team/app');
+    const resumable = { store: new MemoryCheckpoints(), thresholdBytes: bytes.length, chunkBytes: 10 };
+    assert.equal(await transferBlob(ctx(target, { resumable, speculate: true }), desc), 'copied');
+    assert.deepEqual(
+      dst.called().map((c) => c.split(' ')[0]),
+      ['HEAD', 'OPEN', 'PATCH', 'PATCH', 'PATCH', 'COMMIT'],
+    );
+  });
+});

@@ -405,3 +405,32 @@ describe('copyImage: contracts', () => {
     assert.equal(await maxInFlight(0), 1);
   });
 });
+
+describe('copyImage: when blobs are fetched beside their HEAD', () => {
+  /** For each blob the target HEADs: whether its source GET went out before that HEAD. */
+  const fetchedBeforeHead = (dst: MemoryRegistry, src: MemoryRegistry): boolean[] =>
+    dst.calls
+      .filter((c) => c.startsWith('HEAD blob'))
+      .map((head) => {
+        const digest = head.split('@')[1]!;
+        return src.calls.some((c) => c === `GET blob a@${digest}`) && dst.calls.indexOf(head) > dst.calls.indexOf(`PUT blob b@${digest}`);
+      });
+
+  it('a tag the target lacks: every blob is fetched beside its HEAD (one round trip less each)', async () => {
+    const src = new MemoryRegistry('src');
+    const dst = new MemoryRegistry('dst');
+    seedImage(src.repo('a'), 'v1', [layer('x'), layer('y')]);
+    assert.equal((await copyImage(src.repo('a'), 'v1', dst.repo('b'), 'v1')).status, 'copied');
+    assert.deepEqual(fetchedBeforeHead(dst, src), [true, true, true]);
+  });
+
+  it('a tag on another image at the target: its blobs may be there, so each HEAD answers before any GET', async () => {
+    const src = new MemoryRegistry('src');
+    const dst = new MemoryRegistry('dst');
+    seedImage(src.repo('a'), 'v1', [layer('x'), layer('y')]);
+    seedImage(dst.repo('b'), 'v1', [layer('x')]);
+    assert.equal((await copyImage(src.repo('a'), 'v1', dst.repo('b'), 'v1')).status, 'copied');
+    assert.deepEqual(fetchedBeforeHead(dst, src), [false, false, false]);
+    assert.equal(src.count('GET blob a@'), 1, 'what the target has (the config, the first layer) is never fetched: the new layer only');
+  });
+});
