@@ -22,7 +22,7 @@ const nth = (pick: (n: number) => ScriptedRoute): ScriptedRoute => {
 };
 /** `ok` when the request carries `authorization`, else 401 with `challenge`. */
 const guarded =
-  (authorization: RegExp, challenge: string, ok: ScriptedRoute): ScriptedRoute =>
+  (authorization: RegExp, challenge: string | string[], ok: ScriptedRoute): ScriptedRoute =>
   (res, seen) =>
     authorization.test(seen.headers.authorization ?? '') ? ok(res, seen) : answer(401, { 'www-authenticate': challenge }, '{"errors":[]}')(res, seen);
 
@@ -195,6 +195,12 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
       await (await put()).body.dump();
       assert.deepEqual(lines(reg), ['GET /v2/', 'PUT /upload/1', 'GET /token', `GET ${MANIFEST}`, 'PUT /upload/1']);
     });
+    // invariant: several WWW-Authenticate headers (a blob answer, read by undici as a list) are all considered
+    it('picks the bearer challenge among several headers of a blob 401', async () => {
+      reg.reset({ 'GET /token': json(200, { token: 'tok' }), [`GET ${BLOB}`]: guarded(/^Bearer tok$/, ['Basic realm="r"', bearer()], answer(200, {}, 'x')) });
+      await (await get(make({ credentials: { username: 'u', password: 'p' } }), BLOB)).body.dump();
+      assert.deepEqual(lines(reg), ['GET /v2/', `GET ${BLOB}`, 'GET /token', `GET ${BLOB}`]);
+    });
     // invariant: a 401 from another host (reached by a redirect) is not answered with credentials
     it('refuses the challenge of a redirect target and sends it no credential', async () => {
       reg.reset({ 'GET /v2/': answer(401, { 'www-authenticate': 'Basic realm="r"' }), [`GET ${BLOB}`]: answer(307, { location: `${storage.origin}/blob` }) });
@@ -212,6 +218,16 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
         [undefined],
       );
     });
+  });
+
+  // invariant: close releases the connections: a closed client sends nothing more
+  it('sends no blob request once closed', async () => {
+    reg.reset({ [`GET ${BLOB}`]: answer(200, {}, 'x') });
+    const c = new RegistryClient({ registry: reg.host, insecure: true, retry: { retries: 0 } }); // closed here, not by afterEach
+    await (await get(c, BLOB)).body.dump();
+    await c.close();
+    await rejectsWith(get(c, BLOB), (err) => assert.match(err.message, /destroyed|closed/i));
+    assert.equal(lines(reg).filter((l) => l === `GET ${BLOB}`).length, 1);
   });
 
   describe('redirects', () => {
@@ -340,9 +356,30 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
       }
       assert.equal(takes.length, 2);
     });
+    const budget = (remaining: number) => ({ 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': `${remaining};w=21600` });
+    // invariant: a pull held at the reserve re-reads the budget with a HEAD of the same manifest and headers (free on Docker Hub)
+    it('re-reads the budget of a held pull with a HEAD, then sends the pull', async () => {
+      let clock = 0;
+      reg.reset({ [`GET ${MANIFEST}`]: json(200, {}, budget(5)), [`HEAD ${MANIFEST}`]: answer(200, budget(50)) });
+      // each reading of the clock jumps 5 minutes: the wait for one pull's share of the window is over at once
+      const c = make({ quota: { now: () => (clock += 300_000), maxWaitMs: 1e12 } });
+      const pull = () => c.request({ method: 'GET', path: MANIFEST, scopes: ['repository:app:pull'], headers: { accept: 'x/y' }, expect: [200] });
+      await (await pull()).body.dump();
+      await (await pull()).body.dump();
+      assert.deepEqual(lines(reg), ['GET /v2/', `GET ${MANIFEST}`, `HEAD ${MANIFEST}`, `GET ${MANIFEST}`]);
+      assert.equal(reg.seen[2]!.headers.accept, 'x/y');
+    });
+    // invariant: a pull that got no answer is no longer in flight (else the next pull waits for it forever)
+    it('releases a pull whose connection was lost', { timeout: 10_000 }, async () => {
+      reg.reset({ [`GET ${MANIFEST}`]: nth((n) => (n === 2 ? (res) => res.socket?.destroy() : json(200, {}, budget(6)))) });
+      const c = make();
+      await (await get(c)).body.dump();
+      await rejectsWith(get(c), (err) => assert.equal(err.code, 'REGISTRY_NETWORK'));
+      await (await get(c)).body.dump();
+    });
     // invariant: the budget the registry announces holds back the next pull; another host's headers do not
     it('stops pulling when the registry says no pull is left, whatever a redirect target says', async () => {
-      const exhausted = { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '0;w=21600' };
+      const exhausted = budget(0);
       reg.reset({
         'GET /v2/app/manifests/moved': answer(307, { location: `${storage.origin}/v2/app/manifests/moved` }),
         [`GET ${MANIFEST}`]: json(200, {}, exhausted),
