@@ -279,6 +279,15 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
       reg.reset({ [`GET ${MANIFEST}`]: answer(403, { 'www-authenticate': bearer(',error="insufficient_scope"') }) });
       await rejectsWith(get(make()), (err) => assert.equal(err.challengeError, undefined));
     });
+    it('says the error body broke off when it did', async () => {
+      reg.reset({
+        [`GET ${MANIFEST}`]: (res) => {
+          res.writeHead(500, { 'content-length': '100' });
+          res.write('partial', () => res.socket?.destroy());
+        },
+      });
+      await rejectsWith(get(make()), (err) => assert.match(err.message, /: reading the error body: /));
+    });
     it('names the system code of a lost connection', async () => {
       reg.reset({ [`GET ${MANIFEST}`]: (res) => res.socket?.destroy() });
       await rejectsWith(get(make()), (err) => {
