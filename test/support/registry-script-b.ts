@@ -1,6 +1,11 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readBody, stoppable } from './http-server.js';
+import { runCommand } from './run-command.js';
 
 /** One request as the scripted server saw it. */
 export interface SeenRequest {
@@ -17,7 +22,7 @@ export type ScriptedRoute = (res: ServerResponse, seen: SeenRequest) => void;
 export interface ScriptedServer {
   /** `127.0.0.1:PORT`. */
   readonly host: string;
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT` (`https` with TLS). */
   readonly origin: string;
   /** Every request since the last `reset`, in order. */
   readonly seen: SeenRequest[];
@@ -36,14 +41,14 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 }
 
 /**
- * A plain-http server on 127.0.0.1 that answers from a route table a test replaces between cases
- * (one server per test file). `GET /v2/` answers 200 unless a route names it; anything else unrouted
- * answers 599, which no client expects.
+ * A server on 127.0.0.1 (plain http, or https with `tls`) that answers from a route table a test
+ * replaces between cases (one server per test file). `GET /v2/` answers 200 unless a route names it;
+ * anything else unrouted answers 599, which no client expects.
  */
-export async function startScriptedServer(): Promise<ScriptedServer> {
+export async function startScriptedServer(tls?: { key: string; cert: string }): Promise<ScriptedServer> {
   let routes: Record<string, ScriptedRoute> = {};
   const seen: SeenRequest[] = [];
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     void readBody(req).then((body) => {
       const request: SeenRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
       seen.push(request);
@@ -51,13 +56,14 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       const route = routes[key] ?? (key === 'GET /v2/' ? json(200, {}) : json(599, { unrouted: key }));
       route(res, request);
     });
-  });
+  };
+  const server = tls ? createTlsServer(tls, handle) : createServer(handle);
   const stop = stoppable(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     host,
-    origin: `http://${host}`,
+    origin: `${tls ? 'https' : 'http'}://${host}`,
     seen,
     reset(next = {}) {
       routes = next;
@@ -65,4 +71,34 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     },
     stop,
   };
+}
+
+/** A throw-away self-signed certificate for IP 127.0.0.1 (one openssl run; PEM text). */
+export async function selfSignedCert(): Promise<{ key: string; cert: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'regb-tls-'));
+  try {
+    await runCommand('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
+    const [key, cert] = await Promise.all([readFile(join(dir, 'key.pem'), 'utf8'), readFile(join(dir, 'cert.pem'), 'utf8')]);
+    return { key, cert };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

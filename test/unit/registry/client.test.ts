@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { RegistryClient, RegistryError, type RegistryOptions, type RetryEvent } from '../../../lib/registry/index.js';
-import { json, type ScriptedRoute, type ScriptedServer, startScriptedServer } from '../../support/registry-script-b.js';
+import { json, type ScriptedRoute, type ScriptedServer, selfSignedCert, startScriptedServer } from '../../support/registry-script-b.js';
 
 const MANIFEST = '/v2/app/manifests/v1';
 const BLOB = `/v2/app/blobs/sha256:${'b'.repeat(64)}`;
@@ -102,6 +102,39 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
       await (await get(make({ credentials: { username: 'u', password: 'p' } }))).body.dump();
       assert.deepEqual(lines(reg), ['GET /v2/', `GET ${MANIFEST}`]);
       assert.equal(reg.seen[1]!.headers.authorization, BASIC);
+    });
+  });
+
+  describe('over TLS', () => {
+    let tls: ScriptedServer;
+    let cert = '';
+    before(async () => {
+      const pair = await selfSignedCert();
+      cert = pair.cert;
+      tls = await startScriptedServer(pair);
+    });
+    after(() => tls.stop());
+
+    // invariant: credentials never go to a plain-http token realm of a registry that is not insecure
+    it('trusts the configured CA, and refuses to send credentials to a plain-http realm', async () => {
+      reg.reset({ 'GET /token': json(200, { token: 'tok' }) });
+      tls.reset({ 'GET /v2/': answer(401, { 'www-authenticate': bearer() }) });
+      const c = make({ registry: tls.host, insecure: false, ca: cert, credentials: { username: 'u', password: 'p' } });
+      await rejectsWith(get(c), (err) => {
+        assert.equal(err.code, 'REGISTRY_UNAUTHORIZED');
+        assert.match(err.message, /refusing to send credentials to a plain-http token realm/);
+      });
+      assert.deepEqual(lines(tls), ['GET /v2/']);
+      assert.deepEqual(lines(reg), []);
+    });
+    // invariant: insecure means "TLS without verification" first; a registry that answers over TLS is not tried over http
+    it('talks TLS without verification to an insecure registry, and keeps to https when it answers with an error', async () => {
+      tls.reset({ [`GET ${MANIFEST}`]: json(200, {}) });
+      const c = make({ registry: tls.host });
+      await (await get(c)).body.dump();
+      assert.equal(c.baseUrl, tls.origin);
+      tls.reset({ 'GET /v2/': answer(500) });
+      await rejectsWith(make({ registry: tls.host }).ping(), (err) => assert.equal(err.status, 500));
     });
   });
 
