@@ -230,7 +230,10 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     });
     // invariant: several WWW-Authenticate headers (a blob answer, read by undici as a list) are all considered
     it('picks the bearer challenge among several headers of a blob 401', async () => {
-      reg.reset({ 'GET /token': json(200, { token: 'tok' }), [`GET ${BLOB}`]: guarded(/^Bearer tok$/, ['Basic realm="r"', bearer()], answer(200, {}, 'x')) });
+      reg.reset({
+        'GET /token': json(200, { token: 'tok' }),
+        [`GET ${BLOB}`]: guarded(/^Bearer tok$/, [`Bearer realm="${reg.origin}/token",service=reg`, 'Basic realm="r"'], answer(200, {}, 'x')),
+      });
       await (await get(make({ credentials: { username: 'u', password: 'p' } }), BLOB)).body.dump();
       assert.deepEqual(lines(reg), ['GET /v2/', `GET ${BLOB}`, 'GET /token', `GET ${BLOB}`]);
     });
@@ -287,6 +290,15 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
   });
 
   describe('errors users read', () => {
+    // invariant: a refused HEAD gives its connection back (a pool of one connection serves the next request)
+    it('frees the connection of a refused HEAD', { timeout: 10_000 }, async () => {
+      reg.reset({ [`HEAD ${MANIFEST}`]: answer(404), [`GET ${MANIFEST}`]: json(200, {}) });
+      const c = make({ connections: 1 });
+      for (let i = 0; i < 2; i++)
+        await rejectsWith(c.request({ method: 'HEAD', path: MANIFEST, scopes: [], expect: [200] }), (err) => assert.equal(err.status, 404));
+      await (await get(c)).body.dump();
+    });
+
     const diag = JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'unknown', detail: 'disk full' }] });
     // invariant: 401 and 403 are "unauthorized", any other status HTTP; only a 5xx shows the registry's detail
     it('names the status, the diagnostics, and the detail of a 5xx only', async () => {
@@ -384,6 +396,7 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
         [`HEAD ${MANIFEST}`]: answer(200),
         [`GET ${BLOB}`]: answer(200, {}, 'x'),
         'GET /v2/app/manifests/moved': answer(307, { location: `${storage.origin}/v2/app/manifests/moved` }),
+        'GET /v2/app/manifests/renamed': answer(307, { location: MANIFEST }),
       });
       storage.reset({ 'GET /v2/app/manifests/moved': json(200, {}), [`GET ${MANIFEST}`]: json(200, {}) });
       const c = make({ quota: { gate: { take: async () => void takes.push('pull') } } });
@@ -393,23 +406,30 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
         ['GET', BLOB],
         ['GET', '/v2/app/manifests/moved'],
         ['GET', `${storage.origin}${MANIFEST}`],
+        ['GET', '/v2/app/manifests/renamed'],
       ] as const) {
         await (await c.request({ method, path, scopes: [], expect: [200] })).body.dump();
       }
-      assert.equal(takes.length, 2);
+      assert.equal(takes.length, 3);
     });
     const budget = (remaining: number) => ({ 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': `${remaining};w=21600` });
     // invariant: a pull held at the reserve re-reads the budget with a HEAD of the same manifest and headers (free on Docker Hub)
     it('re-reads the budget of a held pull with a HEAD, then sends the pull', async () => {
       let clock = 0;
-      reg.reset({ [`GET ${MANIFEST}`]: json(200, {}, budget(5)), [`HEAD ${MANIFEST}`]: answer(200, budget(50)) });
+      reg.reset({
+        'GET /v2/': answer(401, { 'www-authenticate': bearer() }),
+        'GET /token': json(200, { token: 'tok' }),
+        [`GET ${MANIFEST}`]: json(200, {}, budget(5)),
+        [`HEAD ${MANIFEST}`]: answer(200, budget(50)),
+      });
       // each reading of the clock jumps 5 minutes: the wait for one pull's share of the window is over at once
       const c = make({ quota: { now: () => (clock += 300_000), maxWaitMs: 1e12 } });
       const pull = () => c.request({ method: 'GET', path: MANIFEST, scopes: ['repository:app:pull'], headers: { accept: 'x/y' }, expect: [200] });
       await (await pull()).body.dump();
       await (await pull()).body.dump();
-      assert.deepEqual(lines(reg), ['GET /v2/', `GET ${MANIFEST}`, `HEAD ${MANIFEST}`, `GET ${MANIFEST}`]);
-      assert.equal(reg.seen[2]!.headers.accept, 'x/y');
+      // the HEAD asks for the same scopes: the pull's token serves it
+      assert.deepEqual(lines(reg), ['GET /v2/', 'GET /token', `GET ${MANIFEST}`, `HEAD ${MANIFEST}`, `GET ${MANIFEST}`]);
+      assert.equal(reg.seen[3]!.headers.accept, 'x/y');
     });
     // invariant: a pull that got no answer is no longer in flight (else the next pull waits for it forever)
     it('releases a pull whose connection was lost', { timeout: 10_000 }, async () => {
