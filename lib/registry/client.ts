@@ -140,25 +140,29 @@ export class RegistryClient {
       this.origin = origin;
       if (answer.challenge !== undefined) this.auth.learn(pickChallenge(answer.challenge));
     };
-    if (!this.options.insecure) this.warmUp(this.origin, true);
-    if (this.options.insecure) {
+    if (this.options.insecure && this.origin.startsWith('https:')) {
       // both schemes at once: a plain-http registry answers while https fails its handshake (two round
       // trips saved); https wins whenever it answers, and the ping carries no credentials either way
       const plain = `http://${apiHost(this.registry)}`;
-      const plainAnswer = tryOrigin(plain).catch(() => undefined);
+      let probe: Promise<{ challenge?: string | string[] }> | undefined = tryOrigin(plain);
+      probe.catch(() => undefined);
       try {
         use(this.origin, await tryOrigin(this.origin));
         return this.warmUp(this.origin, false);
       } catch (err) {
         if (err instanceof RegistryError && err.status !== undefined) throw err;
       }
-      const answer = await plainAnswer;
-      if (answer) {
-        use(plain, answer);
-        return this.warmUp(plain, false);
-      }
       this.origin = plain;
+      // the probe already sent is the first attempt
+      const attempt = () => {
+        const next = probe ?? tryOrigin(plain);
+        probe = undefined;
+        return next;
+      };
+      use(plain, await this.withRetry('GET', `${plain}/v2/`, true, attempt, signal));
+      return this.warmUp(plain, false);
     }
+    if (!this.options.insecure) this.warmUp(this.origin, true);
     use(this.origin, await this.withRetry('GET', `${this.origin}/v2/`, true, () => tryOrigin(this.origin), signal));
   }
 
