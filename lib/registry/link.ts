@@ -1,10 +1,23 @@
 import { MAX_LISTING_PAGES } from '../util/limits.js';
 import { RegistryError } from './errors.js';
 
-/** The target of `Link: <url>; rel="next"` (RFC 8288; one header or several, comma-joined). */
+/** One link-value: `<target>` and its parameters, up to the next `<`. */
+const LINK_VALUE = /<([^>]+)>([^<]*)/g;
+/** One `; name[=value]` parameter, the value a token or a quoted string. */
+const LINK_PARAM = /;\s*([!#$%&'*+.^_`|~0-9a-z-]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*)))?/gi;
+
+/**
+ * The target of the link whose relation types include `next` (RFC 8288: `rel` anywhere among the
+ * parameters, a space-separated list, any case; only a link's first `rel` counts). One header or
+ * several, comma-joined; the header's size is bounded by the HTTP client, so are these loops.
+ */
 export function nextLinkTarget(value: string | string[] | undefined): string | undefined {
   const text = Array.isArray(value) ? value.join(', ') : value;
-  return text?.match(/<([^>]+)>\s*;\s*rel="?next"?/)?.[1];
+  for (const [, target, params] of text?.matchAll(LINK_VALUE) ?? []) {
+    const rel = [...(params ?? '').matchAll(LINK_PARAM)].find((p) => p[1]!.toLowerCase() === 'rel');
+    if (rel && (rel[2] ?? rel[3] ?? '').toLowerCase().split(/\s+/).includes('next')) return target;
+  }
+  return undefined;
 }
 
 /**

@@ -39,6 +39,24 @@ describe('nextLinkTarget (RFC 8288 Link: <url>; rel="next")', () => {
   it('does not read a rel split across two header lines as one link', () => {
     assert.equal(nextLinkTarget(['</v2/a?p=2>; rel=', 'next']), undefined);
   });
+
+  // invariant: a listing is never cut short because rel is not the first parameter (a silently
+  // truncated tag list would leave images behind)
+  it('finds rel among other parameters, in a list of relation types, in any case', () => {
+    assert.equal(nextLinkTarget('</v2/a?p=2>; type="application/json"; rel="next"'), '/v2/a?p=2');
+    assert.equal(nextLinkTarget('</v2/a?p=2>; title="a; b, c"; rel=next'), '/v2/a?p=2');
+    assert.equal(nextLinkTarget('</v2/a?p=2>; rel="prev next"'), '/v2/a?p=2');
+    assert.equal(nextLinkTarget('</v2/a?p=2>; REL=Next'), '/v2/a?p=2');
+    assert.equal(nextLinkTarget('</v2/a?p=0>; rel=prev, </v2/a?p=2>; anchor="x"; rel="next"'), '/v2/a?p=2');
+  });
+
+  // invariant: only the relation type next itself, and only a link's first rel (RFC 8288 section 3.3)
+  it('refuses relation types that merely start with next, a rel that is not the first, and a parameter merely named like rel', () => {
+    assert.equal(nextLinkTarget('</v2/a?p=9>; rel="next-archive"'), undefined);
+    assert.equal(nextLinkTarget('</v2/a?p=9>; rel=prev; rel=next'), undefined);
+    assert.equal(nextLinkTarget('</v2/a?p=9>; xrel=next'), undefined);
+    assert.equal(nextLinkTarget('</v2/a?p=9>; title="rel=next"'), undefined);
+  });
 });
 
 describe('LinkPager: the pages of a listing stay on the registry, in /v2/, without loops, bounded', () => {
