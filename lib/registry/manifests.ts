@@ -5,6 +5,9 @@ import { header, type RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { MAX_MANIFEST_BYTES } from '../util/limits.js';
 
+/** A Content-Type without its parameters (`; charset=utf-8`): the media type compared everywhere else. */
+const mediaTypeOf = (headers: Record<string, string | string[] | undefined>): string => (header(headers, 'content-type') ?? '').split(';')[0]!.trim();
+
 const path = (repository: string, reference: string): string => `/v2/${repository}/manifests/${encodeURIComponent(reference).replace(/%3A/g, ':')}`;
 
 /** HEAD; undefined on 404. Falls back to a GET when the registry omits `Docker-Content-Digest`. */
@@ -20,7 +23,7 @@ export async function headManifest(client: RegistryClient, repository: string, r
   await res.body.dump();
   if (res.status === 404) return undefined;
   const digest = header(res.headers, 'docker-content-digest');
-  const mediaType = header(res.headers, 'content-type') ?? '';
+  const mediaType = mediaTypeOf(res.headers);
   const size = Number(header(res.headers, 'content-length') ?? -1);
   if (digest) return { digest, mediaType, size };
   const full = await getManifest(client, repository, reference, signal);
@@ -37,7 +40,7 @@ export async function getManifest(client: RegistryClient, repository: string, re
     signal,
   });
   const bytes = await readBounded(res, MAX_MANIFEST_BYTES, 'manifest');
-  return { bytes, mediaType: (header(res.headers, 'content-type') ?? '').split(';')[0]!.trim() };
+  return { bytes, mediaType: mediaTypeOf(res.headers) };
 }
 
 /** PUT by tag or digest; the registry must acknowledge the same digest as the bytes. */
