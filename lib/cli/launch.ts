@@ -19,10 +19,9 @@ declare const BUNDLE_ID: string;
 // undici (blob bytes) parses HTTP with llhttp in WebAssembly; its optimising tier costs ~35 MiB of RSS
 // and CPU for no gain here. Set before compiling: V8 rejects a code cache made under other flags.
 setFlagsFromString('--liftoff-only');
-// Request state outlives the 1 MiB semi-space (the --max-semi-space-size=1 of this file's shebang) and dies in
-// old space, which V8 by default lets grow to several times the live heap before a full collection: 2,000
-// tiny images peaked at 157 MiB over a live heap of ~20 MiB. Growing by half at most: 108 MiB, same CPU.
-setFlagsFromString('--heap-growing-percent=50');
+// No fixed heap growing factor (--heap-growing-percent): 50 took 2,000 tiny images from 157 to 108 MiB at
+// the same CPU, but a 1 GiB layer then cost 8.7 CPU-s instead of 3.7 (V8 could no longer grow the heap for
+// the allocation rate of streamed blobs). See docs/benchmarks.md (Scale).
 
 const bundle = join(__dirname, 'image-transfer.cjs');
 const source = readFileSync(bundle, 'utf8');

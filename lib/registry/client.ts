@@ -30,9 +30,10 @@ export interface RegistryOptions {
   /** Connections per origin. @default 16 */
   readonly connections?: number;
   /**
-   * Connections of each pool opened beside the ping, for a run's first wave of requests (capped at
-   * `connections`; none when `qps` paces the registry): each carries one unauthenticated `GET /v2/`,
-   * whose answer is ignored. @default 0
+   * Connections of the request pool opened beside the ping of a TLS registry, for a run's first wave of
+   * requests (capped at `connections`; none when `qps` paces the registry, none for an insecure registry,
+   * whose scheme the ping decides): each carries one unauthenticated `GET /v2/`, whose answer is ignored.
+   * @default 0
    */
   readonly warm?: number;
   readonly userAgent?: string;
@@ -147,8 +148,7 @@ export class RegistryClient {
       let probe: Promise<{ challenge?: string | string[] }> | undefined = tryOrigin(plain);
       probe.catch(() => undefined);
       try {
-        use(this.origin, await tryOrigin(this.origin));
-        return this.warmUp(this.origin, false);
+        return use(this.origin, await tryOrigin(this.origin));
       } catch (err) {
         if (err instanceof RegistryError && err.status !== undefined) throw err;
       }
@@ -159,28 +159,27 @@ export class RegistryClient {
         probe = undefined;
         return next;
       };
-      use(plain, await this.withRetry('GET', `${plain}/v2/`, true, attempt, signal));
-      return this.warmUp(plain, false);
+      return use(plain, await this.withRetry('GET', `${plain}/v2/`, true, attempt, signal));
     }
-    if (!this.options.insecure) this.warmUp(this.origin, true);
+    // the scheme is known before the ping only when the registry is not insecure
+    if (!this.options.insecure) this.warmUp();
     use(this.origin, await this.withRetry('GET', `${this.origin}/v2/`, true, () => tryOrigin(this.origin), signal));
   }
 
   /**
-   * Opens `warm` connections ahead of need: the blob pool's always (its first request comes round trips
-   * after the ping), the request pool's only beside the ping itself (after it, they would delay the
-   * first wave instead of serving it). Failures are left to the requests that follow.
+   * Opens `warm` connections of the request pool beside the ping (the ping's own included), for the run's
+   * first wave of HEADs; failures are left to the requests that follow. Not the blob pool's: that would
+   * load its HTTP client on runs that copy nothing.
    */
-  private warmUp(origin: string, beside: boolean): void {
-    const count = Math.min(this.options.warm ?? 0, this.options.connections ?? DEFAULT_CONNECTIONS);
+  private warmUp(): void {
     if (this.options.qps) return;
+    const count = Math.min(this.options.warm ?? 0, this.options.connections ?? DEFAULT_CONNECTIONS);
     const headers = { 'user-agent': this.options.userAgent ?? 'image-transfer' };
-    const ignore = (res: TransportResponse) => res.body.dump();
-    for (let i = 0; i < count; i++) {
-      this.bulk.request({ origin, path: '/v2/', method: 'GET', headers }).then(ignore, () => undefined);
-      // the ping takes one connection of the request pool
-      if (beside && i > 0) this.transport.request({ origin, path: '/v2/', method: 'GET', headers }).then(ignore, () => undefined);
-    }
+    for (let i = 1; i < count; i++)
+      this.transport.request({ origin: this.origin, path: '/v2/', method: 'GET', headers }).then(
+        (r) => r.body.dump(),
+        () => undefined,
+      );
   }
 
   /**

@@ -126,26 +126,25 @@ describe('an insecure registry is probed over https and http at once', { timeout
     }
   });
 
-  it('opens `warm` connections of the blob pool after the ping, without credentials', async () => {
-    onPlain = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  it('opens `warm` connections of the request pool beside the ping of a TLS registry, without credentials', async () => {
     onTls = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    const client = new RegistryClient({
-      registry: host,
-      insecure: true,
-      warm: 4,
-      credentials: { username: 'u', password: 'secret-pw' },
-      retry: { retries: 0 },
-    });
+    const ca = await readFile((await ensurePki()).caCert, 'utf8');
+    const client = new RegistryClient({ registry: host, ca, warm: 4, credentials: { username: 'u', password: 'secret-pw' }, retry: { retries: 0 } });
     try {
       await client.ping();
-      const pings = await until('four warm-up requests beside the ping', () => {
+      const pings = await until('three warm-up requests beside the ping', () => {
         const got = seen.filter((s) => s.scheme === 'https' && s.path === '/v2/');
-        return got.length >= 5 && got;
+        return got.length >= 4 && got;
       });
-      assert.equal(pings.length, 5, 'the ping and warm: 4');
+      assert.equal(pings.length, 4, 'warm: 4, the ping included');
       assert.ok(
         pings.every((p) => p.authorization === undefined),
         'no credentials on the ping or the warm-up',
+      );
+      assert.deepEqual(
+        seen.filter((s) => s.scheme === 'http'),
+        [],
+        'a TLS registry is never probed over plain http',
       );
     } finally {
       await client.close();
