@@ -30,5 +30,5 @@ export default {
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   // break: the overall score of the last recorded run (docs/mutation-testing.md); raise it, never lower it
-  thresholds: { high: 80, low: 60, break: 69 },
+  thresholds: { high: 80, low: 60, break: 93 },
 };
