@@ -23,8 +23,10 @@ import type { TtyProgress } from './progress.js';
 
 // A plan in hand, from a rule file or from the CCR inventory: copy it (or print it) and report.
 
-/** The registry pool of a CLI run; `override` replaces the access of chosen registries (TCR tokens). */
-/** `warm`: connections per registry to open with its first request (RegistryOptions.warm). */
+/**
+ * The registry pool of a CLI run; `override` replaces the access of chosen registries (TCR tokens);
+ * `warm`: connections per registry to open with its first request (RegistryOptions.warm).
+ */
 export function poolFor(ctx: RunContext, security: CredentialStore, override?: (registry: string) => CredentialSource | undefined, warm = 0): RegistryPool {
   const pacedRegistries = new Set<string>();
   return new RegistryPool(

@@ -18,7 +18,8 @@ export async function runCommand(ctx: RunContext): Promise<number> {
     loadRuleFile(options.ruleFile, { defaultRegistry: options.registry, defaultNamespace: options.ns }),
   ] as const);
   await checkCredentialHelpers(security, rules);
-  // every rule names at least one image, each with up to --blob-concurrency transfers at once
+  // the first wave's requests per registry: every rule names at least one image, whose blob HEADs and
+  // upload POSTs go out up to --blob-concurrency at once
   const pool = poolFor(ctx, security, undefined, options.dryRun ? 0 : rules.length * options.blobConcurrency);
   try {
     logger.info(`run ${runId}: ${rules.length} rule(s) from ${options.ruleFile}`);

@@ -147,25 +147,24 @@ async function speculativeBlob(ctx: BlobTransferContext, blob: Descriptor): Prom
   const streaming = streamBlob({ ...ctx, observer, signal }, blob);
   // settled below on every path; handled now, since it may fail while the HEAD is out
   streaming.catch(() => undefined);
+  let exists: boolean;
   try {
-    const exists = await existsAtTarget(ctx, blob).catch((err: unknown) => {
-      cancel.abort(err);
-      throw err;
-    });
-    decided = true;
-    if (exists) {
-      cancel.abort(new Error(`${blob.digest} is already at the target`));
-      // the transfer may have finished first: either way the blob is there
-      await streaming.catch(() => undefined);
-      return 'skipped';
-    }
-    if (held > 0) ctx.observer?.({ type: 'bytes', bytes: held });
-    await streaming;
-    return 'copied';
+    exists = await existsAtTarget(ctx, blob);
   } catch (err) {
+    cancel.abort(err);
     await streaming.catch(() => undefined);
     throw err;
   }
+  decided = true;
+  if (exists) {
+    cancel.abort(new Error(`${blob.digest} is already at the target`));
+    // the transfer may have finished first: either way the blob is there
+    await streaming.catch(() => undefined);
+    return 'skipped';
+  }
+  if (held > 0) ctx.observer?.({ type: 'bytes', bytes: held });
+  await streaming;
+  return 'copied';
 }
 
 async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<void> {
