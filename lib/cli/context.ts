@@ -20,11 +20,15 @@ export interface RunContext {
 /** Requests in flight while planning: `--routines`, or the adaptive limit's start. */
 export const planningConcurrency = (options: Pick<CliOptions, 'routines'>): number => options.routines ?? DEFAULT_ROUTINES;
 
-/** Without `--routines`: from DEFAULT_ROUTINES up to MAX_ADAPTIVE_ROUTINES; with it: that many, less only on push-back. */
+/**
+ * Without `--routines`: from DEFAULT_ROUTINES up to MAX_ADAPTIVE_ROUTINES, with as many images again reading
+ * their manifests ahead (AdaptiveLimit.stage); with it: that many, less only on push-back, no look-ahead.
+ */
 export function imagesInFlight(routines: number | undefined, logger: Logger): AdaptiveLimit {
   return new AdaptiveLimit({
     initial: routines ?? DEFAULT_ROUTINES,
     max: routines ?? MAX_ADAPTIVE_ROUTINES,
+    lookahead: routines === undefined,
     onChange: (limit, reason) => logger.debug(`images in flight: ${limit} (${reason})`),
   });
 }

@@ -39,6 +39,11 @@ export interface CopyOptions {
   readonly coordinator?: BlobCoordinator;
   readonly observer?: CopyObserver;
   readonly signal?: AbortSignal;
+  /**
+   * Awaited after the manifests are read and before the first blob moves; resolves to what to call once
+   * the image's blobs are done (the caller's limit of images moving bytes, AdaptiveLimit.stage).
+   */
+  readonly admit?: () => Promise<() => void>;
 }
 
 export interface CopyResult {
@@ -72,6 +77,7 @@ interface Walk {
  * 3. blobs: exists -> mount -> stream (verified on the fly), children pushed by digest; under a manifest
  *    the target lacks, the HEAD and the stream start together (BlobTransferContext.speculate);
  * 4. the root manifest is pushed to `targetRef` last, so a tag never names an incomplete image.
+ * Steps 1–2 run before `admit` resolves, step 3 inside it.
  */
 export async function copyImage(
   source: ImageSource,
@@ -123,8 +129,13 @@ export async function copyImage(
     if (existing && existing.digest !== root.digest && options.overwrite === 'never') {
       return { status: 'skipped', reason: 'tag-exists', digest: existing.digest, mediaType: existing.mediaType, platforms: [] };
     }
-    // a tag the target lacks: its blobs are probably missing too (BlobTransferContext.speculate)
-    await copyContent(walk, root, 0, !existing);
+    const release = await options.admit?.();
+    try {
+      // a tag the target lacks: its blobs are probably missing too (BlobTransferContext.speculate)
+      await copyContent(walk, root, 0, !existing);
+    } finally {
+      release?.();
+    }
     const backedUp = existing && existing.digest !== root.digest && options.backupTag ? await backup(walk, options.backupTag, existing.digest) : undefined;
     await pushManifest(walk, targetRef, root);
     return {

@@ -17,6 +17,8 @@ export interface AdaptiveLimitOptions {
   readonly now?: () => number;
   /** Every change of the limit, with its reason. */
   readonly onChange?: (limit: number, reason: LimitChange) => void;
+  /** `stage` starts up to twice the limit, the second half waiting at `enter` (see `stage`). @default false */
+  readonly lookahead?: boolean;
 }
 
 /**
@@ -28,11 +30,16 @@ export interface AdaptiveLimitOptions {
  * A window counts only the work that started after it opened, and closes after half the limit of such
  * completions (at least MIN_WINDOW): its rate is then that of the current limit, not a mix with the one before.
  * Work that never ends never closes a window: the limit only changes on completions and push-backs.
+ *
+ * `stage` adds a look-ahead: work that starts with a light part (an image's manifests) and then enters the
+ * limit for its heavy part (its blobs), so that when a slot frees, the next heavy part is ready to begin.
  */
 export class AdaptiveLimit {
   private value: number;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  private staged = 0;
+  private readonly stageWaiting: Array<() => void> = [];
   private readonly min: number;
   private readonly now: () => number;
   private window = { opened: 0, completions: 0, pushedBack: false };
@@ -53,16 +60,58 @@ export class AdaptiveLimit {
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.value) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active += 1;
-    const started = this.now();
+    const release = await this.enter();
     try {
       return await fn();
     } finally {
+      release();
+    }
+  }
+
+  /**
+   * Runs `fn` as one of at most `limit` started jobs or, with `lookahead`, beside at most `limit` started
+   * jobs that have not entered (so that at most `limit` read ahead while `limit` run). `fn` calls `enter`
+   * before its heavy part: it waits for one of the `limit` slots and resolves to the slot's release, which
+   * `fn` may call early (again is a no-op) and `fn`'s end calls otherwise. Only entered work is counted
+   * for the rate; work that never enters (an image already at the target) holds only its start.
+   */
+  async stage<T>(fn: (enter: () => Promise<() => void>) => Promise<T>): Promise<T> {
+    if (!this.stageOpen) await new Promise<void>((resolve) => this.stageWaiting.push(resolve));
+    else this.staged += 1;
+    let entered: Promise<() => void> | undefined;
+    try {
+      return await fn(() => {
+        entered ??= this.enter();
+        return entered;
+      });
+    } finally {
+      if (entered) (await entered)();
+      this.staged -= 1;
+      this.admit();
+    }
+  }
+
+  /** Another job may start: fewer than `limit` started jobs have not entered (with `lookahead`), or fewer than `limit` started. */
+  private get stageOpen(): boolean {
+    return this.options.lookahead ? this.staged - this.active < this.value : this.staged < this.value;
+  }
+
+  private async enter(): Promise<() => void> {
+    if (this.active >= this.value) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else {
+      this.active += 1;
+      // a job that entered no longer reads ahead: another may start in its place
+      this.admit();
+    }
+    const started = this.now();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       this.active -= 1;
       this.completed(started);
       this.admit();
-    }
+    };
   }
 
   /** The registry or the link pushed back: halve the work in flight, at most once a window. */
@@ -125,6 +174,10 @@ export class AdaptiveLimit {
     while (this.active < this.value && this.waiting.length > 0) {
       this.active += 1;
       this.waiting.shift()!();
+    }
+    while (this.stageOpen && this.stageWaiting.length > 0) {
+      this.staged += 1;
+      this.stageWaiting.shift()!();
     }
   }
 }

@@ -15,6 +15,8 @@ export interface RegistryDown {
 /** Runs work with a bounded number in flight (AdaptiveLimit). */
 export interface ConcurrencyLimit {
   run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Like run, for work that enters the limit only for its heavy part (AdaptiveLimit.stage). */
+  stage?<T>(fn: (enter: () => Promise<() => void>) => Promise<T>): Promise<T>;
 }
 
 export interface RunTasksOptions {
@@ -44,6 +46,9 @@ const UNREACHABLE: ReadonlySet<string> = new Set<FailureKind>(['CONNECTION_REFUS
  */
 export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[], options: RunTasksOptions): Promise<TaskResult[]> {
   const limit: ConcurrencyLimit = typeof options.routines === 'number' ? { run: pLimit(Math.max(1, options.routines)) } : options.routines;
+  // an image's blobs enter the limit after its manifests are read, when the limit can stage work
+  const stage = <T>(fn: (enter?: () => Promise<() => void>) => Promise<T>): Promise<T> =>
+    limit.stage ? limit.stage((enter) => fn(enter)) : limit.run(() => fn());
   const final = new Map<string, TaskResult>();
   const down = new Map<string, { failure: TaskResult; notAttempted: number }>();
   const passes = 1 + Math.max(0, options.retry);
@@ -52,12 +57,12 @@ export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[
     if (pass > 1) options.onRetryPass?.(pass, passes, pending.length);
     const results = await Promise.all(
       pending.map((task) =>
-        limit.run(async () => {
+        stage(async (admit) => {
           if (options.signal?.aborted) return interrupted(task, pass);
           const blocked = [task.source.registry, task.target.registry].find((r) => down.has(r));
           if (blocked) return notAttempted(task, blocked, down.get(blocked)!, pass);
           options.onStart?.(task);
-          const result = await transferOne(deps, task, { signal: options.signal, observer: options.observerFor?.(task), attempt: pass });
+          const result = await transferOne(deps, task, { signal: options.signal, observer: options.observerFor?.(task), attempt: pass, admit });
           const unreachable = unreachableRegistry(task, result);
           if (unreachable && !down.has(unreachable)) down.set(unreachable, { failure: result, notAttempted: 0 });
           options.onResult?.(result);

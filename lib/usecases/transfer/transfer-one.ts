@@ -26,6 +26,8 @@ export interface TransferOptions {
   readonly signal?: AbortSignal;
   readonly observer?: CopyObserver;
   readonly attempt?: number;
+  /** The images-moving-bytes limit's entry (CopyOptions.admit). */
+  readonly admit?: () => Promise<() => void>;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function transferOne(deps: TransferDeps, task: TransferTask, option
       overwrite: task.overwrite,
       observer,
       signal: options.signal,
+      ...(options.admit ? { admit: options.admit } : {}),
       ...(task.platforms ? { platforms: task.platforms } : {}),
       ...(task.backupTag ? { backupTag: task.backupTag } : {}),
       ...(deps.resumable ? { resumable: deps.resumable } : {}),

@@ -188,4 +188,84 @@ describe('AdaptiveLimit', { timeout: 20_000 }, () => {
     // at a ceiling of 4 the first window settles, and no probe ever goes above it
     assert.deepEqual(await steps(4, 12), []);
   });
+
+  describe('stage', () => {
+    /** 20 jobs that each enter (unless `skip` says not) and then wait for the test; counts started and entered. */
+    function staged(limiter: AdaptiveLimit, skip: (i: number) => boolean = () => false) {
+      const seen = { started: 0, entered: 0, mostEntered: 0 };
+      const finish: Array<() => void> = [];
+      const jobs = Array.from({ length: 20 }, (_, i) =>
+        limiter.stage(async (enter) => {
+          seen.started += 1;
+          if (skip(i)) return;
+          await tick(); // the light part: the job enters after an await, as an image after its manifests
+          const release = await enter();
+          seen.entered += 1;
+          seen.mostEntered = Math.max(seen.mostEntered, seen.entered);
+          await new Promise<void>((r) => finish.push(r));
+          seen.entered -= 1;
+          release();
+          release(); // a second release is a no-op
+        }),
+      );
+      return { seen, finish, jobs };
+    }
+
+    /** Lets every job finish, those that enter later included. */
+    async function drain({ finish, jobs }: { finish: Array<() => void>; jobs: Promise<void>[] }) {
+      let done = false;
+      void Promise.all(jobs).then(() => (done = true));
+      for (let guard = 0; !done && guard < 1000; guard++) {
+        for (const f of finish.splice(0)) f();
+        await tick();
+      }
+      await Promise.all(jobs);
+    }
+
+    // invariant: with lookahead, `limit` jobs run their heavy part and at most `limit` more start ahead
+    it('starts as many jobs again as the limit ahead of a slot, and enters at most the limit', async () => {
+      const run = staged(new AdaptiveLimit({ initial: 4, max: 4, lookahead: true }));
+      const { seen, finish } = run;
+      await tick();
+      await tick();
+      assert.deepEqual({ started: seen.started, entered: seen.entered }, { started: 8, entered: 4 });
+      for (const done of finish.splice(0, 2)) done();
+      await tick();
+      await tick();
+      await tick();
+      // two slots freed: two waiting jobs entered, two more started behind them
+      assert.deepEqual({ started: seen.started, entered: seen.entered }, { started: 10, entered: 4 });
+      await drain(run);
+      assert.equal(seen.mostEntered, 4);
+    });
+
+    it('without lookahead starts no more jobs than the limit', async () => {
+      const run = staged(new AdaptiveLimit({ initial: 4, max: 4 }));
+      await tick();
+      await tick();
+      assert.deepEqual({ started: run.seen.started, entered: run.seen.entered }, { started: 4, entered: 4 });
+      await drain(run);
+    });
+
+    // a job that never enters (an image already at the target) takes no slot: all of them pass while the slots are held
+    it('lets jobs that never enter pass while every slot is held', async () => {
+      const run = staged(new AdaptiveLimit({ initial: 2, max: 2, lookahead: true }), (i) => i >= 2);
+      for (let i = 0; i < 30; i++) await tick();
+      assert.deepEqual({ started: run.seen.started, entered: run.seen.entered }, { started: 20, entered: 2 });
+      await drain(run);
+    });
+
+    it('releases the slot of a job that ends without releasing it', async () => {
+      const limiter = new AdaptiveLimit({ initial: 1, max: 1, lookahead: true });
+      await limiter.stage(async (enter) => {
+        await enter();
+      });
+      let entered = false;
+      await limiter.stage(async (enter) => {
+        await enter();
+        entered = true;
+      });
+      assert.equal(entered, true);
+    });
+  });
 });
