@@ -147,6 +147,8 @@ export class RegistryClient {
       const plain = `http://${apiHost(this.registry)}`;
       let probe: Promise<{ challenge?: string | string[] }> | undefined = tryOrigin(plain);
       probe.catch(() => undefined);
+      // most insecure registries speak plain http: its connections open beside the probes (idle if https wins)
+      this.warmUp(plain);
       try {
         return use(this.origin, await tryOrigin(this.origin));
       } catch (err) {
@@ -162,21 +164,22 @@ export class RegistryClient {
       return use(plain, await this.withRetry('GET', `${plain}/v2/`, true, attempt, signal));
     }
     // the scheme is known before the ping only when the registry is not insecure
-    if (!this.options.insecure) this.warmUp();
+    if (!this.options.insecure) this.warmUp(this.origin);
     use(this.origin, await this.withRetry('GET', `${this.origin}/v2/`, true, () => tryOrigin(this.origin), signal));
   }
 
   /**
-   * Opens `warm` connections of the request pool beside the ping (the ping's own included), for the run's
-   * first wave of HEADs; failures are left to the requests that follow. Not the blob pool's: that would
-   * load its HTTP client on runs that copy nothing.
+   * Opens `warm` connections of the request pool to `origin` beside the ping (the ping's own included),
+   * each with an unauthenticated `GET /v2/` whose answer is dropped, for the run's first wave of HEADs;
+   * failures are left to the requests that follow. Not the blob pool's: that would load its HTTP client on
+   * runs that copy nothing.
    */
-  private warmUp(): void {
+  private warmUp(origin: string): void {
     if (this.options.qps) return;
     const count = Math.min(this.options.warm ?? 0, this.options.connections ?? DEFAULT_CONNECTIONS);
     const headers = { 'user-agent': this.options.userAgent ?? 'image-transfer' };
     for (let i = 1; i < count; i++)
-      this.transport.request({ origin: this.origin, path: '/v2/', method: 'GET', headers }).then(
+      this.transport.request({ origin, path: '/v2/', method: 'GET', headers }).then(
         (r) => r.body.dump(),
         () => undefined,
       );
