@@ -1,5 +1,5 @@
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, stoppable } from './http-server.js';
 
 export interface ProxyCounts {
   total: number;
@@ -82,11 +82,8 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     });
     req.pipe(forward);
   };
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const stopServer = stoppable(server);
+  const host = await listen(server);
   origin = `http://${host}`;
 
   return {
@@ -114,12 +111,10 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         },
       };
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        agent.destroy();
-      }),
+    stop: async () => {
+      agent.destroy();
+      await stopServer();
+    },
   };
 }
 

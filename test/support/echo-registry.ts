@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody, stoppable } from './http-server.js';
+import { listen, readBody, stoppable } from './http-server.js';
 
 /**
  * Where the echo registry refuses: `blob-get` answers 403 to every blob GET (the registry as a
@@ -114,7 +113,6 @@ export async function startEchoRegistry(options: EchoRegistryOptions): Promise<E
     handle(req, res).catch((err: Error) => res.writeHead(500).end(err.message));
   });
   const stop = stoppable(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { host: `127.0.0.1:${port}`, image: { repository: 'src/app', tag: 'v1' }, refused: () => refused, stop };
+  const host = await listen(server);
+  return { host, image: { repository: 'src/app', tag: 'v1' }, refused: () => refused, stop };
 }

@@ -1,7 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { stoppable } from './http-server.js';
+import { listen, stoppable } from './http-server.js';
 
 export type Fault = 'reset' | 'stall' | 'status500' | 'status502' | 'status503' | 'status429' | 'status429-retry-after' | 'truncate' | 'expire-token';
 
@@ -104,12 +103,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     req.pipe(upstream);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  self = `http://127.0.0.1:${port}`;
+  const host = await listen(server);
+  self = `http://${host}`;
   return {
     url: self,
-    host: `127.0.0.1:${port}`,
+    host,
     injected,
     requests,
     setRate: (r) => (rate = r),

@@ -1,6 +1,5 @@
 import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { stoppable } from './http-server.js';
+import { listen, stoppable } from './http-server.js';
 
 export interface RateLimitProxyOptions {
   /** http://127.0.0.1:PORT of a plain-http registry. */
@@ -84,12 +83,11 @@ export async function startRateLimitProxy(options: RateLimitProxyOptions): Promi
     req.pipe(upstream);
   });
   const stop = stoppable(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  self = `http://127.0.0.1:${port}`;
+  const host = await listen(server);
+  self = `http://${host}`;
   return {
     url: self,
-    host: `127.0.0.1:${port}`,
+    host,
     pulls: () => pulls,
     refused: () => refused,
     requests,

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody, stoppable } from './http-server.js';
+import { listen, readBody, stoppable } from './http-server.js';
 
 /**
  * In-process registry with the OCI 1.1 referrers API, on 127.0.0.1, plain http, no auth: just enough
@@ -57,12 +56,11 @@ export async function startReferrersFake(options: ReferrersFakeOptions = {}): Pr
     requests.push(`${req.method} ${req.url}`);
     handle(ctx, req, res).catch((err: Error) => send(res, 500, { errors: [{ code: 'UNKNOWN', message: err.message }] }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const stop = stoppable(server);
-  const { port } = server.address() as AddressInfo;
+  const host = await listen(server);
   return {
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    url: `http://${host}`,
+    host,
     requests,
     tags: (name) => repo(name).tags,
     hasManifest: (name, digest) => repo(name).manifests.has(digest),
