@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, readBody, stoppable } from './http-server.js';
+import { sha256 } from './images.js';
 
 /**
  * Where the echo registry refuses: `blob-get` answers 403 to every blob GET (the registry as a
@@ -27,7 +28,6 @@ export interface EchoRegistry {
 }
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /**
  * A small in-memory registry on 127.0.0.1 (plain http, Basic auth) that serves one image, accepts

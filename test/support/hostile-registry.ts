@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { listen, readBody, stoppable } from './http-server.js';
 import type { Pki } from './pki.js';
 import { prepareScenario, serveScenario, type HostileBehaviour } from './hostile-scenarios.js';
+import { sha256 } from './images.js';
 
 /**
  * What the hostile registry does wrong. One scenario per server; `well-behaved` is the control.
@@ -52,8 +53,6 @@ export interface HostileRegistry {
 }
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-
-const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** Deterministic bytes: a SHA-256 chain, so each run serves the same image. */
 function layerBytes(size: number): Buffer {

@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, readBody, stoppable } from './http-server.js';
+import { sha256 } from './images.js';
 
 /**
  * In-process registry with the OCI 1.1 referrers API, on 127.0.0.1, plain http, no auth: just enough
@@ -39,8 +40,6 @@ interface Repo {
   /** subject digest -> referrer descriptors, in push order */
   referrers: Map<string, object[]>;
 }
-
-const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 export async function startReferrersFake(options: ReferrersFakeOptions = {}): Promise<ReferrersFake> {
   const repos = new Map<string, Repo>();
