@@ -1,5 +1,5 @@
-import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { forward, listen, stoppable } from './http-server.js';
 
 export interface ProxyCounts {
   total: number;
@@ -57,36 +57,13 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     const entry: ProxyEntry = { method: req.method ?? 'GET', path, kind: requestKind(path) };
     log.push(entry);
     const held = holds.find((h) => !h.released && h.match(entry));
-    if (!held) return pass(req, res, path);
-    held.parked.push(() => pass(req, res, path));
+    if (!held) return pass(req, res);
+    held.parked.push(() => pass(req, res));
     held.arrive();
   });
-  const pass = (req: IncomingMessage, res: ServerResponse, path: string): void => {
-    const forward = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path,
-        headers: { ...req.headers, host: upstream.host },
-        agent,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, rewriteLocation(answer.headers, upstream.origin, origin));
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', (error) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end(`proxy: ${error.message}`);
-      else res.destroy(error);
-    });
-    req.pipe(forward);
-  };
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const pass = (req: IncomingMessage, res: ServerResponse): void => forward(req, res, { target: upstream, self: origin, agent });
+  const stopServer = stoppable(server);
+  const host = await listen(server);
   origin = `http://${host}`;
 
   return {
@@ -114,17 +91,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         },
       };
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        agent.destroy();
-      }),
+    stop: async () => {
+      agent.destroy();
+      await stopServer();
+    },
   };
-}
-
-function rewriteLocation(headers: IncomingHttpHeaders, from: string, to: string): IncomingHttpHeaders {
-  const location = headers.location;
-  if (!location || (location !== from && !location.startsWith(`${from}/`))) return headers;
-  return { ...headers, location: to + location.slice(from.length) };
 }

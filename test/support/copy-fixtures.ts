@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { CopyError } from '../../lib/copy/index.js';
 import { MediaType, sha256Digest, type RawManifest } from '../../lib/oci/index.js';
 import { RegistryError } from '../../lib/registry/index.js';
-import type { MemoryRepository } from './memory-store.js';
+import type { MemoryRepository } from './memory-registry.js';
 
 /** One call a spied store received: the method and the AbortSignal of its options (if any). */
 export interface SpiedCall {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RawHttp, type Endpoint } from './raw-http.js';
+import { sha256 } from './images.js';
 
 /**
  * Generated attachments shaped like cosign's and like OCI 1.1 artifacts, pushed with plain HTTP.
@@ -36,7 +37,6 @@ export interface DescriptorJson {
   annotations?: Record<string, string>;
 }
 
-const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const tagOf = (digest: string, suffix = ''): string => `${digest.replace(':', '-')}${suffix}`;
 
 /** HEAD, then POST + monolithic PUT `?digest=`. */

@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody, stoppable } from './http-server.js';
+import { listen, readBody, stoppable } from './http-server.js';
+import { sha256 } from './images.js';
 
 /**
  * Where the echo registry refuses: `blob-get` answers 403 to every blob GET (the registry as a
@@ -28,7 +28,6 @@ export interface EchoRegistry {
 }
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /**
  * A small in-memory registry on 127.0.0.1 (plain http, Basic auth) that serves one image, accepts
@@ -114,7 +113,6 @@ export async function startEchoRegistry(options: EchoRegistryOptions): Promise<E
     handle(req, res).catch((err: Error) => res.writeHead(500).end(err.message));
   });
   const stop = stoppable(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { host: `127.0.0.1:${port}`, image: { repository: 'src/app', tag: 'v1' }, refused: () => refused, stop };
+  const host = await listen(server);
+  return { host, image: { repository: 'src/app', tag: 'v1' }, refused: () => refused, stop };
 }

@@ -1,7 +1,5 @@
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { stoppable } from './http-server.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { forward, listen, stoppable } from './http-server.js';
 
 export type Fault = 'reset' | 'stall' | 'status500' | 'status502' | 'status503' | 'status429' | 'status429-retry-after' | 'truncate' | 'expire-token';
 
@@ -81,35 +79,19 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (fault && respondWithStatus(fault, req, res)) return;
     // an "expired" token: the registry itself answers 401 with its challenge when the token is withheld
     if (fault === 'expire-token') delete req.headers.authorization;
-    forward(req, res, fault);
+    forward(req, res, { target, self, ...(options.ca ? { ca: options.ca } : {}) }, (up, headers) => {
+      res.writeHead(up.statusCode ?? 502, headers);
+      if (fault && BODY_FAULTS.includes(fault)) corruptBody(fault, up, res, options.stallMs ?? 20_000, random);
+      else up.pipe(res);
+    });
   });
   const stop = stoppable(server);
 
-  function forward(req: IncomingMessage, res: ServerResponse, fault: Fault | undefined): void {
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const upstream = send(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host }, ca: options.ca },
-      (up) => {
-        const headers = { ...up.headers };
-        if (typeof headers.location === 'string') headers.location = headers.location.replace(target.origin, self);
-        res.writeHead(up.statusCode ?? 502, headers);
-        if (!fault || !BODY_FAULTS.includes(fault)) {
-          up.pipe(res);
-          return;
-        }
-        corruptBody(fault, up, res, options.stallMs ?? 20_000, random);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  }
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  self = `http://127.0.0.1:${port}`;
+  const host = await listen(server);
+  self = `http://${host}`;
   return {
     url: self,
-    host: `127.0.0.1:${port}`,
+    host,
     injected,
     requests,
     setRate: (r) => (rate = r),

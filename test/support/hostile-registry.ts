@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { readBody, stoppable } from './http-server.js';
+import { listen, readBody, stoppable } from './http-server.js';
 import type { Pki } from './pki.js';
 import { prepareScenario, serveScenario, type HostileBehaviour } from './hostile-scenarios.js';
+import { sha256 } from './images.js';
 
 /**
  * What the hostile registry does wrong. One scenario per server; `well-behaved` is the control.
@@ -54,8 +54,6 @@ export interface HostileRegistry {
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
 /** Deterministic bytes: a SHA-256 chain, so each run serves the same image. */
 function layerBytes(size: number): Buffer {
   const out = Buffer.alloc(size);
@@ -65,13 +63,6 @@ function layerBytes(size: number): Buffer {
     block = createHash('sha256').update(block).digest();
   }
   return out;
-}
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
 }
 
 function record(list: SeenRequest[], req: IncomingMessage): void {
@@ -235,12 +226,12 @@ export async function startHostileRegistry(options: HostileOptions): Promise<Hos
   }
 
   const scheme = tls ? 'https' : 'http';
-  const [port, otherPort] = await Promise.all([listen(registry), listen(foreign)]);
-  self = `${scheme}://127.0.0.1:${port}`;
-  other = `${scheme}://127.0.0.1:${otherPort}`;
+  const [host, otherHost] = await Promise.all([listen(registry), listen(foreign)]);
+  self = `${scheme}://${host}`;
+  other = `${scheme}://${otherHost}`;
   const stops = [stoppable(registry), stoppable(foreign)];
   return {
-    host: `127.0.0.1:${port}`,
+    host,
     url: self,
     ...(options.pki ? { caFile: options.pki.caCert } : {}),
     image,

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sha256 } from './images.js';
 
 /**
  * The hostile registry's misbehaviours beyond credentials (findings 2 to 4 of the hostile-registry
@@ -50,7 +50,6 @@ export const HOSTILE_TAGS = ['..', '.', 'v1', 'a\nb', '\u001b[31mred', '-x', 'v1
 export const HOSTILE_REPOSITORIES = ['../../etc', 'a/../../b', '%2e%2e/x', 'foo\nbar', '/abs', 'a//b', 'UPPER/case', 'hostile/app'];
 
 const INDEX = 'application/vnd.oci.image.index.v1+json';
-const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** What a scenario needs of the registry: its image, its manifests (added to), where it listens. */
 export interface ScenarioContext {

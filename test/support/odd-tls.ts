@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stoppable } from './http-server.js';
+import { listen, stoppable } from './http-server.js';
 
 /** A TLS registry stand-in whose certificate is wrong one way; `caFile` trusts it, so only that fault remains. */
 export interface OddTlsServer {
@@ -40,12 +39,9 @@ export async function startOddTlsServer(fault: 'wrong-name' | 'expired'): Promis
     res.end('{}');
   });
   const stop = stoppable(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  const host = await listen(server);
   return {
-    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    host,
     caFile: p('cert.pem'),
     stop: async () => {
       await stop();

@@ -1,6 +1,5 @@
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { stoppable } from './http-server.js';
+import { createServer } from 'node:http';
+import { forward, listen, stoppable } from './http-server.js';
 
 export interface RateLimitProxyOptions {
   /** http://127.0.0.1:PORT of a plain-http registry. */
@@ -73,23 +72,18 @@ export async function startRateLimitProxy(options: RateLimitProxyOptions): Promi
       used += 1;
       pulls += 1;
     }
-    const upstream = httpRequest({ host: target.hostname, port: target.port, method, path, headers: { ...req.headers, host: target.host } }, (up) => {
-      const h = { ...up.headers, ...headers() };
-      if (typeof h.location === 'string') h.location = h.location.replace(target.origin, self);
+    forward(req, res, { target, self }, (up, h) => {
       requests.push({ method, path, status: up.statusCode ?? 502 });
-      res.writeHead(up.statusCode ?? 502, h);
+      res.writeHead(up.statusCode ?? 502, { ...h, ...headers() });
       up.pipe(res);
     });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
   });
   const stop = stoppable(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  self = `http://127.0.0.1:${port}`;
+  const host = await listen(server);
+  self = `http://${host}`;
   return {
     url: self,
-    host: `127.0.0.1:${port}`,
+    host,
     pulls: () => pulls,
     refused: () => refused,
     requests,

@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody, stoppable } from './http-server.js';
+import { listen, readBody, stoppable } from './http-server.js';
+import { sha256 } from './images.js';
 
 /**
  * In-process registry with the OCI 1.1 referrers API, on 127.0.0.1, plain http, no auth: just enough
@@ -41,8 +41,6 @@ interface Repo {
   referrers: Map<string, object[]>;
 }
 
-const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
 export async function startReferrersFake(options: ReferrersFakeOptions = {}): Promise<ReferrersFake> {
   const repos = new Map<string, Repo>();
   const uploads = new Map<string, Buffer[]>();
@@ -57,12 +55,11 @@ export async function startReferrersFake(options: ReferrersFakeOptions = {}): Pr
     requests.push(`${req.method} ${req.url}`);
     handle(ctx, req, res).catch((err: Error) => send(res, 500, { errors: [{ code: 'UNKNOWN', message: err.message }] }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const stop = stoppable(server);
-  const { port } = server.address() as AddressInfo;
+  const host = await listen(server);
   return {
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    url: `http://${host}`,
+    host,
     requests,
     tags: (name) => repo(name).tags,
     hasManifest: (name, digest) => repo(name).manifests.has(digest),

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CloudApiError, verifyTc3, type Tc3Handler } from './cloud/tc3.js';
-import { readBody, stoppable } from './http-server.js';
+import { listen, readBody, stoppable } from './http-server.js';
 
 export { CloudApiError, type Tc3Handler };
 
@@ -149,9 +148,9 @@ export async function startTc3Server(options: Tc3ServerOptions): Promise<Tc3Serv
       });
   });
   const stop = stoppable(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = await listen(server);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `http://${host}`,
     requests: dispatcher.requests,
     services: options.services,
     get rateLimit() {

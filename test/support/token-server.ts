@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listen, readBody, stoppable } from './http-server.js';
 import { libtrustKeyId, signEs256 } from './jwt.js';
 import type { Pki } from './pki.js';
 import { TOKEN_ISSUER, TOKEN_SERVICE } from './registry.js';
@@ -61,7 +61,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<Runnin
     let params = url.searchParams;
     let who = basicCredentials(req.headers.authorization);
     if (req.method === 'POST') {
-      params = new URLSearchParams(await readBody(req));
+      params = new URLSearchParams((await readBody(req, 65_536)).toString('utf8'));
       const grant = params.get('grant_type');
       if (grant === 'password') who = { user: params.get('username') ?? '', password: params.get('password') ?? '' };
       else if (grant) return void json(res, 400, { error: 'unsupported_grant_type' });
@@ -105,22 +105,9 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<Runnin
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `https://127.0.0.1:${port}`;
-  return {
-    realm: `${url}/token`,
-    url,
-    requests,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const stop = stoppable(server);
+  const url = `https://${await listen(server)}`;
+  return { realm: `${url}/token`, url, requests, stop };
 }
 
 function parseScope(scope: string, known: boolean): Access[] {
@@ -145,15 +132,6 @@ function basicCredentials(header: string | undefined): { user: string; password:
   const text = Buffer.from(header.slice(6), 'base64').toString('utf8');
   const colon = text.indexOf(':');
   return colon < 0 ? { user: text, password: '' } : { user: text.slice(0, colon), password: text.slice(colon + 1) };
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let body = '';
-  for await (const chunk of req) {
-    body += String(chunk);
-    if (body.length > 65_536) throw new Error('token request body too large');
-  }
-  return body;
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {

@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody, stoppable } from '../http-server.js';
+import { listen, readBody, stoppable } from '../http-server.js';
 import { startWarmInstance } from './functions.js';
 
 export interface FunctionUrl {
@@ -42,6 +41,5 @@ export async function startFunctionUrl(env: Record<string, string>): Promise<Fun
     instance.stop();
     await stopServer();
   };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, stop };
+  return { url: `http://${await listen(server)}`, requests, stop };
 }

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { CmqModel, verifyCmq } from './cmq.js';
 import { handleCos, verifyCosSignature } from './cos.js';
 import { SsmModel } from './ssm.js';
 import { InvokeLimiter } from './invoke-limits.js';
 import { CloudApiError, verifyTc3, type Tc3Handler } from './tc3.js';
-import { readBody, stoppable } from '../http-server.js';
+import { listen, readBody, stoppable } from '../http-server.js';
 
 export interface CloudFakeOptions {
   /** SecretId -> SecretKey accepted by every service. */
@@ -127,8 +127,7 @@ export async function startCloudFake(options: CloudFakeOptions): Promise<CloudFa
     server.emit('connection', socket);
   });
   const stop = stoppable(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = `http://${await listen(server)}`;
   return Object.assign(fake, {
     proxy: origin,
     cmqEndpoint: origin,

@@ -5,22 +5,23 @@ import { BlobCoordinator, CopyError, type BlobOutcome, type CopyEvent } from '..
 import { transferBlob, type BlobTransferContext } from '../../../lib/copy/blob-transfer.js';
 import { PushAbandoned, type Descriptor, type ImageTarget } from '../../../lib/oci/index.js';
 import { CodedError } from '../../../lib/util/errors.js';
-import { BlobRegistry, BlobSource, BlobTarget, ChunkedTarget, MemoryCheckpoints, MountingTarget } from '../../support/memory-blobs.js';
+import { MemoryRegistry, MemoryRepository, MountingRepository } from '../../support/memory-registry.js';
+import { ChunkedRepository, MemoryCheckpoints } from '../../support/memory-uploads.js';
 
 const bytes = Buffer.from('a layer of twenty-eight byte');
 const sysErr = (code: string) => Object.assign(new Error(`stream failed: ${code}`), { code });
 
 interface Run {
-  readonly src: BlobSource;
-  readonly dst: BlobRegistry;
+  readonly src: MemoryRepository;
+  readonly dst: MemoryRegistry;
   readonly desc: Descriptor;
   readonly events: CopyEvent[];
   readonly ctx: (target: ImageTarget, extra?: Partial<BlobTransferContext>) => BlobTransferContext;
 }
 
 /** A source repository holding `blob` on src.io (or on `registry`), and a context factory recording events. */
-function setup(blob: Buffer = bytes, registry?: BlobRegistry): Run {
-  const src = new BlobSource(registry ?? new BlobRegistry('src.io'), 'lib/app');
+function setup(blob: Buffer = bytes, registry?: MemoryRegistry): Run {
+  const src = new MemoryRepository(registry ?? new MemoryRegistry('src.io'), 'lib/app');
   const desc = src.add(blob);
   const events: CopyEvent[] = [];
   const coordinator = new BlobCoordinator();
@@ -32,7 +33,7 @@ function setup(blob: Buffer = bytes, registry?: BlobRegistry): Run {
     observer: (e) => events.push(e),
     ...extra,
   });
-  return { src, dst: registry ?? new BlobRegistry('dst.io'), desc, events, ctx };
+  return { src, dst: registry ?? new MemoryRegistry('dst.io'), desc, events, ctx };
 }
 
 const ofType = <T extends CopyEvent['type']>(events: CopyEvent[], type: T) => events.filter((e): e is Extract<CopyEvent, { type: T }> => e.type === type);
@@ -82,19 +83,19 @@ describe('BlobCoordinator', () => {
 describe('transferBlob: exists, mount, stream', () => {
   it('skips a blob the target already has: no GET, no push; the event carries its size', async () => {
     const { src, dst, desc, events, ctx } = setup();
-    const target = new BlobTarget(dst, 'team/app');
-    dst.blobs('team/app').set(desc.digest, bytes);
+    const target = new MemoryRepository(dst, 'team/app');
+    dst.blobsOf('team/app').set(desc.digest, bytes);
     assert.equal(await transferBlob(ctx(target), desc), 'skipped');
     assert.deepEqual(src.reg.called('GET'), []);
-    assert.deepEqual(dst.called('PUSH'), []);
+    assert.deepEqual(dst.called('PUT blob'), []);
     assert.deepEqual(events, [{ type: 'blob', action: 'skipped', digest: desc.digest, size: bytes.length }]);
   });
 
   it('copies a missing blob byte for byte, pushed under its exact size, progress adding up to it', async () => {
     const { dst, desc, events, ctx } = setup();
-    const target = new BlobTarget(dst, 'team/app');
+    const target = new MemoryRepository(dst, 'team/app');
     assert.equal(await transferBlob(ctx(target), desc), 'copied');
-    assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+    assert.deepEqual(dst.blobsOf('team/app').get(desc.digest), bytes);
     assert.deepEqual(target.pushed, [desc]);
     assert.equal(
       ofType(events, 'bytes').reduce((n, e) => n + e.bytes, 0),
@@ -105,99 +106,103 @@ describe('transferBlob: exists, mount, stream', () => {
 
   it('pushes an empty blob with size 0 and a blob of unknown size (-1) with -1, verified by digest alone', async () => {
     const empty = setup(Buffer.alloc(0));
-    const t0 = new BlobTarget(empty.dst, 'team/app');
+    const t0 = new MemoryRepository(empty.dst, 'team/app');
     assert.equal(await transferBlob(empty.ctx(t0), empty.desc), 'copied');
     assert.equal(t0.pushed[0]?.size, 0);
     const unknown = setup();
-    const t1 = new BlobTarget(unknown.dst, 'team/app');
+    const t1 = new MemoryRepository(unknown.dst, 'team/app');
     const desc = { ...unknown.desc, size: -1 };
     assert.equal(await transferBlob(unknown.ctx(t1), desc), 'copied');
     assert.equal(t1.pushed[0]?.size, -1);
-    assert.deepEqual(unknown.dst.blobs('team/app').get(desc.digest), bytes);
+    assert.deepEqual(unknown.dst.blobsOf('team/app').get(desc.digest), bytes);
     assert.equal(ofType(unknown.events, 'blob')[0]?.size, 0, 'an unknown size is reported as 0, never negative');
   });
 
   it('passes the caller signal to HEAD, mount, GET and push', async () => {
-    const shared = new BlobRegistry('r.io');
+    const shared = new MemoryRegistry('r.io');
     const { ctx, desc } = setup(bytes, shared);
     const signal = new AbortController().signal;
-    const target = new MountingTarget(shared, 'team/app');
-    target.refuse = true;
+    const target = new MountingRepository(shared, 'team/app');
+    target.refuseMounts = true;
     await transferBlob(ctx(target, { signal }), desc);
     assert.deepEqual(
-      shared.calls.map((c) => c.what.split(' ')[0]),
-      ['MOUNT', 'HEAD', 'PUSH', 'GET'],
+      shared.calls.map((c) => c.split(' ')[0]),
+      ['MOUNT', 'HEAD', 'PUT', 'GET'],
     );
-    assert.ok(shared.calls.every((c) => c.signal === signal));
+    assert.ok(shared.signals.every((s) => s === signal));
   });
 
   it('awaits a blob already in flight to the same repository instead of pushing it twice', async () => {
     const { src, dst, desc, ctx } = setup();
-    const target = new BlobTarget(dst, 'team/app');
+    const target = new MemoryRepository(dst, 'team/app');
     const c = ctx(target);
     assert.deepEqual(await Promise.all([transferBlob(c, desc), transferBlob(c, desc)]), ['copied', 'skipped']);
-    assert.equal(dst.called('PUSH').length, 1);
+    assert.equal(dst.called('PUT blob').length, 1);
     assert.equal(src.reg.called('GET').length, 1);
   });
 
   it('tries on its own when the push it waited for fails', async () => {
     const { src, dst, desc, ctx } = setup();
-    const target = new BlobTarget(dst, 'team/app');
+    const target = new MemoryRepository(dst, 'team/app');
     const c = ctx(target);
     src.faults.push({ reject: new Error('refused once') });
     const [first, second] = await Promise.allSettled([transferBlob(c, desc), transferBlob(c, desc)]);
     assert.equal(first.status, 'rejected');
     assert.deepEqual(second, { status: 'fulfilled', value: 'copied' });
-    assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+    assert.deepEqual(dst.blobsOf('team/app').get(desc.digest), bytes);
   });
 });
 
 describe('transferBlob: cross-repository mounts', () => {
   it('mounts from the source repository when source and target share a registry: no GET, no push', async () => {
-    const shared = new BlobRegistry('r.io');
+    const shared = new MemoryRegistry('r.io');
     const { desc, ctx } = setup(bytes, shared);
-    const target = new MountingTarget(shared, 'team/app');
+    const target = new MountingRepository(shared, 'team/app');
     assert.equal(await transferBlob(ctx(target), desc), 'mounted');
-    assert.deepEqual(shared.called(), [`MOUNT team/app@${desc.digest} from lib/app`]);
+    assert.deepEqual(shared.called(), [`MOUNT blob team/app@${desc.digest} from lib/app`]);
   });
 
   it('never asks for a mount from the source across registries, nor from the repository itself', async () => {
     const { dst, desc, ctx } = setup();
-    const target = new MountingTarget(dst, 'team/app');
+    const target = new MountingRepository(dst, 'team/app');
     assert.equal(await transferBlob(ctx(target), desc), 'copied');
     assert.deepEqual(dst.called('MOUNT'), []);
-    const shared = new BlobRegistry('r.io');
+    const shared = new MemoryRegistry('r.io');
     const same = setup(bytes, shared);
-    const self = new MountingTarget(shared, 'lib/app');
+    const self = new MountingRepository(shared, 'lib/app');
     assert.equal(await transferBlob(same.ctx(self), same.desc), 'skipped');
     assert.deepEqual(shared.called('MOUNT'), []);
   });
 
   it('mounts from another repository of the run that holds the blob', async () => {
     const { dst, desc, ctx } = setup();
-    dst.blobs('team/base').set(desc.digest, bytes);
-    const target = new MountingTarget(dst, 'team/app');
+    dst.blobsOf('team/base').set(desc.digest, bytes);
+    const target = new MountingRepository(dst, 'team/app');
     const c = ctx(target);
     c.coordinator.remember('dst.io', 'team/base', desc.digest);
     assert.equal(await transferBlob(c, desc), 'mounted');
-    assert.deepEqual(dst.called(), [`MOUNT team/app@${desc.digest} from team/base`]);
+    assert.deepEqual(dst.called(), [`MOUNT blob team/app@${desc.digest} from team/base`]);
   });
 
   it('copies when the mount is declined (202) or fails: a mount is an optimisation, not a requirement', async () => {
     for (const refuse of [false, true]) {
       const { dst, desc, ctx } = setup();
-      const target = new MountingTarget(dst, 'team/app');
-      target.refuse = refuse;
+      const target = new MountingRepository(dst, 'team/app');
+      target.refuseMounts = refuse;
       const c = ctx(target);
       c.coordinator.remember('dst.io', 'team/gone', desc.digest); // the run saw it there, the registry no longer has it
       assert.equal(await transferBlob(c, desc), 'copied', `refuse=${refuse}`);
-      assert.deepEqual(dst.called(), [`MOUNT team/app@${desc.digest} from team/gone`, `HEAD team/app@${desc.digest}`, `PUSH team/app@${desc.digest}`]);
+      assert.deepEqual(dst.called(), [
+        `MOUNT blob team/app@${desc.digest} from team/gone`,
+        `HEAD blob team/app@${desc.digest}`,
+        `PUT blob team/app@${desc.digest}`,
+      ]);
     }
   });
 
   it('waits for a transfer of the blob to another repository of the registry, then mounts from it', async () => {
     const { src, dst, desc, ctx } = setup();
-    const outcomes = await Promise.all([transferBlob(ctx(new MountingTarget(dst, 'a')), desc), transferBlob(ctx(new MountingTarget(dst, 'b')), desc)]);
+    const outcomes = await Promise.all([transferBlob(ctx(new MountingRepository(dst, 'a')), desc), transferBlob(ctx(new MountingRepository(dst, 'b')), desc)]);
     assert.deepEqual(outcomes, ['copied', 'mounted']);
     assert.equal(src.reg.called('GET').length, 1);
   });
@@ -215,26 +220,26 @@ describe('transferBlob: failures and retries of a streamed blob', () => {
     it(`re-reads the source after a transient break (${name}) and reports the retry`, async () => {
       const { src, dst, desc, events, ctx } = setup();
       src.faults.push({ breakAfter: 5, error });
-      assert.equal(await transferBlob(ctx(new BlobTarget(dst, 'team/app')), desc), 'copied');
+      assert.equal(await transferBlob(ctx(new MemoryRepository(dst, 'team/app')), desc), 'copied');
       assert.equal(src.reg.called('GET').length, 2);
       assert.deepEqual(ofType(events, 'retry'), [{ type: 'retry', digest: desc.digest, attempt: 1, reason: (error as Error).message }]);
-      assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+      assert.deepEqual(dst.blobsOf('team/app').get(desc.digest), bytes);
     });
   }
 
   it('re-reads the source after a digest mismatch, and never stores the bad bytes', async () => {
     const { src, dst, desc, ctx } = setup();
     src.faults.push({ bytes: Buffer.from('A LAYER OF TWENTY-EIGHT BYTE') });
-    assert.equal(await transferBlob(ctx(new BlobTarget(dst, 'team/app')), desc), 'copied');
+    assert.equal(await transferBlob(ctx(new MemoryRepository(dst, 'team/app')), desc), 'copied');
     assert.equal(src.reg.called('GET').length, 2);
-    assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+    assert.deepEqual(dst.blobsOf('team/app').get(desc.digest), bytes);
   });
 
   it('gives up after 1 + streamRetries reads with a NETWORK error of the source, nothing stored', async () => {
     for (const streamRetries of [0, 2]) {
       const { src, dst, desc, events, ctx } = setup();
       for (let i = 0; i < 4; i++) src.faults.push({ breakAfter: 3, error: sysErr('ECONNRESET') });
-      await assert.rejects(transferBlob(ctx(new BlobTarget(dst, 'team/app'), { streamRetries }), desc), (err: unknown) => {
+      await assert.rejects(transferBlob(ctx(new MemoryRepository(dst, 'team/app'), { streamRetries }), desc), (err: unknown) => {
         assert.ok(err instanceof CopyError);
         assert.deepEqual([err.code, err.origin, err.ref, err.digest], ['NETWORK', 'source', 'lib/app', desc.digest]);
         return true;
@@ -244,7 +249,7 @@ describe('transferBlob: failures and retries of a streamed blob', () => {
         ofType(events, 'retry').map((e) => e.attempt),
         [1, 2].slice(0, streamRetries),
       );
-      assert.equal(dst.blobs('team/app').size, 0);
+      assert.equal(dst.blobsOf('team/app').size, 0);
     }
   });
 
@@ -252,7 +257,7 @@ describe('transferBlob: failures and retries of a streamed blob', () => {
     for (const refusal of [new CodedError('REGISTRY_HTTP', 'GET blob: 404'), new Error('boom')]) {
       const { src, dst, desc, ctx } = setup();
       src.faults.push({ reject: refusal });
-      await assert.rejects(transferBlob(ctx(new BlobTarget(dst, 'team/app')), desc), (err: unknown) => {
+      await assert.rejects(transferBlob(ctx(new MemoryRepository(dst, 'team/app')), desc), (err: unknown) => {
         assert.ok(err instanceof CopyError);
         assert.equal(err.origin, 'source');
         assert.equal(err.ref, 'lib/app');
@@ -266,7 +271,7 @@ describe('transferBlob: failures and retries of a streamed blob', () => {
   it('wraps a port that rejects with no error at all (null) into an INTERNAL CopyError, not a TypeError', async () => {
     const { src, dst, desc, ctx } = setup();
     src.faults.push({ reject: null });
-    await assert.rejects(transferBlob(ctx(new BlobTarget(dst, 'team/app')), desc), (err: unknown) => {
+    await assert.rejects(transferBlob(ctx(new MemoryRepository(dst, 'team/app')), desc), (err: unknown) => {
       assert.ok(err instanceof CopyError);
       assert.equal(err.code, 'INTERNAL');
       assert.equal(err.message, `copying blob ${desc.digest} (source): null`);
@@ -280,13 +285,13 @@ describe('transferBlob: failures and retries of a streamed blob', () => {
     const abort = new AbortController();
     abort.abort();
     src.faults.push({ breakAfter: 3, error: sysErr('ECONNRESET') });
-    await assert.rejects(transferBlob(ctx(new BlobTarget(dst, 'team/app'), { signal: abort.signal }), desc), { code: 'NETWORK' });
+    await assert.rejects(transferBlob(ctx(new MemoryRepository(dst, 'team/app'), { signal: abort.signal }), desc), { code: 'NETWORK' });
     assert.equal(src.reg.called('GET').length, 1);
   });
 
   it('a push the target refuses after reading the body is the destination’s error, naming the target repository', async () => {
     const { src, dst, desc, ctx } = setup();
-    const target = new BlobTarget(dst, 'team/app');
+    const target = new MemoryRepository(dst, 'team/app');
     const refusal = new CodedError('REGISTRY_HTTP', 'PUT blob: 400');
     target.pushFault = async (body) => {
       for await (const _ of body);
@@ -303,7 +308,7 @@ describe('transferBlob: failures and retries of a streamed blob', () => {
   it("a target that gives up (before or while the source answers): the target's error, the source body destroyed", async () => {
     for (const readFirst of [false, true]) {
       const { src, dst, desc, ctx } = setup();
-      const target = new BlobTarget(dst, 'team/app');
+      const target = new MemoryRepository(dst, 'team/app');
       const denied = new CodedError('REGISTRY_UNAUTHORIZED', 'POST upload: 401');
       target.pushFault = async (body: Readable) => {
         if (readFirst) await new Promise((r) => body.once('data', r));
@@ -322,7 +327,7 @@ describe('transferBlob: failures and retries of a streamed blob', () => {
 
   it('a target that closed the stream without a reason before the body came: says so, names the digest', async () => {
     const { src, dst, desc, ctx } = setup();
-    const target = new BlobTarget(dst, 'team/app');
+    const target = new MemoryRepository(dst, 'team/app');
     target.pushFault = async (body) => {
       body.destroy();
     };
@@ -335,27 +340,27 @@ describe('transferBlob: checkpointed uploads of big blobs', () => {
   it('takes the checkpointed path from thresholdBytes on; below it, by default, or without chunked uploads, one push', async () => {
     const cases: [string, Buffer, number | undefined, boolean, string][] = [
       ['at the threshold', bytes, bytes.length, true, 'PATCH'],
-      ['one byte below', bytes, bytes.length + 1, true, 'PUSH'],
-      ['300 KiB under the 256 MiB default', Buffer.alloc(300 * 1024, 1), undefined, true, 'PUSH'],
-      ['a target without chunked uploads', bytes, 1, false, 'PUSH'],
+      ['one byte below', bytes, bytes.length + 1, true, 'PUT'],
+      ['300 KiB under the 256 MiB default', Buffer.alloc(300 * 1024, 1), undefined, true, 'PUT'],
+      ['a target without chunked uploads', bytes, 1, false, 'PUT'],
     ];
     for (const [name, blob, thresholdBytes, chunked, verb] of cases) {
       const { dst, desc, ctx } = setup(blob);
-      const target = chunked ? new ChunkedTarget(dst, 'team/app') : new BlobTarget(dst, 'team/app');
+      const target = chunked ? new ChunkedRepository(dst, 'team/app') : new MemoryRepository(dst, 'team/app');
       const store = new MemoryCheckpoints();
       assert.equal(await transferBlob(ctx(target, { resumable: { store, thresholdBytes, chunkBytes: 10 } }), desc), 'copied', name);
       assert.deepEqual(
         dst.called().map((c) => c.split(' ')[0]),
-        verb === 'PATCH' ? ['HEAD', 'OPEN', 'PATCH', 'PATCH', 'PATCH', 'COMMIT'] : ['HEAD', 'PUSH'],
+        verb === 'PATCH' ? ['HEAD', 'OPEN', 'PATCH', 'PATCH', 'PATCH', 'COMMIT'] : ['HEAD', 'PUT'],
         name,
       );
-      assert.deepEqual(dst.blobs('team/app').get(desc.digest), blob, name);
+      assert.deepEqual(dst.blobsOf('team/app').get(desc.digest), blob, name);
     }
   });
 
   it('after a transient failure, continues from the last checkpoint and reports the retry', async () => {
     const { dst, desc, events, ctx } = setup();
-    const target = new ChunkedTarget(dst, 'team/app');
+    const target = new ChunkedRepository(dst, 'team/app');
     const store = new MemoryCheckpoints();
     let failed = false;
     target.chunkFault = (n) => {
@@ -365,22 +370,22 @@ describe('transferBlob: checkpointed uploads of big blobs', () => {
       }
     };
     assert.equal(await transferBlob(ctx(target, { resumable: { store, thresholdBytes: 1, chunkBytes: 10 } }), desc), 'copied');
-    assert.deepEqual(dst.called('OPEN'), [`OPEN team/app@${desc.digest} at none`, `OPEN team/app@${desc.digest} at 10`]);
+    assert.deepEqual(dst.called('OPEN'), [`OPEN upload team/app@${desc.digest} at none`, `OPEN upload team/app@${desc.digest} at 10`]);
     assert.deepEqual(ofType(events, 'retry'), [{ type: 'retry', digest: desc.digest, attempt: 1, reason: 'stream failed: ECONNRESET' }]);
     assert.deepEqual(target.chunks, [10, 10, 8]);
   });
 
   it('after a digest mismatch, discards the checkpoint and starts over; bad bytes are never committed', async () => {
     const { src, dst, desc, ctx } = setup();
-    const target = new ChunkedTarget(dst, 'team/app');
+    const target = new ChunkedRepository(dst, 'team/app');
     const store = new MemoryCheckpoints();
     src.faults.push({ bytes: Buffer.from('A LAYER OF TWENTY-EIGHT BYTE') });
     assert.equal(await transferBlob(ctx(target, { resumable: { store, thresholdBytes: 1, chunkBytes: 10 } }), desc), 'copied');
-    assert.deepEqual(dst.called('OPEN'), [`OPEN team/app@${desc.digest} at none`, `OPEN team/app@${desc.digest} at none`]);
+    assert.deepEqual(dst.called('OPEN'), [`OPEN upload team/app@${desc.digest} at none`, `OPEN upload team/app@${desc.digest} at none`]);
     // the whole small blob is verified before its first chunk leaves: the mismatch costs no PATCH
     assert.deepEqual(store.log, ['put 0', 'delete', 'put 0', 'put 10', 'put 20', 'put 28', 'delete']);
     assert.equal(dst.called('COMMIT').length, 1);
-    assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+    assert.deepEqual(dst.blobsOf('team/app').get(desc.digest), bytes);
   });
 
   it('gives up after 1 + streamRetries attempts: a lasting mismatch is the source’s, a lasting reset the destination’s', async () => {
@@ -388,18 +393,18 @@ describe('transferBlob: checkpointed uploads of big blobs', () => {
     const store = new MemoryCheckpoints();
     const resumable = { store, thresholdBytes: 1, chunkBytes: 10 };
     for (let i = 0; i < 3; i++) src.faults.push({ bytes: Buffer.from('A LAYER OF TWENTY-EIGHT BYTE') });
-    await assert.rejects(transferBlob(ctx(new ChunkedTarget(dst, 'one'), { resumable, streamRetries: 1 }), desc), (err: unknown) => {
+    await assert.rejects(transferBlob(ctx(new ChunkedRepository(dst, 'one'), { resumable, streamRetries: 1 }), desc), (err: unknown) => {
       assert.ok(err instanceof CopyError);
       assert.deepEqual([err.code, err.origin, err.ref], ['DIGEST_MISMATCH', 'source', 'lib/app']);
       return true;
     });
-    assert.equal(dst.called('OPEN one@').length, 2);
+    assert.equal(dst.called('OPEN upload one@').length, 2);
     assert.deepEqual(
       ofType(events, 'retry').map((e) => e.attempt),
       [1],
     );
     src.faults.length = 0;
-    const target = new ChunkedTarget(dst, 'two');
+    const target = new ChunkedRepository(dst, 'two');
     target.chunkFault = () => {
       throw sysErr('ECONNRESET');
     };
@@ -408,7 +413,7 @@ describe('transferBlob: checkpointed uploads of big blobs', () => {
       assert.deepEqual([err.code, err.origin, err.ref], ['NETWORK', 'destination', 'two']);
       return true;
     });
-    assert.equal(dst.called('OPEN two@').length, 3);
+    assert.equal(dst.called('OPEN upload two@').length, 3);
     assert.deepEqual(dst.called('COMMIT'), []);
   });
 
@@ -438,7 +443,7 @@ describe('transferBlob: checkpointed uploads of big blobs', () => {
     ];
     for (const [name, extra, fault, code] of cases) {
       const { dst, desc, ctx } = setup();
-      const target = new ChunkedTarget(dst, 'team/app');
+      const target = new ChunkedRepository(dst, 'team/app');
       target.chunkFault = fault;
       const resumable = { store: new MemoryCheckpoints(), thresholdBytes: 1, chunkBytes: 10, stopSignal: name === 'suspended' ? stop.signal : undefined };
       await assert.rejects(transferBlob(ctx(target, { ...extra, resumable }), desc), { code }, name);
@@ -448,7 +453,7 @@ describe('transferBlob: checkpointed uploads of big blobs', () => {
 });
 
 /** A target whose HEAD answers only when `open` is called; its push waits for its signal when `waitForCancel`. */
-class GatedTarget extends BlobTarget {
+class GatedTarget extends MemoryRepository {
   private release: () => void = () => undefined;
   private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
   headAnswer: () => boolean = () => false;
@@ -460,7 +465,7 @@ class GatedTarget extends BlobTarget {
   }
 
   override async hasBlob(digest: string, options?: { signal?: AbortSignal }): Promise<boolean> {
-    this.reg.log(`HEAD ${this.repository}@${digest}`, options);
+    this.reg.log(`HEAD blob ${this.repository}@${digest}`, options);
     await this.gate;
     return this.headAnswer();
   }
@@ -468,7 +473,7 @@ class GatedTarget extends BlobTarget {
   override async pushBlob(descriptor: Descriptor, body: Readable, options?: { signal?: AbortSignal }): Promise<void> {
     if (options?.signal) this.pushSignals.push(options.signal);
     if (!this.waitForCancel) return super.pushBlob(descriptor, body, options);
-    this.reg.log(`PUSH ${this.repository}@${descriptor.digest}`, options);
+    this.reg.log(`PUT blob ${this.repository}@${descriptor.digest}`, options);
     body.once('error', () => undefined);
     body.resume();
     await new Promise((_, reject) => options?.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true }));
@@ -486,11 +491,15 @@ describe('transferBlob: speculative transfers under a manifest the target lacks 
     const target = new GatedTarget(dst, 'team/app');
     const outcome = transferBlob(ctx(target, { speculate: true }), desc);
     await turns();
-    assert.deepEqual([src.reg.called('GET').length, dst.called('PUSH').length, dst.called('HEAD').length], [1, 1, 1], 'all three out before the HEAD answers');
+    assert.deepEqual(
+      [src.reg.called('GET').length, dst.called('PUT blob').length, dst.called('HEAD').length],
+      [1, 1, 1],
+      'all three out before the HEAD answers',
+    );
     assert.deepEqual(ofType(events, 'bytes'), [], 'no progress before the HEAD has answered');
     target.open();
     assert.equal(await outcome, 'copied');
-    assert.deepEqual(dst.blobs('team/app').get(desc.digest), bytes);
+    assert.deepEqual(dst.blobsOf('team/app').get(desc.digest), bytes);
     assert.equal(
       ofType(events, 'bytes').reduce((n, e) => n + e.bytes, 0),
       bytes.length,
@@ -546,7 +555,7 @@ describe('transferBlob: speculative transfers under a manifest the target lacks 
 
   it('a checkpointed upload never speculates: HEAD first, then the session', async () => {
     const { dst, desc, ctx } = setup();
-    const target = new ChunkedTarget(dst, 'team/app');
+    const target = new ChunkedRepository(dst, 'team/app');
     const resumable = { store: new MemoryCheckpoints(), thresholdBytes: bytes.length, chunkBytes: 10 };
     assert.equal(await transferBlob(ctx(target, { resumable, speculate: true }), desc), 'copied');
     assert.deepEqual(

@@ -14,7 +14,7 @@ import {
   spyCalls,
   type SpiedCall,
 } from '../../support/copy-fixtures.js';
-import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
+import { MemoryRegistry, type MemoryRepository } from '../../support/memory-registry.js';
 
 const layer = (seed: string, size = 1000) => Buffer.alloc(size, seed);
 const d = (b: Buffer, mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip') => ({ mediaType, digest: sha256Digest(b), size: b.length });

@@ -5,7 +5,7 @@ import { imageCreated } from '../../../lib/copy/index.js';
 import { MediaType, sha256Digest, type Descriptor } from '../../../lib/oci/index.js';
 import { MAX_CONFIG_BYTES } from '../../../lib/util/limits.js';
 import { seedIndexOf, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
-import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
+import { MemoryRegistry, type MemoryRepository } from '../../support/memory-registry.js';
 
 const CONFIG = 'application/vnd.oci.image.config.v1+json';
 

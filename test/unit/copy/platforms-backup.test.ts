@@ -4,7 +4,7 @@ import { CopyError, copyImage } from '../../../lib/copy/index.js';
 import { platformMatches } from '../../../lib/copy/platform-filter.js';
 import { MediaType, sha256Digest } from '../../../lib/oci/index.js';
 import { imageManifestBytes } from '../../support/copy-fixtures.js';
-import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
+import { MemoryRegistry, type MemoryRepository } from '../../support/memory-registry.js';
 
 function seedImage(repo: MemoryRepository, tag: string | undefined, seed: string): { digest: string; bytes: Buffer } {
   const config = Buffer.from(JSON.stringify({ os: 'linux', seed }));

@@ -5,7 +5,7 @@ import { apiProbe, recordSubjects, targetIndexes, updateFallbackIndex } from '..
 import { MediaType, referrersTag, sha256Digest, type CallOptions, type Descriptor, type RawManifest } from '../../../lib/oci/index.js';
 import { RegistryError } from '../../../lib/registry/index.js';
 import { spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
-import { MemoryRegistry, MemoryRepository } from '../../support/memory-store.js';
+import { MemoryRegistry, MountingRepository } from '../../support/memory-registry.js';
 
 const SUBJECT = `sha256:${'5'.repeat(64)}`;
 const desc = (n: number): Descriptor => ({ mediaType: MediaType.ociManifest, digest: `sha256:${String(n).repeat(64)}`, size: n });
@@ -16,7 +16,7 @@ const indexBytes = (manifests: unknown, space?: number): RawManifest => ({
 const digestsOf = (m: RawManifest) => (JSON.parse(Buffer.from(m.bytes).toString()) as { manifests: Descriptor[] }).manifests.map((d) => d.digest);
 
 /** A target with ECMAScript-private state (as class-based adapters may have) and the OCI-Subject answer. */
-class PrivateTarget extends MemoryRepository {
+class PrivateTarget extends MountingRepository {
   readonly #answer: string | undefined;
   constructor(reg: MemoryRegistry, answer: string | undefined) {
     super(reg, 'app');

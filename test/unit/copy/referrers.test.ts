@@ -23,7 +23,7 @@ import {
 } from '../../../lib/oci/index.js';
 import { discoverReferrers, type DiscoverContext } from '../../../lib/copy/referrers-discover.js';
 import { assertSignalsFollow, httpFailure, inFlight, isCopyError, seedPlainImage, spyCalls, type SpiedCall } from '../../support/copy-fixtures.js';
-import { MemoryRegistry, MemoryRepository } from '../../support/memory-store.js';
+import { MemoryRegistry, type MemoryRepository, MountingRepository } from '../../support/memory-registry.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -108,7 +108,7 @@ describe('referrers: artifact type filter', () => {
 });
 
 /** A memory repository with the referrers API (computed from stored manifests' `subject`) and OCI-Subject. */
-class ApiRepository extends MemoryRepository {
+class ApiRepository extends MountingRepository {
   constructor(
     private readonly store: MemoryRegistry,
     repository: string,
@@ -117,7 +117,7 @@ class ApiRepository extends MemoryRepository {
   }
 
   async referrers(digest: string, options?: ReferrersCallOptions): Promise<Descriptor[]> {
-    this.store.calls.push(`GET referrers ${digest}`);
+    this.store.log(`GET referrers ${digest}`, options);
     const out: Descriptor[] = [];
     for (const [d, m] of this.store.manifestsOf(this.repository)) {
       const json = JSON.parse(Buffer.from(m.bytes).toString()) as { subject?: { digest: string }; artifactType?: string };

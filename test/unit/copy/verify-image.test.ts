@@ -19,7 +19,7 @@ import {
   spyCalls,
   type SpiedCall,
 } from '../../support/copy-fixtures.js';
-import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
+import { MemoryRegistry, type MemoryRepository } from '../../support/memory-registry.js';
 
 /** One config and one layer: `blobs` are [config, layer]. */
 function seedImage(repo: MemoryRepository, tag: string | undefined, seed: string): { digest: string; bytes: Buffer; blobs: string[] } {

@@ -5,21 +5,21 @@ import { Authenticator, type Credentials, repoScope } from '../../../lib/registr
 import { RegistryError } from '../../../lib/registry/errors.js';
 import { parseWwwAuthenticate } from '../../../lib/registry/www-authenticate.js';
 import { redact } from '../../../lib/util/redact.js';
-import { json, type ScriptedRoute, type ScriptedServer, startScriptedServer } from '../../support/registry-script-b.js';
+import { json, type ScriptedRegistry, type ScriptedRoute, startScriptedRegistry } from '../../support/registry-script.js';
 
 const transport = new HttpTransport({ connections: 4, connectMs: 5_000, headersMs: 5_000, bodyIdleMs: 5_000, keepAliveMs: 1_000 });
 
 /** A token realm that hands out `tok-1`, `tok-2`... with the given `expires_in` (none when undefined). */
 const issuing = (expiresIn?: number): ScriptedRoute => {
   let n = 0;
-  return (res, seen) => {
+  return () => {
     n += 1;
-    json(200, { token: `tok-${n}`, ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) })(res, seen);
+    return json(200, { token: `tok-${n}`, ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) });
   };
 };
 
 describe('Authenticator', { timeout: 20_000 }, () => {
-  let realm: ScriptedServer;
+  let realm: ScriptedRegistry;
   const bearer = (params = '') => parseWwwAuthenticate(`Bearer realm="${realm.origin}/token"${params}`)[0];
   const auth = (credentials: Credentials = {}, allowPlainHttp = true, challenge = bearer(',service="reg.example"')) => {
     const a = new Authenticator(credentials, transport, allowPlainHttp);
@@ -35,7 +35,7 @@ describe('Authenticator', { timeout: 20_000 }, () => {
   };
 
   before(async () => {
-    realm = await startScriptedServer();
+    realm = await startScriptedRegistry();
   });
   after(async () => {
     await transport.close();

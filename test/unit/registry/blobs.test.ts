@@ -3,21 +3,20 @@ import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { RegistryClient, RegistryError } from '../../../lib/registry/index.js';
 import * as blobs from '../../../lib/registry/blobs.js';
-import { json, type ScriptedRoute, type ScriptedServer, startScriptedServer } from '../../support/registry-script-b.js';
+import { json, type ScriptedRegistry, type ScriptedReply, type ScriptedRoute, startScriptedRegistry } from '../../support/registry-script.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const BLOB = `/v2/dst/blobs/${DIGEST}`;
 
-/** Answers `status` with the given headers and body (none for a HEAD). */
-const answer =
-  (status: number, headers: Record<string, string> = {}, body = ''): ScriptedRoute =>
-  (res, seen) => {
-    res.writeHead(status, { 'content-length': String(Buffer.byteLength(body)), ...headers });
-    res.end(seen.method === 'HEAD' ? undefined : body);
-  };
+/** Answers `status` with the given headers and body (none for a HEAD: the server drops it). */
+const answer = (status: number, headers: Record<string, string> = {}, body = ''): ScriptedReply => ({
+  status,
+  headers: { 'content-length': String(Buffer.byteLength(body)), ...headers },
+  body,
+});
 
 describe('blob requests', { timeout: 30_000 }, () => {
-  let srv: ScriptedServer;
+  let srv: ScriptedRegistry;
   let client: RegistryClient;
   /** A bearer registry: every request's scopes show in the token request that precedes it. */
   const routes = (more: Record<string, ScriptedRoute>) =>
@@ -31,7 +30,7 @@ describe('blob requests', { timeout: 30_000 }, () => {
   const session = (location = `${srv.origin}/upload/1?_state=s1`, offset = 0) => ({ repository: 'dst', location, offset });
 
   before(async () => {
-    srv = await startScriptedServer();
+    srv = await startScriptedRegistry();
   });
   after(() => srv.stop());
   beforeEach(async () => {
@@ -71,9 +70,10 @@ describe('blob requests', { timeout: 30_000 }, () => {
   });
   it('getBlob: no size when the registry sends no Content-Length', async () => {
     routes({
-      [`GET ${BLOB}`]: (res) => {
+      [`GET ${BLOB}`]: (_seen, res) => {
         res.writeHead(200);
         res.end('chunked');
+        return undefined;
       },
     });
     const got = await blobs.getBlob(client, 'dst', DIGEST);

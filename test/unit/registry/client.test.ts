@@ -2,34 +2,33 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { RegistryClient, RegistryError, type RegistryOptions, type RetryEvent } from '../../../lib/registry/index.js';
-import { json, type ScriptedRoute, type ScriptedServer, selfSignedCert, startScriptedServer } from '../../support/registry-script-b.js';
+import { json, replyOf, type ScriptedRegistry, type ScriptedReply, type ScriptedRoute, startScriptedRegistry } from '../../support/registry-script.js';
 
 const MANIFEST = '/v2/app/manifests/v1';
 const BLOB = `/v2/app/blobs/sha256:${'b'.repeat(64)}`;
 const BASIC = `Basic ${Buffer.from('u:p').toString('base64')}`;
 
-/** Answers `status` with headers and a body (none for a HEAD). */
-const answer =
-  (status: number, headers: Record<string, string | string[]> = {}, body = ''): ScriptedRoute =>
-  (res, seen) => {
-    res.writeHead(status, { 'content-length': String(Buffer.byteLength(body)), ...headers });
-    res.end(seen.method === 'HEAD' ? undefined : body);
-  };
+/** Answers `status` with headers and a body (none for a HEAD: the server drops it). */
+const answer = (status: number, headers: Record<string, string | string[]> = {}, body = ''): ScriptedReply => ({
+  status,
+  headers: { 'content-length': String(Buffer.byteLength(body)), ...headers },
+  body,
+});
 /** The nth call (from 1) picks its answer. */
 const nth = (pick: (n: number) => ScriptedRoute): ScriptedRoute => {
   let n = 0;
-  return (res, seen) => pick(++n)(res, seen);
+  return (seen, res) => replyOf(pick(++n), seen, res);
 };
 /** `ok` when the request carries `authorization`, else 401 with `challenge`. */
 const guarded =
   (authorization: RegExp, challenge: string | string[], ok: ScriptedRoute): ScriptedRoute =>
-  (res, seen) =>
-    authorization.test(seen.headers.authorization ?? '') ? ok(res, seen) : answer(401, { 'www-authenticate': challenge }, '{"errors":[]}')(res, seen);
+  (seen, res) =>
+    authorization.test(seen.headers.authorization ?? '') ? replyOf(ok, seen, res) : answer(401, { 'www-authenticate': challenge }, '{"errors":[]}');
 
 describe('RegistryClient', { timeout: 30_000 }, () => {
-  let reg: ScriptedServer;
+  let reg: ScriptedRegistry;
   /** Another origin: blob storage a redirect leads to, or a stranger. */
-  let storage: ScriptedServer;
+  let storage: ScriptedRegistry;
   const clients: RegistryClient[] = [];
   const make = (options: Partial<RegistryOptions> = {}) => {
     const c = new RegistryClient({ registry: reg.host, insecure: true, retry: { retries: 0 }, ...options });
@@ -37,7 +36,7 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     return c;
   };
   const bearer = (extra = '') => `Bearer realm="${reg.origin}/token",service="reg"${extra}`;
-  const lines = (s: ScriptedServer) => s.seen.map((r) => `${r.method} ${r.url.replace(/\?.*$/, '')}`);
+  const lines = (s: ScriptedRegistry) => s.seen.map((r) => `${r.method} ${r.url.replace(/\?.*$/, '')}`);
   const get = (c: RegistryClient, path = MANIFEST, expect = [200]) => c.request({ method: 'GET', path, scopes: ['repository:app:pull'], expect });
   const rejectsWith = async (p: Promise<unknown>, check: (err: RegistryError) => void) =>
     assert.rejects(p, (err: unknown) => {
@@ -47,7 +46,7 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     });
 
   before(async () => {
-    [reg, storage] = await Promise.all([startScriptedServer(), startScriptedServer()]);
+    [reg, storage] = await Promise.all([startScriptedRegistry(), startScriptedRegistry()]);
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -106,12 +105,9 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
   });
 
   describe('over TLS', () => {
-    let tls: ScriptedServer;
-    let cert = '';
+    let tls: ScriptedRegistry;
     before(async () => {
-      const pair = await selfSignedCert();
-      cert = pair.cert;
-      tls = await startScriptedServer(pair);
+      tls = await startScriptedRegistry({ tls: true });
     });
     after(() => tls.stop());
 
@@ -119,7 +115,7 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     it('trusts the configured CA, and refuses to send credentials to a plain-http realm', async () => {
       reg.reset({ 'GET /token': json(200, { token: 'tok' }) });
       tls.reset({ 'GET /v2/': answer(401, { 'www-authenticate': bearer() }) });
-      const c = make({ registry: tls.host, insecure: false, ca: cert, credentials: { username: 'u', password: 'p' } });
+      const c = make({ registry: tls.host, insecure: false, ca: tls.ca, credentials: { username: 'u', password: 'p' } });
       await rejectsWith(get(c), (err) => {
         assert.equal(err.code, 'REGISTRY_UNAUTHORIZED');
         assert.match(err.message, /refusing to send credentials to a plain-http token realm/);
@@ -166,7 +162,7 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     it('passes a 403 of the authenticated GET, and fails when its connection is lost', async () => {
       basicRegistry(answer(403));
       await make({ credentials: { username: 'u', password: 'p' } }).checkAccess();
-      basicRegistry((res) => res.socket?.destroy());
+      basicRegistry((_seen, res) => void res.socket?.destroy());
       await rejectsWith(make({ credentials: { username: 'u', password: 'p' } }).checkAccess(), (err) => {
         assert.equal(err.code, 'REGISTRY_NETWORK');
       });
@@ -326,15 +322,16 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     });
     it('says the error body broke off when it did', async () => {
       reg.reset({
-        [`GET ${MANIFEST}`]: (res) => {
+        [`GET ${MANIFEST}`]: (_seen, res) => {
           res.writeHead(500, { 'content-length': '100' });
           res.write('partial', () => res.socket?.destroy());
+          return undefined;
         },
       });
       await rejectsWith(get(make()), (err) => assert.match(err.message, /: reading the error body: /));
     });
     it('names the system code of a lost connection', async () => {
-      reg.reset({ [`GET ${MANIFEST}`]: (res) => res.socket?.destroy() });
+      reg.reset({ [`GET ${MANIFEST}`]: (_seen, res) => void res.socket?.destroy() });
       await rejectsWith(get(make()), (err) => {
         assert.equal(err.code, 'REGISTRY_NETWORK');
         assert.equal(err.retryable, true);
@@ -345,7 +342,7 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     it('rejects with the abort reason', async () => {
       const stop = new AbortController();
       const reason = new Error('stopped by the caller');
-      reg.reset({ [`GET ${MANIFEST}`]: () => stop.abort(reason) });
+      reg.reset({ [`GET ${MANIFEST}`]: () => void stop.abort(reason) });
       const c = make();
       await c.ping();
       await assert.rejects(c.request({ method: 'GET', path: MANIFEST, scopes: [], expect: [200], signal: stop.signal }), (err: unknown) => err === reason);
@@ -433,7 +430,7 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     });
     // invariant: a pull that got no answer is no longer in flight (else the next pull waits for it forever)
     it('releases a pull whose connection was lost', { timeout: 10_000 }, async () => {
-      reg.reset({ [`GET ${MANIFEST}`]: nth((n) => (n === 2 ? (res) => res.socket?.destroy() : json(200, {}, budget(6)))) });
+      reg.reset({ [`GET ${MANIFEST}`]: nth((n) => (n === 2 ? (_seen, res) => void res.socket?.destroy() : json(200, {}, budget(6)))) });
       const c = make();
       await (await get(c)).body.dump();
       await rejectsWith(get(c), (err) => assert.equal(err.code, 'REGISTRY_NETWORK'));

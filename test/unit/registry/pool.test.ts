@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type AccessResolver, accessFrom, OVERRIDE_SOURCE, type RegistryAccessEntry, RegistryError, RegistryPool } from '../../../lib/registry/index.js';
-import { json, type ScriptedServer, startScriptedServer } from '../../support/registry-script-b.js';
+import { json, type ScriptedRegistry, startScriptedRegistry } from '../../support/registry-script.js';
 
 describe('accessFrom (security configuration -> client settings)', () => {
   const entry = (e: Partial<RegistryAccessEntry>): RegistryAccessEntry => ({ insecure: false, ...e });
@@ -34,9 +34,9 @@ describe('accessFrom (security configuration -> client settings)', () => {
 });
 
 describe('RegistryPool', { timeout: 20_000 }, () => {
-  let srv: ScriptedServer;
+  let srv: ScriptedRegistry;
   before(async () => {
-    srv = await startScriptedServer();
+    srv = await startScriptedRegistry();
   });
   after(() => srv.stop());
 

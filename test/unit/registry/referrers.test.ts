@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { listReferrers, RegistryError } from '../../../lib/registry/index.js';
 import { MAX_LISTING_ENTRIES } from '../../../lib/util/limits.js';
-import { startScriptedRegistry, type ScriptedRegistry, type ScriptedReply } from '../../support/registry-script-a.js';
+import { startScriptedRegistry, type ScriptedRegistry, type ScriptedReply } from '../../support/registry-script.js';
 
 const INDEX = 'application/vnd.oci.image.index.v1+json';
 const SUBJECT = `sha256:${'a'.repeat(64)}`;
@@ -29,13 +29,13 @@ const index = (...manifests: unknown[]) => ({ schemaVersion: 2, mediaType: INDEX
 describe('listReferrers against a scripted registry', { timeout: 30_000 }, () => {
   let reg: ScriptedRegistry;
   before(async () => {
-    reg = await startScriptedRegistry();
+    reg = await startScriptedRegistry({ tokenRealm: true });
   });
   after(() => reg.stop());
 
   // invariant: every Link page is asked for as an OCI index with a pull token; media type parameters are ignored
   it('reads every page, asking for an OCI index, and returns every descriptor', async () => {
-    reg.script({
+    reg.reset({
       [`GET ${REF}`]: page(index(sig), { type: `${INDEX} ; charset=utf-8`, link: `${REF}?last=p2` }),
       [`GET ${REF}?last=p2`]: page(index(sbom, untyped)),
     });
@@ -50,7 +50,7 @@ describe('listReferrers against a scripted registry', { timeout: 30_000 }, () =>
   });
 
   it('accepts an index served as application/json', async () => {
-    reg.script({ [`GET ${REF}`]: page(index(sig), { type: 'application/json' }) });
+    reg.reset({ [`GET ${REF}`]: page(index(sig), { type: 'application/json' }) });
     assert.deepEqual(await listReferrers(reg.client, 'app', SUBJECT), [sig]);
   });
 
@@ -65,7 +65,7 @@ describe('listReferrers against a scripted registry', { timeout: 30_000 }, () =>
       ['an index type whose body is not JSON', page('<html>')],
     ];
     for (const [what, reply] of cases) {
-      reg.script({ [`GET ${REF}`]: reply });
+      reg.reset({ [`GET ${REF}`]: reply });
       assert.equal(await listReferrers(reg.client, 'app', SUBJECT), undefined, what);
     }
   });
@@ -73,7 +73,7 @@ describe('listReferrers against a scripted registry', { timeout: 30_000 }, () =>
   // invariant: a later page that is a 404 or not an index ends the listing with what was read
   it('keeps the referrers of the pages before a 404 or an unreadable page', async () => {
     for (const last of [page('', { status: 404, type: 'text/plain' }), page('not json')]) {
-      reg.script({ [`GET ${REF}`]: page(index(sig), { link: `${REF}?last=p2` }), [`GET ${REF}?last=p2`]: last });
+      reg.reset({ [`GET ${REF}`]: page(index(sig), { link: `${REF}?last=p2` }), [`GET ${REF}?last=p2`]: last });
       assert.deepEqual(await listReferrers(reg.client, 'app', SUBJECT), [sig]);
     }
   });
@@ -81,7 +81,7 @@ describe('listReferrers against a scripted registry', { timeout: 30_000 }, () =>
   // invariant: with artifactType, only referrers of that type are returned, filtered here unless the registry says it did
   it('asks for the artifact type and filters what a registry that did not filter returns', async () => {
     const path = `${REF}?artifactType=${encodeURIComponent(SIG)}`;
-    reg.script({ [`GET ${path}`]: page(index(sig, sbom, untyped)) });
+    reg.reset({ [`GET ${path}`]: page(index(sig, sbom, untyped)) });
     assert.deepEqual(await listReferrers(reg.client, 'app', SUBJECT, { artifactType: SIG }), [sig]);
     assert.deepEqual(
       reg.seen.map((r) => r.url),
@@ -91,13 +91,13 @@ describe('listReferrers against a scripted registry', { timeout: 30_000 }, () =>
 
   it('keeps what a registry returns when OCI-Filters-Applied names artifactType', async () => {
     const path = `${REF}?artifactType=${encodeURIComponent(SIG)}`;
-    reg.script({ [`GET ${path}`]: page(index(sig, sbom), { headers: { 'oci-filters-applied': 'annotations, artifactType' } }) });
+    reg.reset({ [`GET ${path}`]: page(index(sig, sbom), { headers: { 'oci-filters-applied': 'annotations, artifactType' } }) });
     assert.deepEqual(await listReferrers(reg.client, 'app', SUBJECT, { artifactType: SIG }), [sig, sbom]);
   });
 
   // invariant: a hostile Link cannot loop the listing; the error names the subject
   it('fails naming the subject when a Link loops back', async () => {
-    reg.script({ [`GET ${REF}`]: page(index(sig), { link: REF }) });
+    reg.reset({ [`GET ${REF}`]: page(index(sig), { link: REF }) });
     await assert.rejects(listReferrers(reg.client, 'app', SUBJECT), (err: unknown) => {
       assert.ok(err instanceof RegistryError, String(err));
       assert.equal(err.code, 'REGISTRY_PROTOCOL');
@@ -108,7 +108,7 @@ describe('listReferrers against a scripted registry', { timeout: 30_000 }, () =>
 
   // invariant: a page larger than MAX_REFERRERS_PAGE_BYTES is refused (by its Content-Length) before it is read
   it('refuses a page that declares more than 4 MiB', async () => {
-    reg.script({
+    reg.reset({
       [`GET ${REF}`]: (_req, res) => {
         res.writeHead(200, { 'content-type': INDEX, 'content-length': String(5 * 2 ** 20) });
         res.write('{');
@@ -127,7 +127,7 @@ describe('listReferrers against a scripted registry', { timeout: 30_000 }, () =>
   it(`holds ${MAX_LISTING_ENTRIES} referrers and fails on the page that brings one more`, async () => {
     const tiny = '{"mediaType":"a","digest":"a:b","size":0}';
     const many = (n: number) => `{"schemaVersion":2,"manifests":[${`${tiny},`.repeat(n - 1)}${tiny}]}`;
-    reg.script({
+    reg.reset({
       [`GET ${REF}`]: page(many(60_000), { link: `${REF}?last=p2` }),
       [`GET ${REF}?last=p2`]: page(many(MAX_LISTING_ENTRIES - 60_000), { link: `${REF}?last=p3` }),
       [`GET ${REF}?last=p3`]: page(many(1)),

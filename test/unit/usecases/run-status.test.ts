@@ -9,7 +9,7 @@ import { hintFor, type RunReport, type TaskResult } from '../../../lib/report/in
 import { FsObjectStore, runKeys } from '../../../lib/store/index.js';
 import { RunOptions, RunStatus, recordWorker, runStatus, startRun, transferAndRecord } from '../../../lib/usecases/index.js';
 import { MAX_STATUS_FAILURES } from '../../../lib/util/limits.js';
-import { MemoryRegistry } from '../../support/memory-store.js';
+import { MemoryRegistry } from '../../support/memory-registry.js';
 
 const rules = ['app0', 'app1', 'app2'].map((n) => `reg.example.com/team/${n}: tcr.example.com/team/${n}`).join('\n');
 
