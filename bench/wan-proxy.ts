@@ -4,7 +4,8 @@
 // - each direction of a proxy is one link of `mbit` Mbit/s shared by all its connections: a chunk leaves
 //   when the link is free and occupies it for size / rate (a token bucket holding one chunk);
 // - a connection keeps at most WINDOW bytes queued per direction (then its sender is paused), as a TCP
-//   window would, so the proxy neither buffers a whole layer nor lets a sender believe it was sent.
+//   window would, so the proxy neither buffers a whole layer nor lets a sender believe it was sent;
+// - with `bufferMs`, the link's queue as a whole is bounded too (WanLink.bufferMs).
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -13,6 +14,12 @@ const WINDOW = 4 * 1024 * 1024;
 export interface WanLink {
   readonly rttMs: number;
   readonly mbit: number;
+  /**
+   * The bottleneck's buffer, in ms of the link: while more bytes than that wait for the link, every sender
+   * is paused (a full drop-tail queue makes TCP back off). Absent: only each connection's WINDOW bounds the
+   * queue, so N busy connections queue up to N x WINDOW and a small request waits behind all of it.
+   */
+  readonly bufferMs?: number;
 }
 
 export interface WanProxy {
@@ -26,7 +33,14 @@ export interface WanProxy {
 class Line {
   private freeAt = 0;
   carried = 0;
-  constructor(private readonly bytesPerMs: number) {}
+  constructor(
+    private readonly bytesPerMs: number,
+    private readonly bufferMs = Number.POSITIVE_INFINITY,
+  ) {}
+  /** How long until the bytes waiting for the link fit its buffer again (0: they fit now). */
+  overBy(): number {
+    return Math.max(0, this.freeAt - performance.now() - this.bufferMs);
+  }
   /** When a chunk of `n` bytes handed over now has fully left the sender. */
   occupy(n: number): number {
     const start = Math.max(performance.now(), this.freeAt);
@@ -42,6 +56,17 @@ function carry(from: Socket, to: Socket, line: Line, oneWayMs: number): void {
   let queued = 0;
   let ended = false;
   let scheduled = false;
+  let recheck: NodeJS.Timeout | undefined;
+  const maybeResume = () => {
+    if (!from.isPaused() || queued >= WINDOW || recheck) return;
+    const wait = line.overBy();
+    if (wait === 0) from.resume();
+    else
+      recheck = setTimeout(() => {
+        recheck = undefined;
+        maybeResume();
+      }, wait);
+  };
   const schedule = (ms: number) => {
     if (scheduled) return;
     scheduled = true;
@@ -55,14 +80,17 @@ function carry(from: Socket, to: Socket, line: Line, oneWayMs: number): void {
       queued -= chunk.length;
       if (!to.destroyed) to.write(chunk);
     }
-    if (queued < WINDOW && from.isPaused()) from.resume();
+    maybeResume();
     if (queue.length > 0) schedule(queue[0]!.at - now);
     else if (ended) to.end();
   };
   from.on('data', (chunk: Buffer) => {
     queue.push({ at: line.occupy(chunk.length) + oneWayMs, chunk });
     queued += chunk.length;
-    if (queued >= WINDOW) from.pause();
+    if (queued >= WINDOW || line.overBy() > 0) {
+      from.pause();
+      maybeResume();
+    }
     schedule(queue[0]!.at - performance.now());
   });
   from.on('end', () => {
@@ -75,8 +103,8 @@ function carry(from: Socket, to: Socket, line: Line, oneWayMs: number): void {
 export async function startWanProxy(target: string, link: WanLink): Promise<WanProxy> {
   const [host, port] = target.split(':') as [string, string];
   const bytesPerMs = (link.mbit * 1e6) / 8 / 1000;
-  const up = new Line(bytesPerMs);
-  const down = new Line(bytesPerMs);
+  const up = new Line(bytesPerMs, link.bufferMs);
+  const down = new Line(bytesPerMs, link.bufferMs);
   const sockets = new Set<Socket>();
   const server: Server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (client) => {
     sockets.add(client);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyImage } from '../../../lib/copy/index.js';
 import { MediaType, sha256Digest } from '../../../lib/oci/index.js';
-import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
+import { MemoryRegistry, type MemoryRepository } from '../../support/memory-registry.js';
 
 const d = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
 

@@ -6,7 +6,7 @@ import { MediaType, sha256Digest } from '../../../lib/oci/index.js';
 import { taskIdOf, type TransferTask } from '../../../lib/planner/index.js';
 import { runTasks } from '../../../lib/usecases/index.js';
 import { AdaptiveLimit } from '../../../lib/util/adaptive-limit.js';
-import { MemoryRegistry, type MemoryRepository } from '../../support/memory-store.js';
+import { MemoryRegistry, type MemoryRepository } from '../../support/memory-registry.js';
 
 const d = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
 
