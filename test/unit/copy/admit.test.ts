@@ -66,7 +66,7 @@ describe('copyImage admit', () => {
     const src = new MemoryRegistry('src');
     const dst = new MemoryRegistry('dst');
     seedImage(src.repo('a/app'), 'v1');
-    src.blobs.get('a/app')!.clear();
+    src.blobsOf('a/app').clear();
     let released = 0;
     await assert.rejects(
       copyImage(src.repo('a/app'), 'v1', dst.repo('b/app'), 'v1', {
