@@ -1,9 +1,9 @@
-// WAN benchmark against skopeo: `npm run bench:wan [-- --pairs 3 --only w1,w2,w3 --ours-args="--routines 16"]`;
+// WAN benchmark against skopeo: `npm run bench:wan [-- --pairs 3 --only w1,w2,w3 --ours-args="--routines 16" --buffer-ms 150]`;
 // `--vs-args="--routines 16"` puts our CLI with those arguments in skopeo's place (an A/B of settings).
 // Both registries are reached through bench/wan-proxy.ts (fresh proxies for every run); the emulator is
 // checked first (a small GET on a new connection ~ 2 RTT, a 100 MiB GET ~ the cap). Each figure is printed
 // beside its physical limit: payload / bandwidth + the shortest chain of round trips (see docs/benchmarks.md).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'ours-args': { type: 'string', default: '' },
     'vs-args': { type: 'string' },
+    /** WanLink.bufferMs for every link: bound the emulated bottleneck's queue (absent: per connection only). */
+    'buffer-ms': { type: 'string' },
   },
 });
 const vsArgs = values['vs-args']?.split(' ');
@@ -27,7 +29,10 @@ const vsArgs = values['vs-args']?.split(' ');
 const other = vsArgs ? `ours ${vsArgs.join(' ')}` : 'skopeo';
 const oursArgs = values['ours-args'] ? values['ours-args'].split(' ') : [];
 const pairs = Number(values.pairs);
-const chosen = wanScenarios().filter((s) => !values.only || values.only.split(',').includes(s.id));
+const bufferMs = values['buffer-ms'] === undefined ? {} : { bufferMs: Number(values['buffer-ms']) };
+const chosen = wanScenarios()
+  .filter((s) => !values.only || values.only.split(',').includes(s.id))
+  .map((s) => ({ ...s, link: { ...s.link!, ...bufferMs } }));
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.cjs');
 const work = mkdtempSync(join(tmpdir(), 'image-transfer-wan-'));
 const MiB = 1024 * 1024;
@@ -75,12 +80,14 @@ interface Row {
   s: Scenario;
   skopeo: Measured[];
   ours: Measured[];
+  /** CPU seconds the whole machine spent during each of our runs (registries, emulator and client). */
+  busy: number[];
   identical: boolean;
   load: string[];
 }
 
 async function runScenario(src: RunningRegistry, s: Scenario, pushed: Awaited<ReturnType<typeof seed>>): Promise<Row> {
-  const row: Row = { s, skopeo: [], ours: [], identical: true, load: [] };
+  const row: Row = { s, skopeo: [], ours: [], busy: [], identical: true, load: [] };
   let shared: RunningRegistry | undefined;
   if (s.prepopulated) {
     shared = await startRegistry({ mode: 'plain' });
@@ -93,7 +100,9 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Awaited<Re
       const dst = shared ?? (await startRegistry({ mode: 'plain' }));
       const [from, to] = await Promise.all([startWanProxy(src.host, s.link!), startWanProxy(dst.host, s.link!)]);
       try {
+        const before = machineBusyS();
         if (tool === 'ours') got[tool] = await runOurs(s, from.host, to.host, work, cli, oursArgs);
+        if (tool === 'ours') row.busy.push(machineBusyS() - before);
         else got[tool] = vsArgs ? await runOurs(s, from.host, to.host, work, cli, vsArgs) : await runSkopeo(s, from.host, to.host, work);
       } finally {
         await Promise.all([from.stop(), to.stop()]);
@@ -110,10 +119,22 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Awaited<Re
   return row;
 }
 
+/** CPU seconds all cores have been busy since boot (/proc/stat: user, nice, system, irq, softirq). */
+function machineBusyS(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/ +/).slice(1).map(Number);
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]!) / 100;
+}
+
+/** How much of the two cores the machine used during our runs (median): near 100 %, the run is CPU-bound. */
+function busyShare(r: Row): string {
+  const shares = r.busy.map((b, i) => b / (2 * r.ours[i]!.wallS));
+  return `${(median(shares) * 100).toFixed(0)} % (${median(r.busy).toFixed(1)} CPU-s)`;
+}
+
 function table(rows: Row[]): string {
   const lines = [
-    `| scenario | limit | ${other} median | ours median | ours / limit | ours / ${other} | peak RSS ${other} / ours | CPU ${other} / ours | load (1 5 15 min) | digests identical |`,
-    '|---|---|---|---|---|---|---|---|---|---|',
+    `| scenario | limit | ${other} median | ours median | ours / limit | ours / ${other} | peak RSS ${other} / ours | CPU ${other} / ours | machine busy during ours | load (1 5 15 min) | digests identical |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const limit = limitOf(r.s);
@@ -122,7 +143,7 @@ function table(rows: Row[]): string {
     const cpu = (ms: Measured[]) => median(ms.map((m) => m.cpuS)).toFixed(2);
     const rss = (ms: Measured[]) => Math.max(...ms.map((m) => m.rssMiB));
     lines.push(
-      `| ${r.s.id}: ${r.s.title} | ${limit.toFixed(2)} s | ${sk.toFixed(2)} s | ${us.toFixed(2)} s (${r.ours.map((m) => m.wallS).join(', ')}) | ${(us / limit).toFixed(2)} | ${(us / sk).toFixed(3)} | ${rss(r.skopeo)} / ${rss(r.ours)} MiB | ${cpu(r.skopeo)} / ${cpu(r.ours)} s | ${r.load.at(-1)} | ${r.identical ? 'yes' : 'NO'} |`,
+      `| ${r.s.id}: ${r.s.title} | ${limit.toFixed(2)} s | ${sk.toFixed(2)} s | ${us.toFixed(2)} s (${r.ours.map((m) => m.wallS).join(', ')}) | ${(us / limit).toFixed(2)} | ${(us / sk).toFixed(3)} | ${rss(r.skopeo)} / ${rss(r.ours)} MiB | ${cpu(r.skopeo)} / ${cpu(r.ours)} s | ${busyShare(r)} | ${r.load.at(-1)} | ${r.identical ? 'yes' : 'NO'} |`,
     );
   }
   return lines.join('\n');
