@@ -27,7 +27,10 @@ for (const bufferMs of [undefined, 2])
         });
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-      proxy = await startWanProxy(`127.0.0.1:${(server.address() as AddressInfo).port}`, { rttMs: 10, mbit: 2000, ...(bufferMs ? { bufferMs } : {}) });
+      proxy = await startWanProxy(
+        `127.0.0.1:${(server.address() as AddressInfo).port}`,
+        bufferMs ? { rttMs: 10, mbit: 200, bufferMs } : { rttMs: 10, mbit: 2000 },
+      );
     });
     after(async () => {
       await proxy.stop();
