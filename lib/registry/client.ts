@@ -89,6 +89,7 @@ export class RegistryClient {
   private readonly policy: RetryPolicy;
   private origin: string;
   private pinged: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: RegistryOptions) {
     this.registry = options.registry;
@@ -161,11 +162,11 @@ export class RegistryClient {
         probe = undefined;
         return next;
       };
-      return use(plain, await this.withRetry('GET', `${plain}/v2/`, true, attempt, signal));
+      return use(plain, await this.withRetry('GET', true, attempt, signal));
     }
     // the scheme is known before the ping only when the registry is not insecure
     if (!this.options.insecure) this.warmUp(this.origin);
-    use(this.origin, await this.withRetry('GET', `${this.origin}/v2/`, true, () => tryOrigin(this.origin), signal));
+    use(this.origin, await this.withRetry('GET', true, () => tryOrigin(this.origin), signal));
   }
 
   /**
@@ -209,7 +210,6 @@ export class RegistryClient {
     let reauthenticated = false;
     return this.withRetry(
       req.method,
-      url,
       replayable,
       async () => {
         for (;;) {
@@ -316,7 +316,7 @@ export class RegistryClient {
     }
   }
 
-  private async withRetry<T>(method: string, _url: string, replayable: boolean, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private async withRetry<T>(method: string, replayable: boolean, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
@@ -362,8 +362,10 @@ export class RegistryClient {
     return Object.assign(err, { retryAfterMs: isRetryableStatus(status) ? ms : undefined });
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.transport.close(), this.bulk.close()]);
+  /** Closes both connection pools; closing again returns the same promise. */
+  close(): Promise<void> {
+    this.closing ??= Promise.all([this.transport.close(), this.bulk.close()]).then(() => undefined);
+    return this.closing;
   }
 }
 

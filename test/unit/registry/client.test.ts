@@ -260,6 +260,7 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     await c.close();
     await rejectsWith(get(c, BLOB), (err) => assert.match(err.message, /destroyed|closed/i));
     assert.equal(lines(reg).filter((l) => l === `GET ${BLOB}`).length, 1);
+    await c.close(); // closing again (a second owner's cleanup) is not an error
   });
 
   describe('redirects', () => {
