@@ -72,12 +72,14 @@ export class AdaptiveLimit {
    * Runs `fn` as one of at most `limit` started jobs or, with `lookahead`, beside at most `limit` started
    * jobs that have not entered (so that at most `limit` read ahead while `limit` run). `fn` calls `enter`
    * before its heavy part: it waits for one of the `limit` slots and resolves to the slot's release, which
-   * `fn` may call early (again is a no-op) and `fn`'s end calls otherwise. Only entered work is counted
-   * for the rate; work that never enters (an image already at the target) holds only its start.
+   * `fn` may call early (again is a no-op) and `fn`'s end calls otherwise. Entered work is counted for the
+   * rate from its entry; work that never enters (an image already at the target) holds only its start and
+   * is counted from it.
    */
   async stage<T>(fn: (enter: () => Promise<() => void>) => Promise<T>): Promise<T> {
     if (!this.stageOpen) await new Promise<void>((resolve) => this.stageWaiting.push(resolve));
     else this.staged += 1;
+    const started = this.now();
     let entered: Promise<() => void> | undefined;
     try {
       return await fn(() => {
@@ -86,6 +88,9 @@ export class AdaptiveLimit {
       });
     } finally {
       if (entered) (await entered)();
+      // work that never entered (an image already there) is counted as it was started: on a no-op run
+      // its rate is the only one there is
+      else this.completed(started);
       this.staged -= 1;
       this.admit();
     }

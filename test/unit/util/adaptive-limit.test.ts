@@ -255,6 +255,23 @@ describe('AdaptiveLimit', { timeout: 20_000 }, () => {
       await drain(run);
     });
 
+    // a no-op run (every image already there) must still adapt: its images are all the rate there is
+    it('counts jobs that never enter as completions: a run of them still adapts the limit', async () => {
+      let now = 0;
+      const changes: string[] = [];
+      const limiter = new AdaptiveLimit({ initial: 4, max: 8, lookahead: true, now: () => now, onChange: (l, why) => changes.push(`${l} ${why}`) });
+      await Promise.all(
+        Array.from({ length: 40 }, () =>
+          limiter.stage(async () => {
+            await tick();
+            now += 1;
+          }),
+        ),
+      );
+      // the first window doubles; this clock gives the second no gain, so it goes back
+      assert.deepEqual(changes, ['8 faster', '4 no gain']);
+    });
+
     it('releases the slot of a job that ends without releasing it', async () => {
       const limiter = new AdaptiveLimit({ initial: 1, max: 1, lookahead: true });
       await limiter.stage(async (enter) => {
