@@ -148,8 +148,6 @@ export class RegistryClient {
       const plain = `http://${apiHost(this.registry)}`;
       let probe: Promise<{ challenge?: string | string[] }> | undefined = tryOrigin(plain);
       probe.catch(() => undefined);
-      // most insecure registries speak plain http: its connections open beside the probes (idle if https wins)
-      this.warmUp(plain);
       try {
         return use(this.origin, await tryOrigin(this.origin));
       } catch (err) {

@@ -126,34 +126,6 @@ describe('an insecure registry is probed over https and http at once', { timeout
     }
   });
 
-  it('opens `warm` plain-http connections beside the probes of an insecure registry, without credentials', async () => {
-    tlsMode = 'drop';
-    onPlain = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    const client = new RegistryClient({
-      registry: host,
-      insecure: true,
-      warm: 4,
-      credentials: { username: 'u', password: 'secret-pw' },
-      retry: { retries: 0 },
-    });
-    try {
-      const pinged = client.ping();
-      // sent beside the probes, before the ping has settled on a scheme
-      const pings = await until('the probe and three warm-up requests over plain http', () => {
-        const got = seen.filter((s) => s.scheme === 'http' && s.path === '/v2/');
-        return got.length >= 4 && got;
-      });
-      await pinged;
-      assert.equal(pings.length, 4, 'warm: 4, the probe included');
-      assert.ok(
-        pings.every((p) => p.authorization === undefined),
-        'no credentials on the probe or the warm-up',
-      );
-    } finally {
-      await client.close();
-    }
-  });
-
   it('opens `warm` connections of the request pool beside the ping of a TLS registry, without credentials', async () => {
     onTls = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     const ca = await readFile((await ensurePki()).caCert, 'utf8');
