@@ -1,5 +1,5 @@
 import { AdaptiveLimit } from '../util/adaptive-limit.js';
-import { DEFAULT_ROUTINES, MAX_ADAPTIVE_ROUTINES } from '../util/limits.js';
+import { DEFAULT_ROUTINES, LOOKAHEAD_MIN_PING_MS, MAX_ADAPTIVE_ROUTINES } from '../util/limits.js';
 import type { Logger } from '../util/logger.js';
 import type { CliOptions } from './options.js';
 
@@ -20,15 +20,18 @@ export interface RunContext {
 /** Requests in flight while planning: `--routines`, or the adaptive limit's start. */
 export const planningConcurrency = (options: Pick<CliOptions, 'routines'>): number => options.routines ?? DEFAULT_ROUTINES;
 
-/**
- * Without `--routines`: from DEFAULT_ROUTINES up to MAX_ADAPTIVE_ROUTINES, with as many images again reading
- * their manifests ahead (AdaptiveLimit.stage); with it: that many, less only on push-back, no look-ahead.
- */
+/** Without `--routines`: from DEFAULT_ROUTINES up to MAX_ADAPTIVE_ROUTINES; with it: that many, less only on push-back. */
 export function imagesInFlight(routines: number | undefined, logger: Logger): AdaptiveLimit {
   return new AdaptiveLimit({
     initial: routines ?? DEFAULT_ROUTINES,
     max: routines ?? MAX_ADAPTIVE_ROUTINES,
-    lookahead: routines === undefined,
     onChange: (limit, reason) => logger.debug(`images in flight: ${limit} (${reason})`),
   });
 }
+
+/**
+ * As many images again as the limit read their manifests ahead (AdaptiveLimit.stage) in a run without
+ * `--routines` whose slowest registry is a WAN away (its ping took LOOKAHEAD_MIN_PING_MS or more).
+ */
+export const wantsLookahead = (routines: number | undefined, slowestPingMs: number | undefined): boolean =>
+  routines === undefined && slowestPingMs !== undefined && slowestPingMs >= LOOKAHEAD_MIN_PING_MS;

@@ -90,6 +90,7 @@ export class RegistryClient {
   private origin: string;
   private pinged: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private pingTook: number | undefined;
 
   constructor(private readonly options: RegistryOptions) {
     this.registry = options.registry;
@@ -122,11 +123,20 @@ export class RegistryClient {
    * paying a 401 each) and, for insecure registries, falls back from https to http.
    */
   ping(signal?: AbortSignal): Promise<void> {
-    this.pinged ??= this.doPing(signal).catch((err: unknown) => {
-      this.pinged = undefined;
-      throw err;
-    });
+    const started = performance.now();
+    this.pinged ??= this.doPing(signal).then(
+      () => void (this.pingTook = performance.now() - started),
+      (err: unknown) => {
+        this.pinged = undefined;
+        throw err;
+      },
+    );
     return this.pinged;
+  }
+
+  /** How long the answered ping took, connections included (ms): about two round trips; undefined before. */
+  get pingMs(): number | undefined {
+    return this.pingTook;
   }
 
   private async doPing(signal?: AbortSignal): Promise<void> {

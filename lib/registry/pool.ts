@@ -83,6 +83,12 @@ export class RegistryPool {
     return client;
   }
 
+  /** The longest answered ping among the registries used so far (RegistryClient.pingMs); undefined before any. */
+  slowestPingMs(): number | undefined {
+    const times = [...this.clients.values()].flatMap((c) => (c.pingMs === undefined ? [] : [c.pingMs]));
+    return times.length ? Math.max(...times) : undefined;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();

@@ -47,16 +47,24 @@ export class AdaptiveLimit {
   private probe: { rate: number; limit: number } | undefined;
   private settledWindows = 0;
   private probing = true;
+  private lookahead: boolean;
 
   constructor(private readonly options: AdaptiveLimitOptions) {
     this.min = Math.max(1, options.min ?? 1);
     this.now = options.now ?? (() => performance.now());
     this.value = clamp(options.initial, this.min, options.max);
+    this.lookahead = options.lookahead ?? false;
     this.window.opened = this.now();
   }
 
   get limit(): number {
     return this.value;
+  }
+
+  /** Turns the look-ahead on or off (AdaptiveLimitOptions.lookahead), e.g. once the run knows how far its registries are. */
+  setLookahead(on: boolean): void {
+    this.lookahead = on;
+    this.admit();
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -98,7 +106,7 @@ export class AdaptiveLimit {
 
   /** Another job may start: fewer than `limit` started jobs have not entered (with `lookahead`), or fewer than `limit` started. */
   private get stageOpen(): boolean {
-    return this.options.lookahead ? this.staged - this.active < this.value : this.staged < this.value;
+    return this.lookahead ? this.staged - this.active < this.value : this.staged < this.value;
   }
 
   private async enter(): Promise<() => void> {

@@ -81,6 +81,21 @@ describe('RegistryPool', { timeout: 20_000 }, () => {
     await pool.close();
   });
 
+  // invariant: the run reads how far its registries are from the pings they answered (the look-ahead's switch)
+  it('tells the longest answered ping of its clients, none before any', async () => {
+    const { pool } = poolOf({ a: { insecure: true }, b: { insecure: true, credentials: { username: 'u', password: 'p' } } });
+    const [a, b] = [pool.client(srv.host, 'a'), pool.client(srv.host, 'b')];
+    assert.notEqual(a, b);
+    assert.equal(pool.slowestPingMs(), undefined);
+    assert.equal(a.pingMs, undefined, 'no ping yet');
+    await a.ping();
+    assert.ok(a.pingMs! > 0, String(a.pingMs));
+    assert.equal(pool.slowestPingMs(), a.pingMs, 'only the answered ping counts');
+    await b.ping();
+    assert.equal(pool.slowestPingMs(), Math.max(a.pingMs!, b.pingMs!));
+    await pool.close();
+  });
+
   // invariant: close releases every client; the pool then makes new ones
   it('closes its clients and forgets them', async () => {
     const blob = `/v2/app/blobs/sha256:${'c'.repeat(64)}`;

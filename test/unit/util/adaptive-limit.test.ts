@@ -247,6 +247,17 @@ describe('AdaptiveLimit', { timeout: 20_000 }, () => {
       await drain(run);
     });
 
+    it('starts jobs ahead at once when the look-ahead is turned on during a run', async () => {
+      const limiter = new AdaptiveLimit({ initial: 2, max: 2 });
+      const run = staged(limiter);
+      for (let i = 0; i < 5; i++) await tick();
+      assert.deepEqual({ started: run.seen.started, entered: run.seen.entered }, { started: 2, entered: 2 });
+      limiter.setLookahead(true);
+      await tick();
+      assert.deepEqual({ started: run.seen.started, entered: run.seen.entered }, { started: 4, entered: 2 });
+      await drain(run);
+    });
+
     // a job that never enters (an image already at the target) takes no slot: all of them pass while the slots are held
     it('lets jobs that never enter pass while every slot is held', async () => {
       const run = staged(new AdaptiveLimit({ initial: 2, max: 2, lookahead: true }), (i) => i >= 2);
