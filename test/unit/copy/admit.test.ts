@@ -1,24 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyImage } from '../../../lib/copy/index.js';
-import { MediaType, sha256Digest } from '../../../lib/oci/index.js';
+import { seedPlainImage } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-registry.js';
 
-const d = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
-
-function seedImage(repo: MemoryRepository, tag: string): void {
-  const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
-  const layers = [Buffer.alloc(100, 'a'), Buffer.alloc(100, 'b')];
-  const bytes = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: d(config, 'application/vnd.oci.image.config.v1+json'),
-      layers: layers.map((l) => d(l, 'application/vnd.oci.image.layer.v1.tar+gzip')),
-    }),
-  );
-  repo.seed(tag, { bytes, mediaType: MediaType.ociManifest }, [config, ...layers]);
-}
+const seedImage = (repo: MemoryRepository, tag: string) => seedPlainImage(repo, tag, 'admit', [Buffer.alloc(100, 'a'), Buffer.alloc(100, 'b')]);
 
 // CopyOptions.admit: the caller's limit of images moving bytes is entered after the manifests, left after the blobs
 describe('copyImage admit', () => {

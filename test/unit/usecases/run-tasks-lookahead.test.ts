@@ -2,27 +2,11 @@ import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { BlobCoordinator } from '../../../lib/copy/index.js';
-import { MediaType, sha256Digest } from '../../../lib/oci/index.js';
 import { taskIdOf, type TransferTask } from '../../../lib/planner/index.js';
 import { runTasks } from '../../../lib/usecases/index.js';
 import { AdaptiveLimit } from '../../../lib/util/adaptive-limit.js';
+import { seedPlainImage } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-registry.js';
-
-const d = (b: Buffer, mediaType: string) => ({ mediaType, digest: sha256Digest(b), size: b.length });
-
-function seed(repo: MemoryRepository): void {
-  const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
-  const layer = Buffer.alloc(100, 'l');
-  const bytes = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: d(config, 'application/vnd.oci.image.config.v1+json'),
-      layers: [d(layer, 'application/vnd.oci.image.layer.v1.tar+gzip')],
-    }),
-  );
-  repo.seed('v1', { bytes, mediaType: MediaType.ociManifest }, [config, layer]);
-}
 
 const task = (i: number): TransferTask => {
   const source = { registry: 'src', repository: 'a/app', reference: 'v1' };
@@ -44,7 +28,7 @@ const task = (i: number): TransferTask => {
 async function twoImages(routines: AdaptiveLimit | number): Promise<string[]> {
   const src = new MemoryRegistry('src');
   const dst = new MemoryRegistry('dst');
-  seed(src.repo('a/app'));
+  seedPlainImage(src.repo('a/app'), 'v1', 'lookahead');
   const secondHead = async () => {
     for (let i = 0; i < 200 && !dst.calls.includes('HEAD manifest b/app1:v1'); i++) await tick();
   };
