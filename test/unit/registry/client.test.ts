@@ -355,7 +355,8 @@ describe('RegistryClient', { timeout: 30_000 }, () => {
     // invariant: a timed-out request is tried again only while the timed-out budget lasts; other failures keep their retries
     it('does not retry a timeout once the timed-out budget is spent, and retries it before', async () => {
       reg.reset({ [`GET ${MANIFEST}`]: silent });
-      const timeouts = { headersMs: 50 };
+      // long enough for this process's own server to read each request first on a busy machine (50 ms was not)
+      const timeouts = { headersMs: 500 };
       await rejectsWith(get(make({ timeouts, retry: { retries: 1, baseDelayMs: 0, timedOutBudgetMs: 0 } })), (err) =>
         assert.equal(err.code, 'REGISTRY_TIMEOUT'),
       );
