@@ -1,4 +1,4 @@
-import type { SsmClient } from './clients.js';
+import type { Client as SsmClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/ssm/v20190923/ssm_client.js';
 
 /**
  * The newest version of a custom SSM secret. `SSM_Current` names the current version of cloud-product
