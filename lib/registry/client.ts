@@ -123,8 +123,10 @@ export class RegistryClient {
    * paying a 401 each) and, for insecure registries, falls back from https to http.
    */
   ping(signal?: AbortSignal): Promise<void> {
+    // every request awaits this: only the first call (or the one after a failure) pings and times it
+    if (this.pinged) return this.pinged;
     const started = performance.now();
-    this.pinged ??= this.doPing(signal).then(
+    this.pinged = this.doPing(signal).then(
       () => void (this.pingTook = performance.now() - started),
       (err: unknown) => {
         this.pinged = undefined;

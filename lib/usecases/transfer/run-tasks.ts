@@ -47,8 +47,7 @@ const UNREACHABLE: ReadonlySet<string> = new Set<FailureKind>(['CONNECTION_REFUS
 export async function runTasks(deps: TransferDeps, tasks: readonly TransferTask[], options: RunTasksOptions): Promise<TaskResult[]> {
   const limit: ConcurrencyLimit = typeof options.routines === 'number' ? { run: pLimit(Math.max(1, options.routines)) } : options.routines;
   // an image's blobs enter the limit after its manifests are read, when the limit can stage work
-  const stage = <T>(fn: (enter?: () => Promise<() => void>) => Promise<T>): Promise<T> =>
-    limit.stage ? limit.stage((enter) => fn(enter)) : limit.run(() => fn());
+  const stage = <T>(fn: (enter?: () => Promise<() => void>) => Promise<T>): Promise<T> => (limit.stage ? limit.stage(fn) : limit.run(() => fn()));
   const final = new Map<string, TaskResult>();
   const down = new Map<string, { failure: TaskResult; notAttempted: number }>();
   const passes = 1 + Math.max(0, options.retry);
