@@ -16,3 +16,9 @@ export function cpuSecondsOf(needle: string): number {
   }
   return ticks / TICKS_PER_SECOND;
 }
+
+/** CPU seconds all cores have been busy since boot (/proc/stat: user, nice, system, irq, softirq). */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/ +/).slice(1).map(Number);
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]!) / TICKS_PER_SECOND;
+}

@@ -3,7 +3,7 @@
 // Both registries are reached through bench/wan-proxy.ts (fresh proxies for every run); the emulator is
 // checked first (a small GET on a new connection ~ 2 RTT, a 100 MiB GET ~ the cap). Each figure is printed
 // beside its physical limit: payload / bandwidth + the shortest chain of round trips (see docs/benchmarks.md).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { pushImage } from '../test/support/images.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registry.js';
 import { type Scenario, wanScenarios } from './scenarios.js';
+import { machineBusySeconds } from './proc-cpu.js';
 import { loadText, median, runOurs, runSkopeo, seed, verify, type Measured } from './tools.js';
 import { startWanProxy, type WanLink } from './wan-proxy.js';
 
@@ -100,10 +101,11 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Awaited<Re
       const dst = shared ?? (await startRegistry({ mode: 'plain' }));
       const [from, to] = await Promise.all([startWanProxy(src.host, s.link!), startWanProxy(dst.host, s.link!)]);
       try {
-        const before = machineBusyS();
-        if (tool === 'ours') got[tool] = await runOurs(s, from.host, to.host, work, cli, oursArgs);
-        if (tool === 'ours') row.busy.push(machineBusyS() - before);
-        else got[tool] = vsArgs ? await runOurs(s, from.host, to.host, work, cli, vsArgs) : await runSkopeo(s, from.host, to.host, work);
+        if (tool === 'ours') {
+          const before = machineBusySeconds();
+          got[tool] = await runOurs(s, from.host, to.host, work, cli, oursArgs);
+          row.busy.push(machineBusySeconds() - before);
+        } else got[tool] = vsArgs ? await runOurs(s, from.host, to.host, work, cli, vsArgs) : await runSkopeo(s, from.host, to.host, work);
       } finally {
         await Promise.all([from.stop(), to.stop()]);
       }
@@ -117,12 +119,6 @@ async function runScenario(src: RunningRegistry, s: Scenario, pushed: Awaited<Re
   }
   await shared?.stop();
   return row;
-}
-
-/** CPU seconds all cores have been busy since boot (/proc/stat: user, nice, system, irq, softirq). */
-function machineBusyS(): number {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/ +/).slice(1).map(Number);
-  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]!) / 100;
 }
 
 /** How much of the two cores the machine used during our runs (median): near 100 %, the run is CPU-bound. */
