@@ -1,25 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { taskIdOf, type TransferTask } from '../../lib/planner/index.js';
+import type { TransferTask } from '../../lib/planner/index.js';
 import { CmqQueue, ScfAsyncSink } from '../../lib/queue/index.js';
 import { CosObjectStore } from '../../lib/store/cos.js';
 import { scfClient, ssmClient } from '../../lib/tencent/clients.js';
 import { scfRoleCredential, staticCredential } from '../../lib/tencent/cloud-credential.js';
 import { startCloudFake, type CloudFake } from '../support/cloud/server.js';
+import { taskOf } from '../support/tasks.js';
 
 const KEY = { secretId: 'AKIDtest000000000001', secretKey: 'fake-secret-key-value-0001', token: 'session-token-0001' };
-const task = (i: number): TransferTask => {
-  const source = { registry: 'src.example.com', repository: `team/app${i}`, reference: 'v1' };
-  const target = { registry: 'dst.example.com', repository: `team/app${i}`, reference: 'v1' };
-  return {
-    runId: 'r1',
-    taskId: taskIdOf(source, target),
-    source,
-    target,
-    overwrite: 'if-changed',
-    rule: { source: `${source.registry}/${source.repository}:v1`, target: `${target.registry}/${target.repository}:v1` },
-  };
-};
+const task = (i: number): TransferTask =>
+  taskOf(
+    'r1',
+    { registry: 'src.example.com', repository: `team/app${i}`, reference: 'v1' },
+    { registry: 'dst.example.com', repository: `team/app${i}`, reference: 'v1' },
+  );
 
 describe('Tencent Cloud adapters against a signature-checking local fake', () => {
   let cloud: CloudFake;

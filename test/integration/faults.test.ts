@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { BlobCoordinator } from '../../lib/copy/index.js';
-import { taskIdOf, type TransferTask } from '../../lib/planner/index.js';
+import type { TransferTask } from '../../lib/planner/index.js';
 import { RegistryPool, type RetryEvent } from '../../lib/registry/index.js';
 import { runTasks } from '../../lib/usecases/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
@@ -10,6 +10,7 @@ import { getManifestRaw, headBlob, pushImage, type PushedImage } from '../suppor
 import { ensurePki } from '../support/pki.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { startTokenServer } from '../support/token-server.js';
+import { taskOf } from '../support/tasks.js';
 
 const MiB = 1024 * 1024;
 const SEED = Number(process.env.FAULT_SEED ?? 20261128);
@@ -79,18 +80,13 @@ describe(`migration through injected faults (seed ${SEED})`, () => {
       (registry) => (registry === dstProxy.host ? { insecure: true, credentials: { username: 'testuser', password: 'testpass' } } : { insecure: true }),
       { retry: { retries: 4, baseDelayMs: 50, maxDelayMs: 2000 }, timeouts: { bodyIdleMs: 1500, headersMs: 5000 }, onRetry: (e) => retries.push(e) },
     );
-    const tasks: TransferTask[] = [...pushed.keys()].map((name) => {
-      const source = { registry: srcProxy.host, repository: `src/${name}`, reference: 'v1' };
-      const target = { registry: dstProxy.host, repository: `dst/${name}`, reference: 'v1' };
-      return {
-        runId: 'faults',
-        taskId: taskIdOf(source, target),
-        source,
-        target,
-        overwrite: 'if-changed',
-        rule: { source: `${source.registry}/${source.repository}:v1`, target: `${target.registry}/${target.repository}:v1` },
-      };
-    });
+    const tasks: TransferTask[] = [...pushed.keys()].map((name) =>
+      taskOf(
+        'faults',
+        { registry: srcProxy.host, repository: `src/${name}`, reference: 'v1' },
+        { registry: dstProxy.host, repository: `dst/${name}`, reference: 'v1' },
+      ),
+    );
     const started = Date.now();
     const results = await runTasks({ repository: (r, repo) => pool.repository(r, repo), coordinator: new BlobCoordinator(), blobConcurrency: 4 }, tasks, {
       routines: 5,

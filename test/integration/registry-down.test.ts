@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BlobCoordinator } from '../../lib/copy/index.js';
-import { taskIdOf, type TransferTask } from '../../lib/planner/index.js';
+import type { TransferTask } from '../../lib/planner/index.js';
 import type { TaskResult } from '../../lib/report/index.js';
 import { RegistryPool, type RetryEvent } from '../../lib/registry/index.js';
 import { type RegistryDown, runTasks } from '../../lib/usecases/index.js';
 import { pushImage } from '../support/images.js';
 import { freePort } from '../support/ports.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { taskOf } from '../support/tasks.js';
 
 // A destination that refuses connections fails fast: the images in flight fail after their request
 // retries, the others are not attempted, and the registry is reported once with how many images it
@@ -31,18 +32,9 @@ describe('a registry that refuses connections is reported once, its other images
     const down = `127.0.0.1:${await freePort()}`;
     const retries: RetryEvent[] = [];
     const pool = new RegistryPool(() => ({ insecure: true }), { retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 50 }, onRetry: (e) => retries.push(e) });
-    const tasks: TransferTask[] = Array.from({ length: IMAGES }, (_, i) => {
-      const source = { registry: src.host, repository: 'team/app', reference: 'v1' };
-      const target = { registry: down, repository: `d/app${i}`, reference: 'v1' };
-      return {
-        runId: 'down',
-        taskId: taskIdOf(source, target),
-        source,
-        target,
-        overwrite: 'if-changed',
-        rule: { source: `${src.host}/team/app:v1`, target: `${down}/d/app${i}:v1` },
-      };
-    });
+    const tasks: TransferTask[] = Array.from({ length: IMAGES }, (_, i) =>
+      taskOf('down', { registry: src.host, repository: 'team/app', reference: 'v1' }, { registry: down, repository: `d/app${i}`, reference: 'v1' }),
+    );
     const reports: RegistryDown[] = [];
     const passes: number[] = [];
     let results: TaskResult[];

@@ -2,24 +2,15 @@ import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { BlobCoordinator } from '../../../lib/copy/index.js';
-import { taskIdOf, type TransferTask } from '../../../lib/planner/index.js';
+import type { TransferTask } from '../../../lib/planner/index.js';
 import { runTasks } from '../../../lib/usecases/index.js';
 import { AdaptiveLimit } from '../../../lib/util/adaptive-limit.js';
 import { seedPlainImage } from '../../support/copy-fixtures.js';
 import { MemoryRegistry, type MemoryRepository } from '../../support/memory-registry.js';
+import { taskOf } from '../../support/tasks.js';
 
-const task = (i: number): TransferTask => {
-  const source = { registry: 'src', repository: 'a/app', reference: 'v1' };
-  const target = { registry: 'dst', repository: `b/app${i}`, reference: 'v1' };
-  return {
-    runId: 'r',
-    taskId: taskIdOf(source, target),
-    source,
-    target,
-    overwrite: 'if-changed',
-    rule: { source: 'src/a/app:v1', target: `dst/b/app${i}:v1` },
-  };
-};
+const task = (i: number): TransferTask =>
+  taskOf('r', { registry: 'src', repository: 'a/app', reference: 'v1' }, { registry: 'dst', repository: `b/app${i}`, reference: 'v1' });
 
 /**
  * Two images, one slot: the first image's blob GETs wait (at most 200 ticks) for the second image's manifest
