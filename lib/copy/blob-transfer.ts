@@ -5,6 +5,7 @@ import {
   DigestMismatchError,
   DigestVerifier,
   PushAbandoned,
+  type BlobMounter,
   type CallOptions,
   type Descriptor,
   type ImageSource,
@@ -31,6 +32,7 @@ interface InFlight {
 export class BlobCoordinator {
   private readonly known = new Map<string, Set<string>>();
   private readonly inflight = new Map<string, InFlight[]>();
+  private readonly inPlaceVerdicts = new Map<string, boolean | 'asking'>();
 
   /** Records that `registry/repository` holds `digest`. */
   remember(registry: string, repository: string, digest: string): void {
@@ -42,6 +44,29 @@ export class BlobCoordinator {
 
   mountCandidates(registry: string, repository: string, digest: string): string[] {
     return [...(this.known.get(`${registry}@${digest}`) ?? [])].filter((r) => r !== repository);
+  }
+
+  /**
+   * Whether `registry` answers a mount from a repository into itself as a HEAD would (201 when the
+   * repository holds the blob, else an upload session): then the upload's start is the presence check.
+   */
+  inPlace(registry: string): boolean {
+    return this.inPlaceVerdicts.get(registry) === true;
+  }
+
+  /**
+   * Learns `inPlace` once per registry, from a blob `target`'s repository is known to hold: its mount
+   * into the repository itself must answer 201. A registry that answers otherwise, or fails, keeps the
+   * HEAD for the run (an upload started on it could not tell a blob already there).
+   */
+  learnInPlace(target: ImageTarget & BlobMounter, digest: string, signal?: AbortSignal): void {
+    if (this.inPlaceVerdicts.has(target.registry)) return;
+    this.inPlaceVerdicts.set(target.registry, 'asking');
+    target.mountBlob(digest, target.repository, { signal }).then(
+      (mounted) => this.inPlaceVerdicts.set(target.registry, mounted),
+      // an image called off took its question with it: a later blob asks again
+      () => (signal?.aborted ? this.inPlaceVerdicts.delete(target.registry) : this.inPlaceVerdicts.set(target.registry, false)),
+    );
   }
 
   inFlight(registry: string, digest: string): readonly InFlight[] {
@@ -97,6 +122,7 @@ export function transferBlob(ctx: BlobTransferContext, blob: Descriptor): Promis
   }
   return done.then((outcome) => {
     coordinator.remember(target.registry, target.repository, blob.digest);
+    if (ctx.speculate && canMount(target)) coordinator.learnInPlace(target, blob.digest, ctx.signal);
     ctx.observer?.({ type: 'blob', action: outcome, digest: blob.digest, size: Math.max(blob.size, 0) });
     return outcome;
   });
@@ -136,20 +162,27 @@ function existsAtTarget(ctx: BlobTransferContext, blob: Descriptor): Promise<boo
   });
 }
 
-/** HEAD and transfer at once (BlobTransferContext.speculate); the HEAD decides, its failure fails the blob. */
+/**
+ * Presence check and transfer at once (BlobTransferContext.speculate): a HEAD beside the transfer, or,
+ * on a registry that answers a mount into the repository itself (BlobCoordinator.inPlace), the upload's
+ * own start (PushOptions.ifAbsent), one request less. The check decides; its failure fails the blob.
+ */
 async function speculativeBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<BlobOutcome> {
   const cancel = new AbortController();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, cancel.signal]) : cancel.signal;
-  // bytes are reported once the HEAD has said the blob is missing, never for a cancelled transfer
+  // bytes are reported once the check has said the blob is missing, never for a cancelled transfer
   let held = 0;
   let decided = false;
   const observer = ctx.observer && ((e: Parameters<CopyObserver>[0]) => (e.type === 'bytes' && !decided ? void (held += e.bytes) : ctx.observer?.(e)));
-  const streaming = streamBlob({ ...ctx, observer, signal }, blob);
-  // settled below on every path; handled now, since it may fail while the HEAD is out
+  let answer: ((present: boolean) => void) | undefined;
+  const answered = ctx.coordinator.inPlace(ctx.target.registry) ? new Promise<boolean>((resolve) => (answer = resolve)) : undefined;
+  const streaming = streamBlob({ ...ctx, observer, signal }, blob, answer);
+  // settled below on every path; handled now, since it may fail while the check is out
   streaming.catch(() => undefined);
   let exists: boolean;
   try {
-    exists = await existsAtTarget(ctx, blob);
+    // a transfer that ends before any answer (a target that ignored ifAbsent) found the blob missing
+    exists = await (answered ? Promise.race([answered, streaming.then(() => false)]) : existsAtTarget(ctx, blob));
   } catch (err) {
     cancel.abort(err);
     await streaming.catch(() => undefined);
@@ -167,7 +200,8 @@ async function speculativeBlob(ctx: BlobTransferContext, blob: Descriptor): Prom
   return 'copied';
 }
 
-async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<void> {
+/** Streams the blob; with `ifAbsent`, the target may find it present instead (PushOptions.ifAbsent): 'present'. */
+async function streamBlob(ctx: BlobTransferContext, blob: Descriptor, ifAbsent?: (present: boolean) => void): Promise<'copied' | 'present'> {
   const { source, target, signal } = ctx;
   for (let attempt = 0; ; attempt++) {
     let origin: 'source' | 'destination' = 'source';
@@ -176,7 +210,14 @@ async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<v
       const verifier = new DigestVerifier({ digest: blob.digest, size }, undefined, (n) => ctx.observer?.({ type: 'bytes', bytes: n }));
       let sourceFailed = false;
       // the upload is opened (POST) while the source answers the GET: one round trip less per blob
-      const pushing = target.pushBlob({ ...blob, size: size ?? -1 }, verifier, { signal });
+      let present = false;
+      const asked = ifAbsent && {
+        ifAbsent: (answer: boolean) => {
+          present = answer;
+          ifAbsent(answer);
+        },
+      };
+      const pushing = target.pushBlob({ ...blob, size: size ?? -1 }, verifier, { signal, ...asked });
       const feeding = source
         .fetchBlob(blob, { signal })
         .then((body) => {
@@ -194,6 +235,8 @@ async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<v
         });
       origin = 'destination';
       const [fed, pushed] = await Promise.allSettled([feeding, pushing]);
+      // the target holds the blob and read none of it: the source's stream was cut on purpose
+      if (present && pushed.status === 'fulfilled') return 'present';
       // a target that gave up destroyed the stream (PushAbandoned): the cause is the target's
       if (fed.status === 'rejected' && fed.reason instanceof PushAbandoned && pushed.status === 'rejected') throw pushed.reason;
       if (fed.status === 'rejected') {
@@ -204,7 +247,7 @@ async function streamBlob(ctx: BlobTransferContext, blob: Descriptor): Promise<v
         origin = sourceFailed ? 'source' : 'destination';
         throw pushed.reason;
       }
-      return;
+      return 'copied';
     } catch (err) {
       const retryable = !signal?.aborted && isRetryableBlobError(err);
       if (!retryable || attempt >= ctx.streamRetries) {

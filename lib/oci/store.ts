@@ -46,6 +46,9 @@ export interface ImageSource extends Location {
  *   When it gives up before reading `body` to its end, it destroys `body` with a `PushAbandoned` (its
  *   own error as the cause) before settling: the producer of the stream waits on it, and would otherwise
  *   wait for ever; the marker tells the producer that the cause is the target's, not the stream's.
+ *   With `ifAbsent` (PushOptions), a target that can learn with the upload's start whether the repository
+ *   holds the blob already says so before reading a byte; when it does, it destroys `body` unread and
+ *   resolves, the blob being there. A target that cannot ask ignores the option and pushes.
  * - `pushManifest` by digest stores without tagging; by tag it also moves the tag (call it last).
  * - Every method is idempotent.
  */
@@ -57,10 +60,15 @@ export class PushAbandoned extends Error {
   }
 }
 
+export interface PushOptions extends CallOptions {
+  /** Called once, before any byte is sent, with whether the repository holds the blob already (see pushBlob). */
+  readonly ifAbsent?: (present: boolean) => void;
+}
+
 export interface ImageTarget extends Location {
   resolve(reference: string, options?: CallOptions): Promise<ManifestHead | undefined>;
   hasBlob(digest: string, options?: CallOptions): Promise<boolean>;
-  pushBlob(descriptor: Descriptor, body: Readable, options?: CallOptions): Promise<void>;
+  pushBlob(descriptor: Descriptor, body: Readable, options?: PushOptions): Promise<void>;
   pushManifest(reference: string, manifest: RawManifest, options?: CallOptions): Promise<void>;
 }
 

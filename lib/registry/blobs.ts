@@ -62,7 +62,8 @@ export async function startUpload(
   const scopes: Scope[] = [repoScope(repository, 'pull,push')];
   let path = `/v2/${repository}/blobs/uploads/`;
   if (options.mount) {
-    scopes.push(repoScope(options.mount.from, 'pull'));
+    // a mount from the repository itself asks whether it holds the blob: its push scope covers that
+    if (options.mount.from !== repository) scopes.push(repoScope(options.mount.from, 'pull'));
     path += `?mount=${options.mount.digest}&from=${encodeURIComponent(options.mount.from)}`;
   }
   const res = await client.request({ method: 'POST', path, scopes, expect: [201, 202], signal: options.signal, headers: { 'content-length': '0' } });

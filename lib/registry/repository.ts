@@ -7,6 +7,7 @@ import {
   type ImageSource,
   type ImageTarget,
   type ManifestHead,
+  type PushOptions,
   type RawManifest,
   type ReferrersApi,
   type ReferrersCallOptions,
@@ -51,16 +52,24 @@ export class RegistryRepository implements ImageSource, ImageTarget, BlobMounter
     return headBlob(this.client, this.repository, digest, options?.signal);
   }
 
-  async pushBlob(descriptor: Descriptor, body: Readable, options?: CallOptions): Promise<void> {
+  /**
+   * `ifAbsent`: the upload starts with a mount from this same repository, which a registry that mounts
+   * (distribution, and those built on it) answers 201 when the repository holds the blob, else with the
+   * upload session (202): the HEAD's answer without a HEAD. The engine asks only of a registry that
+   * answered such a mount as it should (BlobCoordinator.inPlace).
+   */
+  async pushBlob(descriptor: Descriptor, body: Readable, options?: PushOptions): Promise<void> {
     let streamError: unknown;
     body.once('error', (err) => (streamError = err));
     let session: Awaited<ReturnType<typeof startUpload>>;
+    const mount = options?.ifAbsent ? { digest: descriptor.digest, from: this.repository } : undefined;
     try {
-      session = await startUpload(this.client, this.repository, { signal: options?.signal });
+      session = await startUpload(this.client, this.repository, { signal: options?.signal, ...(mount ? { mount } : {}) });
     } catch (err) {
       body.destroy(new PushAbandoned(err));
       throw err;
     }
+    options?.ifAbsent?.(session === 'mounted');
     if (session === 'mounted') {
       body.destroy();
       return;

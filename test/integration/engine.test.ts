@@ -8,6 +8,7 @@ import { corruptBlob, getManifestRaw, headBlob, pushImage, type PushedImage } fr
 import { ensurePki } from '../support/pki.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { startTokenServer } from '../support/token-server.js';
+import { until } from '../support/until.js';
 
 const MiB = 1024 * 1024;
 
@@ -146,6 +147,42 @@ describe('copy engine against real distribution registries', () => {
     );
     assert.deepEqual(actions.sort(), ['copied', 'mounted']);
     await expectSame(b, 'shared/base2', 'v1', images.base2!);
+  });
+
+  it("learns that the registry mounts into a repository itself, then checks presence with the upload's start: no blob HEAD", async () => {
+    const target = await startCountingProxy(b.url);
+    try {
+      const coordinator = new BlobCoordinator();
+      const copy = (name: string, repo: string, tag: string, events: CopyEvent[] = []) =>
+        copyImage(pool.repository(a.host, `proj/${name}`), 'v1', pool.repository(target.host, repo), tag, { coordinator, observer: (e) => events.push(e) });
+      assert.equal((await copy('app', 'inplace/one', 'v1')).status, 'copied');
+      await until('the answer to the mount into inplace/one itself', () => coordinator.inPlace(target.host));
+      // base1 leaves the base layer in inplace/two; base2 shares it, under a tag inplace/two lacks
+      assert.equal((await copy('base1', 'inplace/two', 'v1')).status, 'copied');
+      target.reset();
+      const events: CopyEvent[] = [];
+      assert.equal((await copy('base2', 'inplace/two', 'v2', events)).status, 'copied');
+      await expectSame(b, 'inplace/two', 'v2', images.base2!);
+      const base = images.base1!.blobs.find((d) => images.base2!.blobs.includes(d))!;
+      const actions = Object.fromEntries(events.flatMap((e) => (e.type === 'blob' ? [[e.digest, e.action]] : [])));
+      assert.equal(actions[base], 'skipped', 'the shared layer was found there');
+      assert.equal(Object.values(actions).filter((a) => a === 'copied').length, 2, 'the new layer and the config were copied');
+      const entries = target.entries();
+      assert.deepEqual(
+        entries.filter((e) => e.kind === 'blob'),
+        [],
+        'no blob HEAD',
+      );
+      const asked = entries.filter((e) => e.method === 'POST' && e.path.includes('&from=inplace%2Ftwo'));
+      assert.equal(asked.length, 3, JSON.stringify(entries));
+      assert.deepEqual(
+        entries.filter((e) => e.method === 'PUT' && e.kind === 'upload').map((e) => e.path.includes(encodeURIComponent(base)) || e.path.includes(base)),
+        [false, false],
+        'the shared layer was not uploaded',
+      );
+    } finally {
+      await target.stop();
+    }
   });
 
   it('fails an image whose source blob is corrupted, and creates no tag', async () => {

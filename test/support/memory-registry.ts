@@ -3,6 +3,7 @@ import {
   sha256Digest,
   type BlobMounter,
   type CallOptions,
+  type PushOptions,
   type Descriptor,
   type ImageSource,
   type ImageTarget,
@@ -162,7 +163,14 @@ export class MemoryRepository implements ImageSource, ImageTarget {
    * Stores what it read only when the body ended without error (the port's contract). It does not check
    * the digest: the engine must, so a test sees bad bytes the engine let through.
    */
-  async pushBlob(descriptor: Descriptor, body: Readable, options?: CallOptions): Promise<void> {
+  async pushBlob(descriptor: Descriptor, body: Readable, options?: PushOptions): Promise<void> {
+    if (options?.ifAbsent) {
+      // as a registry answers a mount into the repository itself
+      const present = this.reg.blobsOf(this.repository).has(descriptor.digest);
+      this.reg.log(`ASK blob ${this.repository}@${descriptor.digest}`, options);
+      options.ifAbsent(present);
+      if (present) return void body.destroy();
+    }
     this.reg.log(`PUT blob ${this.repository}@${descriptor.digest}`, options);
     this.pushed.push(descriptor);
     if (this.pushFault) {

@@ -564,3 +564,75 @@ describe('transferBlob: speculative transfers under a manifest the target lacks 
     );
   });
 });
+
+/** Mounts from other repositories, but declines (202) a mount into the repository itself. */
+class NoSelfMount extends MountingRepository {
+  override mountBlob(digest: string, from: string, options?: { signal?: AbortSignal }): Promise<boolean> {
+    return from === this.repository ? Promise.resolve(false) : super.mountBlob(digest, from, options);
+  }
+}
+
+describe("transferBlob: the upload's start as the presence check, on a registry that mounts into the repository itself", () => {
+  it('learns it once per registry from a blob that landed; then a missing blob is copied and a present one skipped, without a HEAD', async () => {
+    const { src, dst, desc, events, ctx } = setup();
+    const [missing, present] = [src.add(Buffer.from('missing blob')), src.add(Buffer.from('present blob'))];
+    const target = new MountingRepository(dst, 'team/app');
+    assert.equal(await transferBlob(ctx(target, { speculate: true }), desc), 'copied');
+    await turns();
+    assert.deepEqual(dst.called('MOUNT'), [`MOUNT blob team/app@${desc.digest} from team/app`], 'asked once, with the blob that landed');
+    assert.equal(dst.count('HEAD'), 1, 'the first blob was checked with a HEAD');
+
+    assert.equal(await transferBlob(ctx(target, { speculate: true }), missing), 'copied');
+    dst.blobsOf('team/app').set(present.digest, Buffer.from('present blob'));
+    events.length = 0;
+    assert.equal(await transferBlob(ctx(target, { speculate: true }), present), 'skipped');
+    assert.deepEqual(events, [{ type: 'blob', action: 'skipped', digest: present.digest, size: present.size }], 'no bytes of a blob found present');
+    assert.equal(dst.count('HEAD'), 1, 'no HEAD once learnt');
+    assert.deepEqual(dst.called('ASK'), [`ASK blob team/app@${missing.digest}`, `ASK blob team/app@${present.digest}`]);
+    assert.deepEqual(dst.called('PUT blob').length, 2, 'the present blob was not pushed');
+    assert.deepEqual(dst.blobsOf('team/app').get(missing.digest), Buffer.from('missing blob'));
+
+    const other = new MountingRepository(dst, 'team/other');
+    assert.equal(await transferBlob(ctx(other, { speculate: true }), src.add(Buffer.from('third blob'))), 'copied');
+    await turns();
+    assert.equal(dst.count('MOUNT blob team/other'), 0, 'the registry was asked once');
+    assert.equal(dst.count('HEAD'), 1);
+  });
+
+  it('a retried push that finds the blob its failed attempt committed after all: copied, not pushed again', async () => {
+    const { src, dst, desc, events, ctx } = setup();
+    const target = new MountingRepository(dst, 'team/app');
+    assert.equal(await transferBlob(ctx(target, { speculate: true }), desc), 'copied');
+    await turns();
+    const next = src.add(Buffer.from('committed, then the connection reset'));
+    const push = target.pushBlob.bind(target);
+    let attempts = 0;
+    target.pushBlob = async (d, body, options) => {
+      await push(d, body, options);
+      // the registry stored it, but its answer was lost
+      if (++attempts === 1) throw sysErr('ECONNRESET');
+    };
+    assert.equal(await transferBlob(ctx(target, { speculate: true }), next), 'copied');
+    assert.equal(attempts, 2, 'the retry asked, heard "present", and stopped');
+    assert.deepEqual(ofType(events, 'retry').length, 1);
+  });
+
+  it('keeps the HEAD on a registry that declines the mount into the repository itself, or fails it, and outside speculation', async () => {
+    for (const make of [
+      (r: MemoryRegistry) => new NoSelfMount(r, 'team/app'),
+      (r: MemoryRegistry) => Object.assign(new MountingRepository(r, 'team/app'), { refuseMounts: true }),
+    ]) {
+      const { src, dst, desc, ctx } = setup();
+      const target = make(dst);
+      assert.equal(await transferBlob(ctx(target, { speculate: true }), desc), 'copied');
+      await turns();
+      assert.equal(await transferBlob(ctx(target, { speculate: true }), src.add(Buffer.from('next blob'))), 'copied');
+      assert.deepEqual([dst.count('HEAD'), dst.count('ASK')], [2, 0], target.constructor.name);
+    }
+    const { dst, desc, ctx } = setup();
+    const target = new MountingRepository(dst, 'team/app');
+    assert.equal(await transferBlob(ctx(target), desc), 'copied');
+    await turns();
+    assert.deepEqual([dst.count('MOUNT'), dst.count('ASK')], [0, 0], 'a blob under a manifest the target has is checked with a HEAD, nothing learnt');
+  });
+});

@@ -100,6 +100,22 @@ describe('RegistryRepository (the engine ports) against a scripted registry', { 
     assert.deepEqual(calls(), [`POST ${mount}`, 'DELETE /upload/5']);
   });
 
+  it('pushBlob with ifAbsent starts with a mount from the repository itself: 201 is "present" (nothing sent), 202 the session', async () => {
+    const self = `${UPLOADS}?mount=${DIGEST}&from=app`;
+    reg.reset({ [`POST ${self}`]: { status: 201 } });
+    const answers: boolean[] = [];
+    const unread = Readable.from([BLOB]);
+    await repo.pushBlob(descriptor, unread, { ifAbsent: (present) => answers.push(present) });
+    assert.deepEqual([answers, calls(), unread.destroyed], [[true], [`POST ${self}`], true]);
+    assert.deepEqual(reg.seen[0]?.scopes, ['repository:app:pull,push'], 'its push scope, no second scope for itself');
+
+    reg.reset({ [`POST ${self}`]: opened('/upload/9'), [`PUT ${withDigest('/upload/9')}`]: { status: 201 } });
+    answers.length = 0;
+    await repo.pushBlob(descriptor, Readable.from([BLOB]), { ifAbsent: (present) => answers.push(present) });
+    assert.deepEqual([answers, calls()], [[false], [`POST ${self}`, `PUT ${withDigest('/upload/9')}`]]);
+    assert.deepEqual(reg.seen[1]?.body, BLOB);
+  });
+
   it('pushManifest PUTs the manifest', async () => {
     const bytes = Buffer.from('{"schemaVersion":2}');
     reg.reset({ 'PUT /v2/app/manifests/v1': { status: 201 } });
