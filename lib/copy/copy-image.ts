@@ -12,7 +12,8 @@ import {
   type RawManifest,
 } from '../oci/index.js';
 import { filterPlatforms } from './platform-filter.js';
-import { BlobCoordinator, transferBlob, type BlobOutcome } from './blob-transfer.js';
+import { BlobCoordinator, type BlobOutcome } from './blob-coordinator.js';
+import { transferBlob } from './blob-transfer.js';
 import { CopyError, toCopyError } from './errors.js';
 import type { ResumableOptions } from './resumable.js';
 import type { CopyObserver } from './events.js';

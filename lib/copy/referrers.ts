@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { parseManifest, type CallOptions, type ImageSource, type ReferrersSource, type ReferrersTarget } from '../oci/index.js';
 import { hasCode } from '../util/errors.js';
 import { stoppable } from '../util/signals.js';
-import type { BlobCoordinator } from './blob-transfer.js';
+import type { BlobCoordinator } from './blob-coordinator.js';
 import { copyImage } from './copy-image.js';
 import { toCopyError } from './errors.js';
 import type { CopyObserver } from './events.js';
