@@ -1,3 +1,4 @@
+import type { InPlaceVerdicts } from '../../lib/copy/index.js';
 import type { TransferTask } from '../../lib/planner/index.js';
 import type { TaskResult } from '../../lib/report/index.js';
 import { checkpointsIn, isUnfinished, transferAndRecord, transferSources } from '../../lib/usecases/index.js';
@@ -9,11 +10,13 @@ import { runWorker } from './worker.js';
 import { startWorkers } from '../_shared/workers.js';
 
 let wiring: Wiring | undefined;
+/** What the registries answered to a mount into a repository itself, kept across the tasks of a warm instance. */
+const inPlace: InPlaceVerdicts = new Map();
 
 async function runTask(w: Wiring, task: TransferTask, attempt: number, deadline: Deadline): Promise<TaskResult> {
   if (task.targetLogin) w.useTcrLogin(task.target.registry, task.targetLogin.registryId, task.targetLogin.region);
   const deps = {
-    ...transferSources(await w.pool(), { blobConcurrency: 4 }),
+    ...transferSources(await w.pool(), { blobConcurrency: 4, inPlace }),
     store: w.store,
     resumable: { store: checkpointsIn(w.store), stopSignal: deadline.signal },
   };

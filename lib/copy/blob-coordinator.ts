@@ -13,10 +13,17 @@ export interface InFlight {
  * - a blob pushed (or seen) in another repository of the same registry is mounted, not re-uploaded;
  * - a blob being pushed to another repository of that registry is awaited, then mounted.
  */
+/**
+ * Each registry's answer to a mount into a repository itself (BlobCoordinator.learnInPlace): a trait of
+ * the registry, so it may outlive one coordinator (a warm function instance runs one coordinator per image).
+ */
+export type InPlaceVerdicts = Map<string, boolean | 'asking'>;
+
 export class BlobCoordinator {
   private readonly known = new Map<string, Set<string>>();
   private readonly inflight = new Map<string, InFlight[]>();
-  private readonly inPlaceVerdicts = new Map<string, boolean | 'asking'>();
+
+  constructor(private readonly inPlaceVerdicts: InPlaceVerdicts = new Map()) {}
 
   /** Records that `registry/repository` holds `digest`. */
   remember(registry: string, repository: string, digest: string): void {

@@ -5,7 +5,7 @@
  * May import: lib/oci, lib/util.
  */
 export { copyImage, type CopyOptions, type CopyResult } from './copy-image.js';
-export { BlobCoordinator, type BlobOutcome } from './blob-coordinator.js';
+export { BlobCoordinator, type BlobOutcome, type InPlaceVerdicts } from './blob-coordinator.js';
 export { CopyError, type CopyErrorCode, type CopyOp } from './errors.js';
 export type { CopyEvent, CopyObserver } from './events.js';
 export { checkpointKey, type ResumableOptions } from './resumable.js';

@@ -1,4 +1,4 @@
-import { BlobCoordinator, imageCreated } from '../../copy/index.js';
+import { BlobCoordinator, imageCreated, type InPlaceVerdicts } from '../../copy/index.js';
 import { listRepositories, listTags, type RegistryPool } from '../../registry/index.js';
 import type { TransferDeps } from '../transfer/transfer-one.js';
 import type { VerifyMode } from '../transfer/verify-step.js';
@@ -28,10 +28,10 @@ export function tagsOnce(pool: RegistryPool): (registry: string, repository: str
  * What a transfer reads and writes through the run's registry pool (the CLI, `serve` and the transfer
  * function): the registries, one blob coordinator, and the failure hints' credential sources and tag lists.
  */
-export function transferSources(pool: RegistryPool, options: { blobConcurrency: number; verify?: VerifyMode }): TransferDeps {
+export function transferSources(pool: RegistryPool, options: { blobConcurrency: number; verify?: VerifyMode; inPlace?: InPlaceVerdicts }): TransferDeps {
   return {
     repository: (r, repo) => pool.repository(r, repo),
-    coordinator: new BlobCoordinator(),
+    coordinator: new BlobCoordinator(options.inPlace),
     blobConcurrency: options.blobConcurrency,
     verify: options.verify ?? 'off',
     credentialSource: (r, repo) => pool.credentialSource(r, repo),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { BlobCoordinator, CopyError, type BlobOutcome, type CopyEvent } from '../../../lib/copy/index.js';
+import { BlobCoordinator, CopyError, type BlobOutcome, type CopyEvent, type InPlaceVerdicts } from '../../../lib/copy/index.js';
 import { transferBlob, type BlobTransferContext } from '../../../lib/copy/blob-transfer.js';
 import { PushAbandoned, type Descriptor, type ImageTarget } from '../../../lib/oci/index.js';
 import { CodedError } from '../../../lib/util/errors.js';
@@ -597,6 +597,19 @@ describe("transferBlob: the upload's start as the presence check, on a registry 
     await turns();
     assert.equal(dst.count('MOUNT blob team/other'), 0, 'the registry was asked once');
     assert.equal(dst.count('HEAD'), 1);
+  });
+
+  it('an answer outlives its coordinator when the verdicts are shared (one coordinator per image in a function)', async () => {
+    const { src, dst, desc, ctx } = setup();
+    const target = new MountingRepository(dst, 'team/app');
+    const verdicts: InPlaceVerdicts = new Map();
+    assert.equal(await transferBlob(ctx(target, { speculate: true, coordinator: new BlobCoordinator(verdicts) }), desc), 'copied');
+    await turns();
+    assert.deepEqual([...verdicts], [['dst.io', true]]);
+    const next = new BlobCoordinator(verdicts);
+    assert.equal(await transferBlob(ctx(target, { speculate: true, coordinator: next }), src.add(Buffer.from('next image'))), 'copied');
+    await turns();
+    assert.deepEqual([dst.count('HEAD'), dst.count('MOUNT'), dst.count('ASK')], [1, 1, 1], 'the second coordinator neither asked nor sent a HEAD');
   });
 
   it('a retried push that finds the blob its failed attempt committed after all: copied, not pushed again', async () => {
