@@ -165,8 +165,8 @@ async function streamBlob(ctx: BlobTransferContext, blob: Descriptor, ifAbsent?:
         });
       origin = 'destination';
       const [fed, pushed] = await Promise.allSettled([feeding, pushing]);
-      // the target holds the blob and read none of it: the source's stream was cut on purpose
-      if (present && pushed.status === 'fulfilled') return 'present';
+      // the target holds the blob and read none of it (it resolves then): the source's stream was cut on purpose
+      if (present) return 'present';
       // a target that gave up destroyed the stream (PushAbandoned): the cause is the target's
       if (fed.status === 'rejected' && fed.reason instanceof PushAbandoned && pushed.status === 'rejected') throw pushed.reason;
       if (fed.status === 'rejected') {

@@ -612,6 +612,35 @@ describe("transferBlob: the upload's start as the presence check, on a registry 
     assert.deepEqual([dst.count('HEAD'), dst.count('MOUNT'), dst.count('ASK')], [1, 1, 1], 'the second coordinator neither asked nor sent a HEAD');
   });
 
+  it('asks again after a question called off with its image; a target that pushes without answering has copied the blob', async () => {
+    const { src, dst, desc, events, ctx } = setup();
+    const target = new MountingRepository(dst, 'team/app');
+    const mount = target.mountBlob.bind(target);
+    // the first question waits for its caller to give up
+    target.mountBlob = (digest, from, options) =>
+      dst.count('MOUNT') > 0 || !options?.signal
+        ? mount(digest, from, options)
+        : new Promise((_, reject) => options.signal?.addEventListener('abort', () => reject(options.signal?.reason)));
+    const caller = new AbortController();
+    assert.equal(await transferBlob(ctx(target, { speculate: true, signal: caller.signal }), desc), 'copied');
+    caller.abort(new Error('image called off'));
+    await turns();
+    assert.equal(await transferBlob(ctx(target, { speculate: true }), src.add(Buffer.from('second blob'))), 'copied');
+    await turns();
+    assert.equal(dst.count('MOUNT'), 1, 'asked again, and answered');
+    // a target that ignores ifAbsent pushes: the end of its push is the answer
+    target.pushBlob = (d, body, options) => MemoryRepository.prototype.pushBlob.call(target, d, body, { ...options, ifAbsent: undefined });
+    events.length = 0;
+    const third = src.add(Buffer.from('third blob'));
+    assert.equal(await transferBlob(ctx(target, { speculate: true }), third), 'copied');
+    assert.equal(dst.count('HEAD'), 2, 'no HEAD once answered');
+    assert.equal(
+      ofType(events, 'bytes').reduce((n, e) => n + e.bytes, 0),
+      third.size,
+      'its bytes reported',
+    );
+  });
+
   it('a retried push that finds the blob its failed attempt committed after all: copied, not pushed again', async () => {
     const { src, dst, desc, events, ctx } = setup();
     const target = new MountingRepository(dst, 'team/app');
