@@ -1,5 +1,5 @@
 import { AdaptiveLimit } from '../util/adaptive-limit.js';
-import { DEFAULT_ROUTINES, LOOKAHEAD_MIN_PING_MS, MAX_ADAPTIVE_ROUTINES } from '../util/limits.js';
+import { DEFAULT_ROUTINES, LOOKAHEAD_MIN_RTT_MS, MAX_ADAPTIVE_ROUTINES } from '../util/limits.js';
 import type { Logger } from '../util/logger.js';
 import type { CliOptions } from './options.js';
 
@@ -31,7 +31,29 @@ export function imagesInFlight(routines: number | undefined, logger: Logger): Ad
 
 /**
  * As many images again as the limit read their manifests ahead (AdaptiveLimit.stage) in a run without
- * `--routines` whose slowest registry is a WAN away (its ping took LOOKAHEAD_MIN_PING_MS or more).
+ * `--routines` whose slowest registry is a WAN away (its ping took LOOKAHEAD_MIN_RTT_MS or more).
  */
-export const wantsLookahead = (routines: number | undefined, slowestPingMs: number | undefined): boolean =>
-  routines === undefined && slowestPingMs !== undefined && slowestPingMs >= LOOKAHEAD_MIN_PING_MS;
+export const wantsLookahead = (routines: number | undefined, slowestRoundTripMs: number | undefined): boolean =>
+  routines === undefined && slowestRoundTripMs !== undefined && slowestRoundTripMs >= LOOKAHEAD_MIN_RTT_MS;
+
+/**
+ * The look-ahead's switch for a run: each call sets it from the slowest round trip seen so far, and logs a
+ * change. Called at the start (after the pings) and as each image finishes: a busy event loop (a start-up,
+ * many requests at once) slows an answer, never a link, and the fastest answer only ever gets faster.
+ */
+export function lookaheadSwitch(
+  limit: Pick<AdaptiveLimit, 'setLookahead'>,
+  routines: number | undefined,
+  slowestRoundTripMs: () => number | undefined,
+  logger: Pick<Logger, 'debug'>,
+): () => void {
+  let on: boolean | undefined;
+  return () => {
+    const slowest = slowestRoundTripMs();
+    const want = wantsLookahead(routines, slowest);
+    if (want === on) return;
+    on = want;
+    limit.setLookahead(want);
+    if (slowest !== undefined) logger.debug(`slowest registry round trip ${Math.round(slowest)} ms: manifests read ahead ${want ? 'on' : 'off'}`);
+  };
+}

@@ -18,7 +18,7 @@ import { FsObjectStore, localRunKeys } from '../store/index.js';
 import { estimatePlan, failedRulesV2, runTasks, transferSources, writeRunReport, type PlanEstimate } from '../usecases/index.js';
 import { escapeControl } from '../util/escape-control.js';
 import type { Logger } from '../util/logger.js';
-import { planningConcurrency, wantsLookahead, type RunContext } from './context.js';
+import { planningConcurrency, lookaheadSwitch, type RunContext } from './context.js';
 import type { TtyProgress } from './progress.js';
 
 // A plan in hand, from a rule file or from the CCR inventory: copy it (or print it) and report.
@@ -90,10 +90,8 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
   // loaded only for a terminal: the live display's dependencies cost start-up time in scripts
   const progress: TtyProgress | undefined = tty && options.output === 'text' ? new (await import('./progress.js')).TtyProgress(tasks.length) : undefined;
   if (progress) ctx.setLogSink((line) => progress.log(line));
-  const slowest = pool.slowestPingMs();
-  const lookahead = wantsLookahead(options.routines, slowest);
-  ctx.imagesInFlight.setLookahead(lookahead);
-  if (slowest !== undefined) logger.debug(`slowest registry ping ${Math.round(slowest)} ms: manifests read ahead ${lookahead ? 'on' : 'off'}`);
+  const reviewLookahead = lookaheadSwitch(ctx.imagesInFlight, options.routines, () => pool.slowestRoundTripMs(), logger);
+  reviewLookahead();
   let done = 0;
   try {
     return await runTasks(transferSources(pool, { blobConcurrency: options.blobConcurrency, verify: options.verify }), tasks, {
@@ -115,6 +113,7 @@ async function transfer(ctx: RunContext, pool: RegistryPool, tasks: TransferTask
         logger.error(`${d.registry}: ${d.failure.error?.hint?.cause ?? d.failure.error?.message}; ${d.notAttempted} image(s) not attempted`),
       onResult: (result) => {
         if (result.attempts <= 1) done += 1;
+        reviewLookahead();
         progress?.finish(result);
         logResult(logger, result, result.attempts <= 1 ? `[${done}/${tasks.length}]` : `[retry ${result.attempts - 1}]`);
       },

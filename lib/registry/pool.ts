@@ -83,9 +83,9 @@ export class RegistryPool {
     return client;
   }
 
-  /** The longest answered ping among the registries used so far (RegistryClient.pingMs); undefined before any. */
-  slowestPingMs(): number | undefined {
-    const times = [...this.clients.values()].flatMap((c) => (c.pingMs === undefined ? [] : [c.pingMs]));
+  /** The slowest registry's round trip so far (the largest RegistryClient.roundTripMs); undefined before any answer. */
+  slowestRoundTripMs(): number | undefined {
+    const times = [...this.clients.values()].flatMap((c) => (c.roundTripMs === undefined ? [] : [c.roundTripMs]));
     return times.length ? Math.max(...times) : undefined;
   }
 

@@ -124,8 +124,8 @@ export const DEFAULT_ROUTINES = 16;
 /** The most images in flight the adaptive limit reaches without `--routines` (AdaptiveLimit). */
 export const MAX_ADAPTIVE_ROUTINES = 32;
 /**
- * Images read their manifests ahead of the limit (AdaptiveLimit lookahead) when a registry's ping took at
- * least this long: a WAN. Nearer, the manifests take no time to read and more images in flight only cost
- * memory and CPU (2,000 tiny images on loopback: +6 MiB, +5 % time).
+ * Images read their manifests ahead of the limit (AdaptiveLimit lookahead) when a registry's round trip
+ * (RegistryClient.roundTripMs) is at least this long: a WAN. Nearer, the manifests take no time to read and
+ * more images in flight only cost memory and CPU (2,000 tiny images on loopback: +6 MiB, +5 % time).
  */
-export const LOOKAHEAD_MIN_PING_MS = 20;
+export const LOOKAHEAD_MIN_RTT_MS = 20;

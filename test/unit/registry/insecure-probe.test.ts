@@ -91,6 +91,37 @@ describe('an insecure registry is probed over https and http at once', { timeout
     }
   });
 
+  it('times only the answer it used: the plain-http ping, not the https attempt that failed after it', async () => {
+    tlsMode = 'hold';
+    let releasedAt = 0;
+    const released = new Promise<void>((resolve) => {
+      onPlain = (_req, res) => {
+        res.once('finish', () =>
+          // the handshake fails well after the plain answer: a ping timed to the end of both takes longer
+          setTimeout(() => {
+            tlsMode = 'drop';
+            releasedAt = performance.now();
+            for (const s of held.splice(0)) s.destroy();
+            resolve();
+          }, 300),
+        );
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      };
+    });
+    const client = new RegistryClient({ registry: host, insecure: true, retry: { retries: 0 } });
+    try {
+      const started = performance.now();
+      await client.ping();
+      await released;
+      assert.ok(
+        client.roundTripMs !== undefined && client.roundTripMs < releasedAt - started,
+        `${client.roundTripMs} ms, the https attempt failed after ${releasedAt - started} ms`,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
   it('learns the challenge of https only when https answers, even if plain http answers later with another realm (credentials stay with the registry)', async () => {
     let httpsAnswered = false;
     onTls = (req, res) => {
