@@ -287,7 +287,8 @@ export class RegistryClient {
         await this.limiter.take(req.signal);
         const sent = performance.now();
         res = await this.send(current.origin, current.pathname + current.search, req.method, headers, req.body, req.signal);
-        this.answered(performance.now() - sent);
+        // the registry's own answers only: blob storage behind a redirect may be a CDN next door
+        if (sameOrigin) this.answered(performance.now() - sent);
       } catch (err) {
         // a granted pull that never got an answer (token, abort, network) is no longer in flight
         if (pull) this.quota.observe(undefined, true, mark);

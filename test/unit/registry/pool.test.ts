@@ -105,6 +105,28 @@ describe('RegistryPool', { timeout: 20_000 }, () => {
     await pool.close();
   });
 
+  it("counts only the registry's own answers, not those of the storage a redirect leads to", async () => {
+    const cdn = await startScriptedRegistry();
+    try {
+      const blob = `/v2/app/blobs/sha256:${'e'.repeat(64)}`;
+      // the registry answers after 300 ms, its storage at once
+      const later = (answer: () => void): undefined => void setTimeout(answer, 300);
+      srv.reset({
+        'GET /v2/': (_req, res) => later(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')),
+        [`GET ${blob}`]: (_req, res) => later(() => res.writeHead(307, { location: `${cdn.origin}/storage/e` }).end()),
+      });
+      cdn.reset({ 'GET /storage/e': { body: 'bytes' } });
+      const { pool } = poolOf({ app: { insecure: true, retry: { retries: 0 } } });
+      const client = pool.client(srv.host, 'app');
+      await (await client.request({ method: 'GET', path: blob, scopes: [], expect: [200] })).body.dump();
+      assert.equal(cdn.seen.length, 1, 'the redirect was followed');
+      assert.ok(client.roundTripMs! >= 300, `${client.roundTripMs} ms: the storage's quick answer does not count`);
+      await pool.close();
+    } finally {
+      await cdn.stop();
+    }
+  });
+
   // invariant: the run reads how far its registries are from the answers they gave (the look-ahead's switch)
   it('tells the longest round trip of its clients, none before any answer', async () => {
     const { pool } = poolOf({ a: { insecure: true }, b: { insecure: true, credentials: { username: 'u', password: 'p' } } });
