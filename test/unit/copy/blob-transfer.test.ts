@@ -37,6 +37,8 @@ function setup(blob: Buffer = bytes, registry?: MemoryRegistry): Run {
 }
 
 const ofType = <T extends CopyEvent['type']>(events: CopyEvent[], type: T) => events.filter((e): e is Extract<CopyEvent, { type: T }> => e.type === type);
+/** The progress the bytes events add up to. */
+const bytesReported = (events: CopyEvent[]): number => ofType(events, 'bytes').reduce((n, e) => n + e.bytes, 0);
 
 function deferred(): { promise: Promise<BlobOutcome>; resolve: () => void; reject: () => void } {
   let resolve!: () => void;
@@ -97,10 +99,7 @@ describe('transferBlob: exists, mount, stream', () => {
     assert.equal(await transferBlob(ctx(target), desc), 'copied');
     assert.deepEqual(dst.blobsOf('team/app').get(desc.digest), bytes);
     assert.deepEqual(target.pushed, [desc]);
-    assert.equal(
-      ofType(events, 'bytes').reduce((n, e) => n + e.bytes, 0),
-      bytes.length,
-    );
+    assert.equal(bytesReported(events), bytes.length);
     assert.deepEqual(ofType(events, 'blob'), [{ type: 'blob', action: 'copied', digest: desc.digest, size: bytes.length }]);
   });
 
@@ -500,11 +499,7 @@ describe('transferBlob: speculative transfers under a manifest the target lacks 
     target.open();
     assert.equal(await outcome, 'copied');
     assert.deepEqual(dst.blobsOf('team/app').get(desc.digest), bytes);
-    assert.equal(
-      ofType(events, 'bytes').reduce((n, e) => n + e.bytes, 0),
-      bytes.length,
-      'every byte reported, once',
-    );
+    assert.equal(bytesReported(events), bytes.length, 'every byte reported, once');
   });
 
   it('a blob the HEAD finds after all: the transfer is cancelled through its signal, skipped, no bytes reported', async () => {
@@ -634,11 +629,7 @@ describe("transferBlob: the upload's start as the presence check, on a registry 
     const third = src.add(Buffer.from('third blob'));
     assert.equal(await transferBlob(ctx(target, { speculate: true }), third), 'copied');
     assert.equal(dst.count('HEAD'), 2, 'no HEAD once answered');
-    assert.equal(
-      ofType(events, 'bytes').reduce((n, e) => n + e.bytes, 0),
-      third.size,
-      'its bytes reported',
-    );
+    assert.equal(bytesReported(events), third.size, 'its bytes reported');
   });
 
   it('a retried push that finds the blob its failed attempt committed after all: copied, not pushed again', async () => {
