@@ -31,7 +31,7 @@ export function imagesInFlight(routines: number | undefined, logger: Logger): Ad
 
 /**
  * As many images again as the limit read their manifests ahead (AdaptiveLimit.stage) in a run without
- * `--routines` whose slowest registry is a WAN away (its ping took LOOKAHEAD_MIN_RTT_MS or more).
+ * `--routines` whose slowest registry is a WAN away (its round trip is LOOKAHEAD_MIN_RTT_MS or more).
  */
 export const wantsLookahead = (routines: number | undefined, slowestRoundTripMs: number | undefined): boolean =>
   routines === undefined && slowestRoundTripMs !== undefined && slowestRoundTripMs >= LOOKAHEAD_MIN_RTT_MS;

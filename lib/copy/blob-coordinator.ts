@@ -8,17 +8,17 @@ export interface InFlight {
 }
 
 /**
- * Run-wide blob bookkeeping shared by every image of one run:
- * - a blob already being pushed to the same repository is awaited, not pushed twice;
- * - a blob pushed (or seen) in another repository of the same registry is mounted, not re-uploaded;
- * - a blob being pushed to another repository of that registry is awaited, then mounted.
- */
-/**
  * Each registry's answer to a mount into a repository itself (BlobCoordinator.learnInPlace): a trait of
  * the registry, so it may outlive one coordinator (a warm function instance runs one coordinator per image).
  */
 export type InPlaceVerdicts = Map<string, boolean | 'asking'>;
 
+/**
+ * Run-wide blob bookkeeping shared by every image of one run:
+ * - a blob already being pushed to the same repository is awaited, not pushed twice;
+ * - a blob pushed (or seen) in another repository of the same registry is mounted, not re-uploaded;
+ * - a blob being pushed to another repository of that registry is awaited, then mounted.
+ */
 export class BlobCoordinator {
   private readonly known = new Map<string, Set<string>>();
   private readonly inflight = new Map<string, InFlight[]>();
