@@ -19,6 +19,12 @@ declare const BUNDLE_ID: string;
 // undici (blob bytes) parses HTTP with llhttp in WebAssembly; its optimising tier costs ~35 MiB of RSS
 // and CPU for no gain here. Set before compiling: V8 rejects a code cache made under other flags.
 setFlagsFromString('--liftoff-only');
+// TurboFan, V8's optimising compiler, only once a run has lasted OPTIMISE_AFTER_MS: runs of 3–8 s (s1–s5,
+// w1, w2) peak 8–16 MiB lower without it and spend the same or less CPU (its compiles run beside the copy
+// and do not pay back that soon), while 2,000 tiny images (55 s) need a fifth more CPU without it
+// (docs/benchmarks.md, Memory). The code cache is made under the start flags (see saveCodeCache's caller).
+setFlagsFromString('--no-turbofan');
+setTimeout(() => setFlagsFromString('--turbofan'), optimiseAfterMs(process.env)).unref();
 // No fixed heap growing factor (--heap-growing-percent): 50 took 2,000 tiny images from 157 to 108 MiB at
 // the same CPU, but a 1 GiB layer then cost 8.7 CPU-s instead of 3.7 (V8 could no longer grow the heap for
 // the allocation rate of streamed blobs). See docs/benchmarks.md (Scale).
@@ -35,6 +41,8 @@ try {
 const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData: cached });
 if (cacheFile && (!cached || script.cachedDataRejected) && !isTrivial(process.argv.slice(2))) {
   process.once('exit', (code) => {
+    // V8 rejects a cache made under other flags: the next start has TurboFan off
+    setFlagsFromString('--no-turbofan');
     if (code <= 1) saveCodeCache(cacheFile, () => script.createCachedData());
   });
 }
@@ -42,6 +50,12 @@ const entry = script.runInThisContext() as (...args: unknown[]) => void;
 const mod = { exports: {} };
 // the bundle needs only built-in modules; this file's own require serves them (and sits in the same directory)
 entry.call(mod.exports, mod.exports, require, mod, bundle, dirname(bundle));
+
+/** `IMAGE_TRANSFER_OPTIMISE_AFTER_MS`: a whole number of ms (0: from the start); anything else is the default. */
+function optimiseAfterMs(env: NodeJS.ProcessEnv): number {
+  const value = env.IMAGE_TRANSFER_OPTIMISE_AFTER_MS;
+  return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : 10_000;
+}
 
 function codeCachePath(env: NodeJS.ProcessEnv): string | undefined {
   if (env.IMAGE_TRANSFER_CODE_CACHE === '0') return undefined;

@@ -71,4 +71,16 @@ describe('the CLI start-up code cache', () => {
     assert.notEqual(statSync(path).ino, garbage, 'rewritten');
     assert.deepEqual(cacheFiles(), [file], 'no temporary files left behind');
   });
+
+  it('is made under the start flags when the optimising compiler came on during the run, so the next start accepts it', async () => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    const optimised = await run({ IMAGE_TRANSFER_OPTIMISE_AFTER_MS: '0' });
+    assert.equal(optimised.code, 0, optimised.stdout + optimised.stderr);
+    const [file] = cacheFiles();
+    assert.ok(file, 'a cache file after a run');
+    const written = statSync(join(cacheDir, file));
+    const next = await run();
+    assert.equal(next.code, 0, next.stdout + next.stderr);
+    assert.equal(statSync(join(cacheDir, file)).ino, written.ino, 'accepted, not rewritten');
+  });
 });
