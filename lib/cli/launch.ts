@@ -19,12 +19,13 @@ declare const BUNDLE_ID: string;
 // undici (blob bytes) parses HTTP with llhttp in WebAssembly; its optimising tier costs ~35 MiB of RSS
 // and CPU for no gain here. Set before compiling: V8 rejects a code cache made under other flags.
 setFlagsFromString('--liftoff-only');
-// TurboFan, V8's optimising compiler, only once a run has lasted OPTIMISE_AFTER_MS: runs of 3–8 s (s1–s5,
-// w1, w2) peak 8–16 MiB lower without it and spend the same or less CPU (its compiles run beside the copy
-// and do not pay back that soon), while 2,000 tiny images (55 s) need a fifth more CPU without it
-// (docs/benchmarks.md, Memory). The code cache is made under the start flags (see saveCodeCache's caller).
+// TurboFan, V8's optimising compiler, only once a run has lasted 10 s (IMAGE_TRANSFER_OPTIMISE_AFTER_MS):
+// runs of 3–8 s (s1–s5, w1, w2) peak 5–16 MiB lower without it and spend the same or less CPU (its compiles
+// run beside the copy and do not pay back that soon), while 2,000 tiny images (55 s) need a quarter more CPU
+// without it (docs/benchmarks.md, Memory). The code cache is made under the start flags (see the exit hook).
+const optimiseAfter = optimiseAfterMs(process.env);
 setFlagsFromString('--no-turbofan');
-setTimeout(() => setFlagsFromString('--turbofan'), optimiseAfterMs(process.env)).unref();
+setTimeout(() => setFlagsFromString('--turbofan'), optimiseAfter).unref();
 // No fixed heap growing factor (--heap-growing-percent): 50 took 2,000 tiny images from 157 to 108 MiB at
 // the same CPU, but a 1 GiB layer then cost 8.7 CPU-s instead of 3.7 (V8 could no longer grow the heap for
 // the allocation rate of streamed blobs). See docs/benchmarks.md (Scale).
@@ -51,10 +52,15 @@ const mod = { exports: {} };
 // the bundle needs only built-in modules; this file's own require serves them (and sits in the same directory)
 entry.call(mod.exports, mod.exports, require, mod, bundle, dirname(bundle));
 
-/** `IMAGE_TRANSFER_OPTIMISE_AFTER_MS`: a whole number of ms (0: from the start); anything else is the default. */
+/** `IMAGE_TRANSFER_OPTIMISE_AFTER_MS`: a whole number of ms (0: from the start), default 10 s; else exit 2. */
 function optimiseAfterMs(env: NodeJS.ProcessEnv): number {
   const value = env.IMAGE_TRANSFER_OPTIMISE_AFTER_MS;
-  return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : 10_000;
+  if (value === undefined || value === '') return 10_000;
+  if (/^\d{1,9}$/.test(value)) return Number(value);
+  process.stderr.write(
+    `image-transfer: IMAGE_TRANSFER_OPTIMISE_AFTER_MS must be a whole number of milliseconds (0 to 999999999), got ${JSON.stringify(value.slice(0, 40))}\n`,
+  );
+  process.exit(2);
 }
 
 function codeCachePath(env: NodeJS.ProcessEnv): string | undefined {

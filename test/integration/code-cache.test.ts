@@ -72,6 +72,14 @@ describe('the CLI start-up code cache', () => {
     assert.deepEqual(cacheFiles(), [file], 'no temporary files left behind');
   });
 
+  it('refuses an IMAGE_TRANSFER_OPTIMISE_AFTER_MS that is not a whole number of ms, naming it (exit 2, nothing written)', async () => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    const bad = await run({ IMAGE_TRANSFER_OPTIMISE_AFTER_MS: '10s' });
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /IMAGE_TRANSFER_OPTIMISE_AFTER_MS must be a whole number of milliseconds .*got "10s"/);
+    assert.throws(() => readdirSync(cacheDir), /ENOENT/);
+  });
+
   it('is made under the start flags when the optimising compiler came on during the run, so the next start accepts it', async () => {
     rmSync(cacheDir, { recursive: true, force: true });
     const optimised = await run({ IMAGE_TRANSFER_OPTIMISE_AFTER_MS: '0' });
