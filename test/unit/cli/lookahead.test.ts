@@ -4,11 +4,11 @@ import { lookaheadSwitch, wantsLookahead } from '../../../lib/cli/context.js';
 import { LOOKAHEAD_MIN_RTT_MS } from '../../../lib/util/limits.js';
 
 describe('wantsLookahead (images read their manifests ahead across a WAN)', () => {
-  it('is on without --routines when the slowest ping took LOOKAHEAD_MIN_RTT_MS or more', () => {
+  it('is on without --routines when the slowest round trip is LOOKAHEAD_MIN_RTT_MS or more', () => {
     assert.equal(wantsLookahead(undefined, LOOKAHEAD_MIN_RTT_MS), true);
     assert.equal(wantsLookahead(undefined, 300), true);
   });
-  it('is off nearer, before any ping, and whenever --routines is given', () => {
+  it('is off nearer, before any answer, and whenever --routines is given', () => {
     assert.equal(wantsLookahead(undefined, LOOKAHEAD_MIN_RTT_MS - 0.1), false);
     assert.equal(wantsLookahead(undefined, undefined), false);
     assert.equal(wantsLookahead(16, 300), false);
